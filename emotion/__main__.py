@@ -1,0 +1,5 @@
+import sys
+
+from emotion.cli import main
+
+sys.exit(main())

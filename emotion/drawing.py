@@ -1,0 +1,37 @@
+"""Boxes and labels drawn on a copy of the photo, legible from thumbnails to 40-megapixel photos."""
+
+from collections.abc import Sequence
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from emotion.images import to_rgb_array
+from emotion.predictor import FaceResult
+
+COLOURS = {
+    "angry": (220, 50, 47), "disgust": (133, 153, 0), "fear": (108, 113, 196), "happy": (250, 180, 0),
+    "neutral": (147, 161, 161), "sad": (38, 139, 210), "surprise": (211, 54, 130),
+}
+
+
+def draw_faces(image: Image.Image | np.ndarray, faces: Sequence[FaceResult], numbered: bool = True) -> Image.Image:
+    """A copy of the photo with each face boxed and labelled '#n label 87%' in its class colour."""
+    canvas = Image.fromarray(to_rgb_array(image))
+    draw = ImageDraw.Draw(canvas)
+    longest = max(canvas.size)
+    line = max(2, round(longest / 250))
+    font = ImageFont.load_default(size=max(12, round(longest / 32)))
+    for number, face in enumerate(faces, start=1):
+        x, y, w, h = face.box
+        colour = COLOURS[face.label]
+        draw.rectangle((x, y, x + w - 1, y + h - 1), outline=colour, width=line)
+        prefix = f"#{number} " if numbered and len(faces) > 1 else ""
+        text = f"{prefix}{face.label} {face.scores[face.label]:.0%}"
+        left, top, right, bottom = draw.textbbox((0, 0), text, font=font)
+        text_w, text_h = right - left, bottom - top
+        pad = max(2, line)
+        label_y = y - text_h - 2 * pad if y - text_h - 2 * pad >= 0 else min(y + h, canvas.height - text_h - 2 * pad)
+        label_x = min(max(0, x), max(0, canvas.width - text_w - 2 * pad))
+        draw.rectangle((label_x, label_y, label_x + text_w + 2 * pad, label_y + text_h + 2 * pad), fill=colour)
+        draw.text((label_x + pad - left, label_y + pad - top), text, fill=(0, 0, 0), font=font)
+    return canvas

@@ -1,0 +1,98 @@
+"""Photo in, faces with expression probabilities out: the one pipeline the app, REST, CLI and benchmarks share."""
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+from PIL import Image
+
+from emotion.detector import FaceDetector
+from emotion.images import to_rgb_array
+from emotion.labels import CLASSES
+from emotion.preprocess import INPUT_SIZE, Box, prepare_face
+
+ASSETS = Path(__file__).resolve().parent.parent / "assets"
+DEFAULT_MODEL_PATH = ASSETS / "model.keras"
+BATCH_SIZE = 256
+
+
+@dataclass(frozen=True)
+class FaceResult:
+    box: Box  # x, y, width, height in the original photo's pixels
+    scores: dict[str, float]  # class -> probability, in emotion.CLASSES order, summing to 1
+    label: str  # the most probable class
+    confidence: float | None  # the detector's confidence; None when the whole image was classified
+
+    def to_dict(self) -> dict:
+        return asdict(self) | {"box": list(self.box)}
+
+
+def scores_of(probabilities: np.ndarray) -> dict[str, float]:
+    return {name: float(p) for name, p in zip(CLASSES, probabilities, strict=True)}
+
+
+class Predictor:
+    """Holds the model and the face detector, loaded once; safe to call from several threads."""
+
+    def __init__(self, model: keras.Model, detector: FaceDetector | None = None, model_card: dict | None = None):
+        self.model = model
+        self.detector = detector or FaceDetector()
+        self.model_card = model_card or {}
+        self._infer = tf.function(
+            lambda faces: model(faces, training=False),
+            input_signature=[tf.TensorSpec([None, INPUT_SIZE, INPUT_SIZE, 1], tf.float32)],
+        )
+        self.classify(np.zeros((1, INPUT_SIZE, INPUT_SIZE), np.uint8))  # warm-up: traces the graph once
+
+    @classmethod
+    def load(cls, model_path: Path | str | None = None) -> "Predictor":
+        """Load a .keras model (default: assets/model.keras) and its model card if one sits beside it."""
+        path = Path(model_path) if model_path else DEFAULT_MODEL_PATH
+        if not path.is_file():
+            raise FileNotFoundError(f"No model at {path}: train one with `python -m train fit` or pass model_path")
+        card_path = path.with_name("model_card.json")
+        card = json.loads(card_path.read_text()) if card_path.is_file() else {}
+        return cls(keras.saving.load_model(path, compile=False), model_card=card)
+
+    def classify(self, faces: np.ndarray | list) -> np.ndarray:
+        """Probabilities (N, 7) float32 for face crops: a uint8 (N, H, W) gray array or a list of crops."""
+        if isinstance(faces, np.ndarray) and faces.ndim == 3 and faces.dtype == np.uint8:
+            if faces.shape[1:] == (INPUT_SIZE, INPUT_SIZE):
+                batch = faces
+            else:
+                batch = np.stack([prepare_face(face) for face in faces])
+        else:
+            batch = np.stack([prepare_face(to_rgb_array(face)) for face in faces]) if len(faces) else \
+                np.zeros((0, INPUT_SIZE, INPUT_SIZE), np.uint8)
+        outputs = [
+            self._infer(tf.constant(batch[start:start + BATCH_SIZE, :, :, None], tf.float32)).numpy()
+            for start in range(0, len(batch), BATCH_SIZE)
+        ]
+        return np.concatenate(outputs).astype(np.float32) if outputs else np.zeros((0, len(CLASSES)), np.float32)
+
+    def predict(self, image: Image.Image | np.ndarray, whole_image: bool = False) -> list[FaceResult]:
+        """Every face in the photo, largest first; [] when none is found.
+
+        whole_image=True skips detection and classifies the whole photo as one face (for photos
+        that are already a cropped face, like FER2013's).
+        """
+        rgb = to_rgb_array(image)
+        height, width = rgb.shape[:2]
+        if whole_image:
+            boxes, confidences = [(0, 0, width, height)], [None]
+            crops = np.stack([prepare_face(rgb)])
+        else:
+            detections = self.detector.detect(rgb)
+            if not detections:
+                return []
+            boxes = [d.box for d in detections]
+            confidences = [d.confidence for d in detections]
+            crops = np.stack([prepare_face(rgb, box) for box in boxes])
+        probabilities = self.classify(crops)
+        return [
+            FaceResult(box, scores_of(p), CLASSES[int(np.argmax(p))], confidence)
+            for box, p, confidence in zip(boxes, probabilities, confidences, strict=True)
+        ]

@@ -1,0 +1,79 @@
+"""FER2013 in both forms people have: the folder layout (Kaggle msambare) and the original fer2013.csv."""
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from emotion.images import open_image, to_rgb_array
+from emotion.labels import CLASSES
+from emotion.preprocess import INPUT_SIZE, prepare_face
+
+SPLITS = ("train", "public_test", "private_test")
+# fer2013.csv codes 0..6 are angry, disgust, fear, happy, sad, surprise, neutral.
+CSV_CODE_TO_CLASS = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
+CSV_USAGE_TO_SPLIT = {"Training": "train", "PublicTest": "public_test", "PrivateTest": "private_test"}
+FILE_PREFIX_TO_SPLIT = {"Training": "train", "PublicTest": "public_test", "PrivateTest": "private_test"}
+
+
+@dataclass
+class Split:
+    """Faces as (N, 48, 48) uint8 and labels as (N,) indices into emotion.CLASSES."""
+
+    faces: np.ndarray
+    labels: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+
+def _to_split(faces: list[np.ndarray], labels: list[int]) -> Split:
+    stacked = np.stack(faces) if faces else np.zeros((0, INPUT_SIZE, INPUT_SIZE), np.uint8)
+    return Split(stacked.astype(np.uint8), np.asarray(labels, dtype=np.int64))
+
+
+def split_of_file(path: Path, folder_split: str) -> str:
+    """PublicTest_/PrivateTest_ prefixes name the split; files without one follow their folder."""
+    prefix = path.name.split("_", 1)[0]
+    return FILE_PREFIX_TO_SPLIT.get(prefix, folder_split)
+
+
+def load_folder(root: Path) -> dict[str, Split]:
+    """`root/train/<class>/*.jpg` and `root/test/<class>/*.jpg`; test is split by file-name prefix."""
+    faces: dict[str, list[np.ndarray]] = {name: [] for name in SPLITS}
+    labels: dict[str, list[int]] = {name: [] for name in SPLITS}
+    for folder, folder_split in (("train", "train"), ("test", "public_test")):
+        for label, name in enumerate(CLASSES):
+            for path in sorted((root / folder / name).glob("*")):
+                if path.suffix.lower() not in (".jpg", ".jpeg", ".png"):
+                    continue
+                split = split_of_file(path, folder_split)
+                faces[split].append(prepare_face(to_rgb_array(open_image(path))))
+                labels[split].append(label)
+    return {name: _to_split(faces[name], labels[name]) for name in SPLITS}
+
+
+def load_csv(path: Path) -> dict[str, Split]:
+    """The original `fer2013.csv` (columns emotion, pixels, Usage), labels mapped to emotion.CLASSES."""
+    faces: dict[str, list[np.ndarray]] = {name: [] for name in SPLITS}
+    labels: dict[str, list[int]] = {name: [] for name in SPLITS}
+    with path.open(newline="") as file:
+        for row in csv.DictReader(file):
+            pixels = np.array(row["pixels"].split(), dtype=np.uint8).reshape(48, 48)
+            split = CSV_USAGE_TO_SPLIT[row["Usage"]]
+            faces[split].append(prepare_face(pixels))
+            labels[split].append(CLASSES.index(CSV_CODE_TO_CLASS[int(row["emotion"])]))
+    return {name: _to_split(faces[name], labels[name]) for name in SPLITS}
+
+
+def load_fer2013(path: Path) -> dict[str, Split]:
+    """Either form: a .csv file or a folder holding train/ and test/."""
+    path = Path(path)
+    if path.is_file() and path.suffix.lower() == ".csv":
+        return load_csv(path)
+    if (path / "fer2013.csv").is_file():
+        return load_csv(path / "fer2013.csv")
+    if (path / "train").is_dir():
+        return load_folder(path)
+    raise FileNotFoundError(f"{path} is neither fer2013.csv nor a folder with train/ and test/")
