@@ -1,8 +1,12 @@
 """Facial-expression recognition: find every face in a photo and score the seven FER2013 expressions."""
 
-from emotion.drawing import draw_faces
-from emotion.images import ImageError, open_image
-from emotion.labels import CLASSES
-from emotion.predictor import FaceResult, Predictor
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's start-up chatter is not for users
+
+from emotion.drawing import draw_faces  # noqa: E402
+from emotion.images import ImageError, open_image  # noqa: E402
+from emotion.labels import CLASSES  # noqa: E402
+from emotion.predictor import FaceResult, Predictor  # noqa: E402
 
 __all__ = ["CLASSES", "FaceResult", "ImageError", "Predictor", "draw_faces", "open_image"]

@@ -12,7 +12,7 @@ from typing import BinaryIO
 import numpy as np
 from PIL import Image, ImageFile, ImageOps
 
-ALLOWED_FORMATS: tuple[str, ...] = ("JPEG", "PNG", "WEBP", "BMP", "GIF", "TIFF", "MPO")
+ALLOWED_FORMATS: tuple[str, ...] = ("JPEG", "PNG", "WEBP", "BMP", "GIF", "TIFF")
 MAX_PIXELS = 40_000_000
 
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
@@ -22,6 +22,10 @@ warnings.simplefilter("error", Image.DecompressionBombWarning)
 
 class ImageError(ValueError):
     """An upload that is not a readable photo; the message is meant for the person who sent it."""
+
+
+class ImageTooLarge(ImageError):
+    """A photo over the pixel limit (HTTP 413 rather than 400)."""
 
 
 def open_image(source: bytes | str | Path | BinaryIO) -> Image.Image:
@@ -35,9 +39,11 @@ def open_image(source: bytes | str | Path | BinaryIO) -> Image.Image:
         image.seek(0)
         image.load()
         return to_rgb(image)
+    except (FileNotFoundError, IsADirectoryError, PermissionError):
+        raise  # a path that cannot be opened is the caller's problem, not a damaged image
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         limit = MAX_PIXELS // 1_000_000
-        raise ImageError(f"The image has too many pixels (the limit is {limit} megapixels).") from None
+        raise ImageTooLarge(f"The image has too many pixels (the limit is {limit} megapixels).") from None
     except Image.UnidentifiedImageError:
         raise ImageError(
             "This file is not an image we can read: please send a JPEG, PNG, WebP, BMP, GIF or TIFF photo."

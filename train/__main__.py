@@ -1,28 +1,58 @@
-"""python -m train fit|evaluate: a thin command line over train.fit and train.evaluate."""
+"""python -m train fit|evaluate|export: a thin command line over train.fit and train.evaluate."""
 
 import argparse
 from pathlib import Path
 
 from train.fit import FitConfig, fit
 
+ASSETS = Path(__file__).resolve().parent.parent / "assets"
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m train", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
+
     fit_parser = commands.add_parser("fit", help="train a model on FER2013")
     fit_parser.add_argument("--data", type=Path, required=True, help="FER2013 folder or fer2013.csv")
     fit_parser.add_argument("--out", type=Path, default=Path("runs/latest"), help="checkpoints and logs")
     fit_parser.add_argument("--epochs", type=int, default=FitConfig.epochs)
+    fit_parser.add_argument("--optimizer", choices=("adamw", "sgd"), default=FitConfig.optimizer)
+    fit_parser.add_argument("--learning-rate", type=float, default=FitConfig.peak_learning_rate)
     fit_parser.add_argument("--batch-size", type=int, default=FitConfig.batch_size)
     fit_parser.add_argument("--class-weight-power", type=float, default=FitConfig.class_weight_power)
     fit_parser.add_argument("--seed", type=int, default=FitConfig.seed)
     fit_parser.add_argument("--resume", action="store_true", help="continue the unfinished run in --out")
+
+    evaluate_parser = commands.add_parser("evaluate", help="score a model on PublicTest and PrivateTest")
+    evaluate_parser.add_argument("--data", type=Path, required=True)
+    evaluate_parser.add_argument("--model", type=Path, default=Path("runs/latest/best.keras"))
+    evaluate_parser.add_argument("--out", type=Path, default=None, help="default: <model's folder>/evaluation")
+
+    export_parser = commands.add_parser("export", help="ship an evaluated model if it beats the one in assets/")
+    export_parser.add_argument("evaluation", type=Path, help="a folder written by `evaluate`")
     arguments = parser.parse_args()
 
     if arguments.command == "fit":
-        config = FitConfig(epochs=arguments.epochs, batch_size=arguments.batch_size,
+        config = FitConfig(epochs=arguments.epochs, batch_size=arguments.batch_size, optimizer=arguments.optimizer,
+                           peak_learning_rate=arguments.learning_rate,
                            class_weight_power=arguments.class_weight_power, seed=arguments.seed)
         print(f"best model: {fit(arguments.data, arguments.out, config, resume=arguments.resume)}")
+    elif arguments.command == "evaluate":
+        from train.evaluate import evaluate
+
+        out = arguments.out or arguments.model.parent / "evaluation"
+        card = evaluate(arguments.data, arguments.model, out)
+        for split, metrics in card["metrics"].items():
+            print(f"{split:>13}: accuracy {metrics['accuracy']:.2%}, macro recall {metrics['macro_recall']:.2%}"
+                  f" ({metrics['images']} images)")
+        for name, figures in card["per_class_private_test"].items():
+            print(f"  PrivateTest {name:>8}: precision {figures['precision']:.2f} recall {figures['recall']:.2f}")
+        print(f"model card, confusion matrix and curves in {out}")
+    else:
+        from train.evaluate import export
+
+        shipped = export(arguments.evaluation, ASSETS)
+        print("shipped to assets/" if shipped else "not shipped: it does not beat assets/ on PublicTest")
 
 
 if __name__ == "__main__":

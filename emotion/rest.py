@@ -1,0 +1,61 @@
+"""The plain REST endpoint beside the UI: POST /process_image and GET /healthz.
+
+Kept from the project this grew from: multipart field `file`, answer `{"result": <label>}`, now
+with every face. Errors are JSON `{"error": message}` with a status that says what went wrong.
+"""
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from emotion.images import ImageError, ImageTooLarge, open_image
+from emotion.predictor import Predictor
+
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+
+
+def error(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status)
+
+
+def build_rest_router(predictor: Predictor, max_bytes: int = MAX_UPLOAD_BYTES) -> APIRouter:
+    router = APIRouter()
+    too_large = f"The file is larger than the {max_bytes // (1024 * 1024)} MB limit."
+
+    @router.post("/process_image")
+    async def process_image(request: Request, whole_image: bool = False) -> JSONResponse:
+        declared = request.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > max_bytes + 64 * 1024:
+            return error(413, too_large)
+        if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+            return error(400, "Send the photo as multipart/form-data in a field named 'file'.")
+        try:
+            form = await request.form(max_files=1, max_fields=10)
+        except Exception:  # starlette raises several types for malformed multipart bodies
+            return error(400, "The request body is not valid multipart/form-data.")
+        try:
+            upload = form.get("file")
+            if upload is None or isinstance(upload, str):
+                return error(400, "No file: send the photo in a multipart field named 'file'.")
+            data = await upload.read(max_bytes + 1)
+        finally:
+            await form.close()  # removes any spooled temporary file: nothing uploaded is kept
+        if len(data) > max_bytes:
+            return error(413, too_large)
+        try:
+            image = await run_in_threadpool(open_image, data)
+        except ImageTooLarge as problem:
+            return error(413, str(problem))
+        except ImageError as problem:
+            return error(400, str(problem))
+        faces = await run_in_threadpool(predictor.predict, image, whole_image)
+        if not faces:
+            return error(422, "No face found in the photo. If it is already a cropped face, add ?whole_image=true.")
+        return JSONResponse({"result": faces[0].label, "faces": [face.to_dict() for face in faces]})
+
+    @router.get("/healthz")
+    def healthz() -> dict:
+        card = predictor.model_card
+        return {"status": "ok", "model": card.get("name", predictor.model.name), "version": card.get("version", "")}
+
+    return router

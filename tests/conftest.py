@@ -1,0 +1,65 @@
+"""Shared fixtures: images the tests make themselves, a tiny untrained model, the shipped model if present."""
+
+import io
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from skimage import data as skimage_data
+
+from emotion import Predictor
+from train.model import build_model
+
+ROOT = Path(__file__).resolve().parent.parent
+SHIPPED_MODEL = ROOT / "assets" / "model.keras"
+SHARED = ROOT.parent / "shared"
+
+
+def encode(image: Image.Image, format: str = "PNG", **options) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format=format, **options)
+    return buffer.getvalue()
+
+
+@pytest.fixture(scope="session")
+def astronaut() -> np.ndarray:
+    """A public-domain photo with one frontal face (scikit-image ships it)."""
+    return skimage_data.astronaut()
+
+
+@pytest.fixture(scope="session")
+def two_faces(astronaut: np.ndarray) -> np.ndarray:
+    """The astronaut beside a smaller mirrored copy of herself: two faces of different sizes."""
+    small = np.asarray(Image.fromarray(astronaut[:, ::-1]).resize((384, 384)))
+    right = np.zeros_like(astronaut)
+    right[64:448, 64:448] = small
+    return np.concatenate([astronaut, right], axis=1)
+
+
+@pytest.fixture(scope="session")
+def no_face() -> np.ndarray:
+    """A drawn test pattern: gradients and a checkerboard, nothing face-like."""
+    yy, xx = np.mgrid[0:240, 0:320]
+    checker = ((xx // 20 + yy // 20) % 2) * 200
+    return np.stack([checker, xx * 255 // 320, yy * 255 // 240], axis=-1).astype(np.uint8)
+
+
+@pytest.fixture(scope="session")
+def tiny_model_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An untrained, tiny model of the real architecture, saved as the app would load it."""
+    path = tmp_path_factory.mktemp("model") / "model.keras"
+    build_model(widths=(4, 8), convs_per_stage=1).save(path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def predictor(tiny_model_path: Path) -> Predictor:
+    return Predictor.load(tiny_model_path)
+
+
+@pytest.fixture(scope="session")
+def shipped_predictor() -> Predictor:
+    if not SHIPPED_MODEL.is_file():
+        pytest.skip("no trained model in assets/ yet")
+    return Predictor.load()

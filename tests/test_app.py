@@ -1,0 +1,123 @@
+"""The real app on a free loopback port: REST endpoint, health, and Gradio's own API via gradio_client."""
+
+import importlib
+import io
+import os
+
+import httpx
+import numpy as np
+import pytest
+from gradio_client import Client, handle_file
+from gradio_client.exceptions import AppError
+from PIL import Image
+
+from tests.conftest import encode
+
+
+@pytest.fixture(scope="module")
+def server(tiny_model_path, tmp_path_factory):
+    os.environ["EMOTION_MODEL"] = str(tiny_model_path)
+    os.environ["GRADIO_TEMP_DIR"] = str(tmp_path_factory.mktemp("gradio"))
+    app = importlib.import_module("app")
+    _, url, _ = app.serve(server_port=None, prevent_thread_lock=True)
+    yield url.rstrip("/"), app
+    app.demo.close()
+
+
+def post_photo(url: str, payload: bytes, name: str = "photo.jpg", field: str = "file", query: str = ""):
+    return httpx.post(f"{url}/process_image{query}", files={field: (name, payload, "image/jpeg")}, timeout=60)
+
+
+def test_healthz_names_the_model(server):
+    url, app = server
+    response = httpx.get(f"{url}/healthz")
+    assert response.status_code == 200
+    assert response.json()["status"] == "ok" and response.json()["model"] == app.predictor.model.name
+
+
+def test_photo_with_two_faces(server, two_faces):
+    url, app = server
+    response = post_photo(url, encode(Image.fromarray(two_faces), "JPEG"))
+    assert response.status_code == 200
+    body = response.json()
+    assert len(body["faces"]) == 2
+    assert body["result"] == body["faces"][0]["label"]
+    expected = app.predictor.predict(Image.open(io.BytesIO(encode(Image.fromarray(two_faces), "JPEG"))))
+    assert [face["box"] for face in body["faces"]] == [list(face.box) for face in expected]
+
+
+def test_no_face_is_422_unless_whole_image(server, no_face):
+    url, _ = server
+    payload = encode(Image.fromarray(no_face), "PNG")
+    response = post_photo(url, payload, "pattern.png")
+    assert response.status_code == 422 and "No face found" in response.json()["error"]
+    response = post_photo(url, payload, "pattern.png", query="?whole_image=true")
+    assert response.status_code == 200 and response.json()["faces"][0]["box"] == [0, 0, 320, 240]
+
+
+@pytest.mark.parametrize(
+    ("payload", "field", "status", "message"),
+    [
+        (b"", "file", 400, "empty"),
+        (b"just some text", "file", 400, "not an image"),
+        (b"\xff\xd8\xff\xe0" + bytes(200), "file", 400, "not an image"),
+        (b"irrelevant", "photo", 400, "field named 'file'"),
+        (bytes(11 * 1024 * 1024), "file", 413, "10 MB"),
+    ],
+    ids=["empty", "text", "jpeg-header-only", "wrong-field", "11MB"],
+)
+def test_bad_uploads_get_clear_errors(server, payload, field, status, message):
+    url, _ = server
+    response = post_photo(url, payload, field=field)
+    assert response.status_code == status
+    assert message in response.json()["error"]
+    assert "Traceback" not in response.text
+    assert httpx.get(f"{url}/healthz").status_code == 200  # still serving
+
+
+def test_pixel_bomb_is_413(server):
+    url, _ = server
+    response = post_photo(url, encode(Image.new("1", (30000, 30000)), "PNG"), "bomb.png")
+    assert response.status_code == 413 and "megapixels" in response.json()["error"]
+
+
+def test_request_without_body_is_400(server):
+    url, _ = server
+    response = httpx.post(f"{url}/process_image")
+    assert response.status_code == 400 and "multipart" in response.json()["error"]
+
+
+def test_gradio_client_predict(server, astronaut, tmp_path):
+    url, app = server
+    path = tmp_path / "astronaut.png"
+    Image.fromarray(astronaut).save(path)
+    client = Client(url, verbose=False)
+    annotated, scores, _, table, message, *_ = client.predict(handle_file(str(path)), api_name="/predict")
+    expected = app.predictor.predict(astronaut)[0]
+    assert scores["label"] == expected.label
+    assert {entry["label"] for entry in scores["confidences"]} == set(expected.scores)
+    assert message == "Found 1 face."
+    assert np.asarray(Image.open(annotated)).shape == astronaut.shape
+
+
+def test_gradio_client_unreadable_file_fails_cleanly(server, tmp_path, astronaut):
+    """Gradio decodes the upload before our function runs: the caller gets an error, the app keeps serving.
+
+    (The message is Gradio's generic one; making it ours on this path is part of the reliability work.)
+    """
+    url, _ = server
+    path = tmp_path / "fake.png"
+    path.write_bytes(b"not an image at all")
+    client = Client(url, verbose=False)
+    with pytest.raises(AppError) as raised:
+        client.predict(handle_file(str(path)), api_name="/predict")
+    assert "Traceback" not in str(raised.value) and str(tmp_path) not in str(raised.value)
+    good = tmp_path / "good.png"
+    Image.fromarray(astronaut).save(good)
+    assert client.predict(handle_file(str(good)), api_name="/predict")[4] == "Found 1 face."
+
+
+def test_gradio_upload_route_enforces_size_limit(server):
+    url, _ = server
+    response = httpx.post(f"{url}/gradio_api/upload", files={"files": ("big.jpg", bytes(11 * 1024 * 1024))})
+    assert response.status_code == 413

@@ -1,0 +1,45 @@
+"""python -m emotion predict: text and JSON output, unreadable files, exit status."""
+
+import json
+
+import numpy as np
+from PIL import Image
+
+from emotion.cli import main
+
+
+def run(capsys, argv):
+    status = main(argv)
+    return status, capsys.readouterr().out.strip().splitlines()
+
+
+def test_json_lines_for_good_and_bad_files(tmp_path, capsys, astronaut, no_face, tiny_model_path):
+    Image.fromarray(astronaut).save(tmp_path / "face.jpg")
+    Image.fromarray(no_face).save(tmp_path / "pattern.png")
+    (tmp_path / "broken.jpg").write_bytes(b"not a photo")
+    files = [tmp_path / "face.jpg", tmp_path / "broken.jpg", tmp_path / "pattern.png", tmp_path / "missing.jpg"]
+    status, lines = run(capsys, ["predict", "--json", "--model", str(tiny_model_path), *map(str, files)])
+    records = [json.loads(line) for line in lines]
+    assert status == 1
+    assert [r["file"] for r in records] == [str(f) for f in files]
+    assert len(records[0]["faces"]) == 1 and len(records[0]["faces"][0]["box"]) == 4
+    assert set(records[0]["faces"][0]["scores"]) == {"angry", "disgust", "fear", "happy", "neutral", "sad", "surprise"}
+    assert "not an image" in records[1]["error"]
+    assert records[2]["faces"] == []
+    assert "cannot open" in records[3]["error"]
+
+
+def test_text_output_and_whole_image(tmp_path, capsys, no_face, tiny_model_path):
+    Image.fromarray(no_face).save(tmp_path / "pattern.png")
+    status, lines = run(capsys, ["predict", "--model", str(tiny_model_path), str(tmp_path / "pattern.png")])
+    assert status == 0 and "no face found" in lines[0]
+    status, lines = run(capsys, ["predict", "--whole-image", "--model", str(tiny_model_path),
+                                 str(tmp_path / "pattern.png")])
+    assert status == 0 and "at [0, 0, 320, 240]" in lines[0]
+
+
+def test_cli_gray_face_array_input(tmp_path, capsys, tiny_model_path):
+    Image.fromarray(np.full((48, 48), 128, np.uint8)).save(tmp_path / "flat.png")
+    status, lines = run(capsys, ["predict", "--json", "--whole-image", "--model", str(tiny_model_path),
+                                 str(tmp_path / "flat.png")])
+    assert status == 0 and len(json.loads(lines[0])["faces"]) == 1

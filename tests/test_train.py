@@ -1,0 +1,125 @@
+"""The training pipeline on data the tests make: both FER2013 forms, one short fit, evaluation, export."""
+
+import csv
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from emotion import CLASSES, Predictor
+from train.data import CSV_CODE_TO_CLASS, load_csv, load_fer2013, load_folder
+from train.evaluate import evaluate, export, score
+from train.fit import FitConfig, class_weights, fit
+
+
+def synthetic_faces(count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """48x48 images whose class is drawn into them (a bright bar at a class-specific height)."""
+    rng = np.random.default_rng(seed)
+    labels = np.arange(count) % len(CLASSES)
+    faces = rng.integers(0, 60, (count, 48, 48)).astype(np.uint8)
+    for face, label in zip(faces, labels, strict=True):
+        face[4 + label * 6: 8 + label * 6, 8:40] = 250
+    return faces, labels
+
+
+@pytest.fixture(scope="module")
+def fer_folder(tmp_path_factory):
+    root = tmp_path_factory.mktemp("fer2013")
+    for split, prefix, count, seed in (("train", "Training", 70, 0), ("test", "PublicTest", 28, 1),
+                                       ("test", "PrivateTest", 21, 2)):
+        faces, labels = synthetic_faces(count, seed)
+        for index, (face, label) in enumerate(zip(faces, labels, strict=True)):
+            folder = root / split / CLASSES[label]
+            folder.mkdir(parents=True, exist_ok=True)
+            Image.fromarray(face).save(folder / f"{prefix}_{index}.png")
+    return root
+
+
+def test_folder_layout_splits_by_file_name_prefix(fer_folder):
+    data = load_folder(fer_folder)
+    assert {name: len(split) for name, split in data.items()} == {"train": 70, "public_test": 28, "private_test": 21}
+    assert data["train"].faces.shape == (70, 48, 48) and data["train"].faces.dtype == np.uint8
+    assert set(data["public_test"].labels) == set(range(7))
+
+
+def test_csv_codes_are_mapped_to_project_order(tmp_path):
+    faces, _ = synthetic_faces(7, 3)
+    path = tmp_path / "fer2013.csv"
+    with path.open("w", newline="") as file:
+        writer = csv.writer(file)
+        writer.writerow(["emotion", "pixels", "Usage"])
+        for code, usage in zip(range(7), ["Training"] * 5 + ["PublicTest", "PrivateTest"], strict=True):
+            writer.writerow([code, " ".join(map(str, faces[code].ravel())), usage])
+    data = load_fer2013(tmp_path)  # a folder holding fer2013.csv works as well as the file
+    assert [CLASSES[i] for i in data["train"].labels] == ["angry", "disgust", "fear", "happy", "sad"]
+    assert CLASSES[data["public_test"].labels[0]] == "surprise"
+    assert CLASSES[data["private_test"].labels[0]] == "neutral"
+    assert np.array_equal(data["train"].faces[4], faces[4])
+    assert CSV_CODE_TO_CLASS[6] == "neutral"
+    assert len(load_csv(path)["train"]) == 5
+
+
+def test_unknown_data_path_is_explained(tmp_path):
+    with pytest.raises(FileNotFoundError, match="neither fer2013.csv nor a folder"):
+        load_fer2013(tmp_path)
+
+
+def test_class_weights_favour_rare_classes():
+    labels = np.array([0] * 90 + [1] * 10 + [2, 3, 4, 5, 6] * 20)
+    assert class_weights(labels, 0) is None
+    weights = class_weights(labels, 0.5)
+    assert weights[1] > weights[2] > weights[0]
+    assert np.mean(list(weights.values())) == pytest.approx(1.0)
+
+
+def test_score_counts_the_confusion_matrix():
+    result = score(np.array([0, 0, 1, 3]), np.array([0, 1, 1, 3]))
+    assert result.accuracy == 0.75
+    assert result.confusion[0][1] == 1 and result.per_class["angry"]["recall"] == 0.5
+    assert result.macro_recall == pytest.approx((0.5 + 1 + 1) / 3, abs=1e-4)
+
+
+class Interruption(Exception):
+    pass
+
+
+def test_fit_resume_evaluate_export(fer_folder, tmp_path, monkeypatch):
+    import train.fit
+
+    class InterruptedLogger(train.fit.keras.callbacks.CSVLogger):
+        """Writes the first epoch's row, then stops the run as a killed session would."""
+
+        def on_epoch_end(self, epoch, logs=None):
+            super().on_epoch_end(epoch, logs)
+            raise Interruption
+
+    config = FitConfig(epochs=2, batch_size=16, widths=(4, 8), convs_per_stage=1)
+    run = tmp_path / "run"
+    with monkeypatch.context() as patch:
+        patch.setattr(train.fit.keras.callbacks, "CSVLogger", InterruptedLogger)
+        with pytest.raises(Interruption):
+            fit(fer_folder, run, config)
+    assert (run / "last.keras").is_file() and (run / "backup").is_dir()
+    assert len((run / "history.csv").read_text().splitlines()) == 2  # header and the first epoch
+
+    with pytest.raises(FileExistsError, match="--resume"):
+        fit(fer_folder, run, config)
+    best = fit(fer_folder, run, config, resume=True)
+    assert best.is_file()
+    epochs = [line.split(",")[0] for line in (run / "history.csv").read_text().splitlines()[1:]]
+    assert epochs == ["0", "1"]  # resumed at the second epoch, not started again
+    assert not (run / "backup").exists()  # a finished run leaves no backup behind
+
+    card = evaluate(fer_folder, run / "best.keras", tmp_path / "evaluation")
+    assert set(card["metrics"]) == {"public_test", "private_test", "whole_test"}
+    assert card["metrics"]["whole_test"]["images"] == 49
+    assert 0 <= card["metrics"]["private_test"]["accuracy"] <= 1
+    assert (tmp_path / "evaluation" / "confusion_matrix.png").stat().st_size > 1000
+    assert (tmp_path / "evaluation" / "training_curves.png").stat().st_size > 1000
+    Predictor.load(tmp_path / "evaluation" / "model.keras")  # the exported file is what the app loads
+
+    assets = tmp_path / "assets"
+    assert export(tmp_path / "evaluation", assets) is True
+    assert export(tmp_path / "evaluation", assets) is False  # not better than itself
+    assert json.loads((assets / "model_card.json").read_text())["parameters"] == card["parameters"]

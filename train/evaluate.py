@@ -1,0 +1,134 @@
+"""Evaluation of a trained model on FER2013's test splits, through the same Predictor the app uses.
+
+Writes the model card (metrics and provenance), a confusion matrix and the training curves.
+"""
+
+import csv
+import datetime
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from emotion.labels import CLASSES  # noqa: E402
+from emotion.predictor import Predictor  # noqa: E402
+from train.data import Split, load_fer2013  # noqa: E402
+
+ARTEFACTS = ("model.keras", "model_card.json", "confusion_matrix.png", "training_curves.png")
+
+
+@dataclass
+class Scores:
+    accuracy: float
+    macro_recall: float
+    per_class: dict[str, dict[str, float]]
+    confusion: list[list[int]]  # rows: true class, columns: predicted class
+    images: int
+
+
+def score(labels: np.ndarray, predicted: np.ndarray) -> Scores:
+    confusion = np.zeros((len(CLASSES), len(CLASSES)), np.int64)
+    np.add.at(confusion, (labels, predicted), 1)
+    recall = confusion.diagonal() / np.maximum(confusion.sum(axis=1), 1)
+    precision = confusion.diagonal() / np.maximum(confusion.sum(axis=0), 1)
+    per_class = {name: {"precision": round(float(p), 4), "recall": round(float(r), 4), "support": int(n)}
+                 for name, p, r, n in zip(CLASSES, precision, recall, confusion.sum(axis=1), strict=True)}
+    present = confusion.sum(axis=1) > 0
+    return Scores(round(float((labels == predicted).mean()), 4), round(float(recall[present].mean()), 4),
+                  per_class, confusion.tolist(), int(len(labels)))
+
+
+def plot_confusion(scores: Scores, title: str, path: Path) -> None:
+    confusion = np.asarray(scores.confusion, dtype=np.float64)
+    normalised = confusion / np.maximum(confusion.sum(axis=1, keepdims=True), 1)
+    figure, axes = plt.subplots(figsize=(6.4, 5.6), dpi=100)
+    axes.imshow(normalised, cmap="Blues", vmin=0, vmax=1)
+    for row in range(len(CLASSES)):
+        for column in range(len(CLASSES)):
+            colour = "white" if normalised[row, column] > 0.5 else "black"
+            axes.text(column, row, f"{normalised[row, column]:.2f}\n{int(confusion[row, column])}",
+                      ha="center", va="center", fontsize=7, color=colour)
+    axes.set_xticks(range(len(CLASSES)), CLASSES, rotation=45, ha="right")
+    axes.set_yticks(range(len(CLASSES)), CLASSES)
+    axes.set_xlabel("predicted")
+    axes.set_ylabel("true")
+    axes.set_title(title)
+    figure.tight_layout()
+    figure.savefig(path)
+    plt.close(figure)
+
+
+def plot_history(history_csv: Path, path: Path) -> None:
+    with history_csv.open() as file:
+        rows = list(csv.DictReader(file))
+    epochs = [int(row["epoch"]) + 1 for row in rows]
+    figure, (loss_axes, accuracy_axes) = plt.subplots(1, 2, figsize=(9, 3.5), dpi=100)
+    for key, axes in (("loss", loss_axes), ("accuracy", accuracy_axes)):
+        axes.plot(epochs, [float(row[key]) for row in rows], label="training (augmented)")
+        axes.plot(epochs, [float(row[f"val_{key}"]) for row in rows], label="PublicTest")
+        axes.set_xlabel("epoch")
+        axes.set_title(key)
+        axes.legend()
+    figure.tight_layout()
+    figure.savefig(path)
+    plt.close(figure)
+
+
+def evaluate(data_path: Path, model_path: Path, out_dir: Path) -> dict:
+    """Score the model on PublicTest, PrivateTest and both; write model card and plots into out_dir."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    predictor = Predictor.load(model_path)
+    data = load_fer2013(data_path)
+    splits = {"public_test": data["public_test"], "private_test": data["private_test"]}
+    splits["whole_test"] = Split(np.concatenate([s.faces for s in splits.values()]),
+                                 np.concatenate([s.labels for s in splits.values()]))
+    results = {}
+    for name, split in splits.items():
+        predicted = predictor.classify(split.faces).argmax(axis=1)
+        results[name] = score(split.labels, predicted)
+    plot_confusion(results["private_test"], "FER2013 PrivateTest (row-normalised)", out_dir / "confusion_matrix.png")
+    run_dir = model_path.parent
+    if (run_dir / "history.csv").is_file():
+        plot_history(run_dir / "history.csv", out_dir / "training_curves.png")
+    training = json.loads((run_dir / "training.json").read_text()) if (run_dir / "training.json").is_file() else {}
+    card = {
+        "name": "fer-vgg",
+        "version": datetime.date.today().isoformat(),
+        "architecture": predictor.model.name,
+        "parameters": int(predictor.model.count_params()),
+        "input": "48x48 grayscale face, raw 0..255 pixels (scaling is inside the model)",
+        "classes": list(CLASSES),
+        "data": "FER2013 (Goodfellow et al. 2013): trained on Training (28,709), selected on PublicTest",
+        "training": training,
+        "metrics": {name: {"accuracy": s.accuracy, "macro_recall": s.macro_recall, "images": s.images}
+                    for name, s in results.items()},
+        "per_class_private_test": results["private_test"].per_class,
+        "confusion_private_test": results["private_test"].confusion,
+        "evaluated": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "model_file_bytes": model_path.stat().st_size,
+    }
+    (out_dir / "model_card.json").write_text(json.dumps(card, indent=2))
+    if model_path.resolve() != (out_dir / "model.keras").resolve():
+        shutil.copyfile(model_path, out_dir / "model.keras")
+    return card
+
+
+def export(evaluated_dir: Path, assets_dir: Path) -> bool:
+    """Copy an evaluated model into assets/ if it beats the shipped one on PublicTest (the selection split)."""
+    new = json.loads((evaluated_dir / "model_card.json").read_text())
+    shipped_card = assets_dir / "model_card.json"
+    if shipped_card.is_file():
+        old = json.loads(shipped_card.read_text())
+        if new["metrics"]["public_test"]["accuracy"] <= old["metrics"]["public_test"]["accuracy"]:
+            return False
+    assets_dir.mkdir(parents=True, exist_ok=True)
+    for name in ARTEFACTS:
+        if (evaluated_dir / name).is_file():
+            shutil.copyfile(evaluated_dir / name, assets_dir / name)
+    return True
