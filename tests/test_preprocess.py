@@ -36,3 +36,13 @@ def test_training_and_serving_prepare_a_face_identically(tmp_path, astronaut):
     loaded = load_folder(tmp_path)
     served = prepare_face(to_rgb_array(open_image(tmp_path / "train/happy/Training_1.jpg")))
     assert np.array_equal(loaded["train"].faces[0], served)
+
+
+def test_detail_finer_than_the_training_data_is_removed():
+    """Sharp faces are brought to the detail level of the (blurred) training images."""
+    rng = np.random.default_rng(0)
+    sharp = rng.integers(0, 256, (48, 48), dtype=np.uint8)
+    prepared = prepare_face(sharp)
+    assert np.abs(prepared.astype(int) - 128).mean() < np.abs(sharp.astype(int) - 128).mean() / 2
+    assert np.array_equal(prepare_face(prepared), prepare_face(prepare_face(prepared))) or \
+        np.abs(prepare_face(prepared).astype(int) - prepared).mean() < 3  # nearly idempotent

