@@ -39,10 +39,8 @@ def test_training_and_serving_prepare_a_face_identically(tmp_path, astronaut):
 
 
 def test_detail_finer_than_the_training_data_is_removed():
-    """Sharp faces are brought to the detail level of the (blurred) training images."""
-    rng = np.random.default_rng(0)
-    sharp = rng.integers(0, 256, (48, 48), dtype=np.uint8)
-    prepared = prepare_face(sharp)
-    assert np.abs(prepared.astype(int) - 128).mean() < np.abs(sharp.astype(int) - 128).mean() / 2
-    assert np.array_equal(prepare_face(prepared), prepare_face(prepare_face(prepared))) or \
-        np.abs(prepare_face(prepared).astype(int) - prepared).mean() < 3  # nearly idempotent
+    """Sharp faces are brought to the detail level of the (blurred) training images; smooth ones pass."""
+    noise = np.random.default_rng(0).integers(0, 256, (48, 48), dtype=np.uint8)
+    assert prepare_face(noise).std() < noise.std() / 3
+    smooth = np.tile(np.linspace(40, 200, 48).astype(np.uint8), (48, 1))
+    assert np.abs(prepare_face(smooth).astype(int) - smooth).mean() < 2
