@@ -86,6 +86,8 @@ def about_markdown() -> str:
 
 
 def build_demo() -> gr.Blocks:
+    # Inputs use type="filepath" with image_mode=None: Gradio then hands over the uploaded file as it is,
+    # and emotion.open_image decodes it (EXIF, modes, limits) exactly as the REST endpoint and CLI do.
     with gr.Blocks(title="Facial expression recognition", delete_cache=(300, 600)) as demo:
         gr.Markdown("# Facial expression recognition\nUpload a photo or take a webcam snapshot: every face is "
                     "boxed and scored for seven expressions (angry, disgust, fear, happy, neutral, sad, surprise).")
@@ -94,10 +96,11 @@ def build_demo() -> gr.Blocks:
             with gr.Column(scale=1, min_width=300):
                 with gr.Tabs():
                     with gr.Tab("Upload"):
-                        upload = gr.Image(sources=["upload", "clipboard"], type="filepath", label="Photo")
+                        upload = gr.Image(sources=["upload", "clipboard"], type="filepath", image_mode=None,
+                                          label="Photo")
                         upload_button = gr.Button("Find faces", variant="primary")
                     with gr.Tab("Webcam"):
-                        webcam = gr.Image(sources=["webcam"], type="filepath", label="Snapshot")
+                        webcam = gr.Image(sources=["webcam"], type="filepath", image_mode=None, label="Snapshot")
                         webcam_button = gr.Button("Find faces", variant="primary")
                 gr.Examples(EXAMPLES, inputs=upload)
             with gr.Column(scale=1, min_width=300):

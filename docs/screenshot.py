@@ -1,0 +1,35 @@
+"""Screenshot of the app after a prediction, in Debian's Chromium driven by Playwright, for the README.
+
+    python app.py &            # or any running instance
+    python docs/screenshot.py [--url http://127.0.0.1:7860] [--photo assets/examples/two_faces.jpg]
+"""
+
+import argparse
+from pathlib import Path
+
+from playwright.sync_api import expect, sync_playwright
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--url", default="http://127.0.0.1:7860")
+    parser.add_argument("--photo", type=Path, default=Path("assets/examples/two_faces.jpg"))
+    parser.add_argument("--out", type=Path, default=Path("docs/screenshot.png"))
+    arguments = parser.parse_args()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(arguments.url)
+        page.locator("input[type=file]").first.set_input_files(str(arguments.photo))
+        expect(page.get_by_text("Found 2 faces").or_(page.get_by_text("Found 1 face"))).to_be_visible(timeout=60_000)
+        page.wait_for_timeout(1500)
+        page.screenshot(path=str(arguments.out), full_page=True)
+        browser.close()
+    print(f"saved {arguments.out}")
+
+
+if __name__ == "__main__":
+    main()
