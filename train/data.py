@@ -1,6 +1,7 @@
 """FER2013 in both forms people have: the folder layout (Kaggle msambare) and the original fer2013.csv."""
 
 import csv
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,7 +40,7 @@ def split_of_file(path: Path, folder_split: str) -> str:
     return FILE_PREFIX_TO_SPLIT.get(prefix, folder_split)
 
 
-def load_folder(root: Path) -> dict[str, Split]:
+def load_folder(root: Path, prepare: Callable[[np.ndarray], np.ndarray] = prepare_face) -> dict[str, Split]:
     """`root/train/<class>/*.jpg` and `root/test/<class>/*.jpg`; test is split by file-name prefix."""
     faces: dict[str, list[np.ndarray]] = {name: [] for name in SPLITS}
     labels: dict[str, list[int]] = {name: [] for name in SPLITS}
@@ -49,12 +50,12 @@ def load_folder(root: Path) -> dict[str, Split]:
                 if path.suffix.lower() not in (".jpg", ".jpeg", ".png"):
                     continue
                 split = split_of_file(path, folder_split)
-                faces[split].append(prepare_face(to_rgb_array(open_image(path))))
+                faces[split].append(prepare(to_rgb_array(open_image(path))))
                 labels[split].append(label)
     return {name: _to_split(faces[name], labels[name]) for name in SPLITS}
 
 
-def load_csv(path: Path) -> dict[str, Split]:
+def load_csv(path: Path, prepare: Callable[[np.ndarray], np.ndarray] = prepare_face) -> dict[str, Split]:
     """The original `fer2013.csv` (columns emotion, pixels, Usage), labels mapped to emotion.CLASSES."""
     faces: dict[str, list[np.ndarray]] = {name: [] for name in SPLITS}
     labels: dict[str, list[int]] = {name: [] for name in SPLITS}
@@ -62,18 +63,22 @@ def load_csv(path: Path) -> dict[str, Split]:
         for row in csv.DictReader(file):
             pixels = np.array(row["pixels"].split(), dtype=np.uint8).reshape(48, 48)
             split = CSV_USAGE_TO_SPLIT[row["Usage"]]
-            faces[split].append(prepare_face(pixels))
+            faces[split].append(prepare(pixels))
             labels[split].append(CLASSES.index(CSV_CODE_TO_CLASS[int(row["emotion"])]))
     return {name: _to_split(faces[name], labels[name]) for name in SPLITS}
 
 
-def load_fer2013(path: Path) -> dict[str, Split]:
-    """Either form: a .csv file or a folder holding train/ and test/."""
+def load_fer2013(path: Path, prepare: Callable[[np.ndarray], np.ndarray] = prepare_face) -> dict[str, Split]:
+    """Either form: a .csv file or a folder holding train/ and test/.
+
+    `prepare` turns each image into a face; the default is the project's one preprocessing, which
+    training and evaluation must use. Benchmarks of other models pass their own.
+    """
     path = Path(path)
     if path.is_file() and path.suffix.lower() == ".csv":
-        return load_csv(path)
+        return load_csv(path, prepare)
     if (path / "fer2013.csv").is_file():
-        return load_csv(path / "fer2013.csv")
+        return load_csv(path / "fer2013.csv", prepare)
     if (path / "train").is_dir():
-        return load_folder(path)
+        return load_folder(path, prepare)
     raise FileNotFoundError(f"{path} is neither fer2013.csv nor a folder with train/ and test/")
