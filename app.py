@@ -18,8 +18,29 @@ from emotion.rest import MAX_UPLOAD_BYTES, build_rest_router
 predictor = Predictor.load(os.environ.get("EMOTION_MODEL") or None)
 EXAMPLES = sorted(str(path) for path in (ASSETS / "examples").glob("*.jpg"))
 TABLE_HEADERS = ["face", "expression", "confidence", "box (x, y, w, h)"]
+# Live webcam: a frame every LIVE_INTERVAL s (the pipeline takes ~35 ms a frame, so the queue keeps up),
+# each stream stops after LIVE_SECONDS so one visitor cannot hold a slot, at most LIVE_STREAMS at once.
+LIVE_INTERVAL = 0.1
+LIVE_SECONDS = 60
+LIVE_STREAMS = 4
 LIMITS = ("Frontal faces work best. FER2013 mixes posed and spontaneous expressions, 48x48 grayscale, mostly "
           "adults; the model reads a face's appearance, not what the person feels.")
+
+
+class PhotoInput(gr.Image):
+    """gr.Image that hands the uploaded file to `emotion.open_image` untouched.
+
+    Gradio's own image preprocessing opens every upload with Pillow before our function runs, so a file
+    that is not an image ended in Gradio's generic "Error" instead of our message. Here the browser still
+    draws a plain gr.Image (is_template), but the server passes the cached file's path straight on.
+    """
+
+    is_template = True
+
+    def preprocess(self, payload):
+        if payload is not None and payload.path and not (payload.url or "").startswith("data:"):
+            return str(payload.path)
+        return super().preprocess(payload)
 
 
 def face_choices(faces: list[dict]) -> list[str]:
@@ -60,6 +81,11 @@ def analyse_whole(photo: str | None):
     return analyse(photo, whole_image=True)
 
 
+def show_webcam_mode(mode: str):
+    live_mode = mode == "Live"
+    return gr.Image(visible=not live_mode), gr.Button(visible=not live_mode), gr.Image(visible=live_mode)
+
+
 def select_face(choice: str | None, faces: list[dict]):
     if not choice or not faces:
         return None
@@ -86,8 +112,8 @@ def about_markdown() -> str:
 
 
 def build_demo() -> gr.Blocks:
-    # Inputs use type="filepath" with image_mode=None: Gradio then hands over the uploaded file as it is,
-    # and emotion.open_image decodes it (EXIF, modes, limits) exactly as the REST endpoint and CLI do.
+    # PhotoInput hands over the uploaded file as it is: emotion.open_image decodes it (EXIF, modes,
+    # limits) exactly as the REST endpoint and CLI do.
     with gr.Blocks(title="Facial expression recognition", delete_cache=(300, 600)) as demo:
         gr.Markdown("# Facial expression recognition\nUpload a photo or take a webcam snapshot: every face is "
                     "boxed and scored for seven expressions (angry, disgust, fear, happy, neutral, sad, surprise).")
@@ -96,15 +122,18 @@ def build_demo() -> gr.Blocks:
             with gr.Column(scale=1, min_width=300):
                 with gr.Tabs():
                     with gr.Tab("Upload"):
-                        upload = gr.Image(sources=["upload", "clipboard"], type="filepath", image_mode=None,
-                                          label="Photo")
+                        upload = PhotoInput(sources=["upload", "clipboard"], type="filepath", label="Photo")
                         upload_button = gr.Button("Find faces", variant="primary")
                     with gr.Tab("Webcam"):
-                        webcam = gr.Image(sources=["webcam"], type="filepath", image_mode=None, label="Snapshot")
+                        webcam_mode = gr.Radio(["Snapshot", "Live"], value="Snapshot", show_label=False)
+                        webcam = PhotoInput(sources=["webcam"], type="filepath", label="Snapshot")
                         webcam_button = gr.Button("Find faces", variant="primary")
+                        live = PhotoInput(sources=["webcam"], type="filepath", streaming=True, visible=False,
+                                          label=f"Live (updates while the camera runs, up to {LIVE_SECONDS} s)")
                 gr.Examples(EXAMPLES, inputs=upload)
             with gr.Column(scale=1, min_width=300):
-                annotated = gr.Image(label="Faces found", type="pil", interactive=False, buttons=["download"])
+                annotated = gr.Image(label="Faces found", type="pil", interactive=False, buttons=["download"],
+                                 elem_id="annotated")
                 message = gr.Markdown()
                 whole_button = gr.Button("Classify the whole image as one face", visible=False)
                 picker = gr.Dropdown(label="Show the expressions of", visible=False, interactive=True)
@@ -120,7 +149,12 @@ def build_demo() -> gr.Blocks:
         upload_button.click(analyse, inputs=upload, outputs=outputs, api_name="predict")
         upload.upload(analyse, inputs=upload, outputs=outputs, api_visibility="private")
         webcam_button.click(analyse, inputs=webcam, outputs=outputs, api_name="predict_webcam")
+        webcam.upload(analyse, inputs=webcam, outputs=outputs, api_visibility="private")
         whole_button.click(analyse_whole, inputs=upload, outputs=outputs, api_name="predict_whole_image")
+        live.stream(analyse, inputs=live, outputs=outputs, api_name="predict_live", stream_every=LIVE_INTERVAL,
+                    time_limit=LIVE_SECONDS, concurrency_limit=LIVE_STREAMS, concurrency_id="live")
+        webcam_mode.change(show_webcam_mode, inputs=webcam_mode, outputs=[webcam, webcam_button, live],
+                           api_visibility="private")
         picker.change(select_face, inputs=[picker, faces_state], outputs=scores, api_visibility="private")
     demo.queue(default_concurrency_limit=2, max_size=32)
     return demo

@@ -100,17 +100,15 @@ def test_gradio_client_predict(server, astronaut, tmp_path):
     assert np.asarray(Image.open(annotated)).shape == astronaut.shape
 
 
-def test_gradio_client_unreadable_file_fails_cleanly(server, tmp_path, astronaut):
-    """Gradio decodes the upload before our function runs: the caller gets an error, the app keeps serving.
-
-    (The message is Gradio's generic one; making it ours on this path is part of the reliability work.)
-    """
+def test_gradio_client_unreadable_file_gets_our_message(server, tmp_path, astronaut):
+    """The UI path gives the same person-readable message as REST, and the app keeps serving."""
     url, _ = server
     path = tmp_path / "fake.png"
     path.write_bytes(b"not an image at all")
     client = Client(url, verbose=False)
     with pytest.raises(AppError) as raised:
         client.predict(handle_file(str(path)), api_name="/predict")
+    assert "not an image we can read" in str(raised.value)
     assert "Traceback" not in str(raised.value) and str(tmp_path) not in str(raised.value)
     good = tmp_path / "good.png"
     Image.fromarray(astronaut).save(good)

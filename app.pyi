@@ -1,0 +1,170 @@
+"""The Gradio app (and Hugging Face Space entry point): upload or webcam photo -> boxed faces -> expression bars.
+
+`python app.py` serves the UI and the REST endpoint on 127.0.0.1:7860 (GRADIO_SERVER_NAME and
+GRADIO_SERVER_PORT override it, as a Space does); `python app.py --share` asks for a public link.
+EMOTION_MODEL points at another .keras model (the tests use a tiny one).
+"""
+
+import argparse
+import os
+from pathlib import Path
+
+import gradio as gr
+
+from emotion import ImageError, Predictor, draw_faces, open_image
+from emotion.predictor import ASSETS, FaceResult
+from emotion.rest import MAX_UPLOAD_BYTES, build_rest_router
+
+predictor = Predictor.load(os.environ.get("EMOTION_MODEL") or None)
+EXAMPLES = sorted(str(path) for path in (ASSETS / "examples").glob("*.jpg"))
+TABLE_HEADERS = ["face", "expression", "confidence", "box (x, y, w, h)"]
+LIMITS = ("Frontal faces work best. FER2013 mixes posed and spontaneous expressions, 48x48 grayscale, mostly "
+          "adults; the model reads a face's appearance, not what the person feels.")
+
+from gradio.events import Dependency
+
+class PhotoInput(gr.Image):
+    """gr.Image that hands the uploaded file to `emotion.open_image` untouched.
+
+    Gradio's own image preprocessing opens every upload with Pillow before our function runs, so a file
+    that is not an image ended in Gradio's generic "Error" instead of our message. Here the browser still
+    draws a plain gr.Image (is_template), but the server passes the cached file's path straight on.
+    """
+
+    is_template = True
+
+    def preprocess(self, payload):
+        if payload is not None and payload.path and not (payload.url or "").startswith("data:"):
+            return str(payload.path)
+        return super().preprocess(payload)
+    from typing import Callable, Literal, Sequence, Any, TYPE_CHECKING
+    from gradio.blocks import Block
+    if TYPE_CHECKING:
+        from gradio.components import Timer
+        from gradio.components.base import Component
+
+
+def face_choices(faces: list[dict]) -> list[str]:
+    return [f"#{number} {face['label']}" for number, face in enumerate(faces, start=1)]
+
+
+def analyse(photo: str | None, whole_image: bool = False):
+    """Photo path in; annotated photo, the first face's scores, face picker, table, message, faces out."""
+    if not photo:
+        raise gr.Error("Upload a photo or take a webcam snapshot first.", title="No photo")
+    try:
+        image = open_image(Path(photo))
+    except ImageError as problem:
+        raise gr.Error(str(problem), title="Cannot read this file") from None
+    faces: list[FaceResult] = predictor.predict(image, whole_image=whole_image)
+    records = [face.to_dict() for face in faces]
+    rows = [[number, face.label, round(face.scores[face.label], 3), str(list(face.box))]
+            for number, face in enumerate(faces, start=1)]
+    if faces:
+        plural = "face" if len(faces) == 1 else "faces"
+        message = "Classified the whole image as one face." if whole_image else f"Found {len(faces)} {plural}."
+    else:
+        message = ("**No face found.** If the photo is already a cropped face, "
+                   "press *Classify the whole image as one face*.")
+    choices = face_choices(records)
+    return (
+        draw_faces(image, faces),
+        records[0]["scores"] if records else None,
+        gr.Dropdown(choices=choices, value=choices[0] if choices else None, visible=len(choices) > 1),
+        rows,
+        message,
+        records,
+        gr.Button(visible=not faces),
+    )
+
+
+def analyse_whole(photo: str | None):
+    return analyse(photo, whole_image=True)
+
+
+def select_face(choice: str | None, faces: list[dict]):
+    if not choice or not faces:
+        return None
+    number = int(choice.split()[0].lstrip("#"))
+    return faces[number - 1]["scores"]
+
+
+def about_markdown() -> str:
+    card = predictor.model_card
+    metrics = card.get("metrics", {})
+    if not metrics:
+        return "No model card was found beside the model, so no measured accuracy can be shown."
+    lines = [f"**{card.get('name', 'model')}** ({card.get('version', '')}), {card.get('parameters', 0):,} "
+             f"parameters, {card.get('input', '')}. {card.get('data', '')}.", "",
+             "| FER2013 split | images | accuracy | macro recall |", "|---|---|---|---|"]
+    names = {"public_test": "PublicTest", "private_test": "PrivateTest", "whole_test": "whole test folder"}
+    for key, name in names.items():
+        if key in metrics:
+            figures = metrics[key]
+            lines.append(f"| {name} | {figures['images']:,} | {figures['accuracy']:.1%} "
+                         f"| {figures['macro_recall']:.1%} |")
+    lines += ["", f"Limits: {LIMITS}"]
+    return "\n".join(lines)
+
+
+def build_demo() -> gr.Blocks:
+    # PhotoInput hands over the uploaded file as it is: emotion.open_image decodes it (EXIF, modes,
+    # limits) exactly as the REST endpoint and CLI do.
+    with gr.Blocks(title="Facial expression recognition", delete_cache=(300, 600)) as demo:
+        gr.Markdown("# Facial expression recognition\nUpload a photo or take a webcam snapshot: every face is "
+                    "boxed and scored for seven expressions (angry, disgust, fear, happy, neutral, sad, surprise).")
+        faces_state = gr.State([])
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=1, min_width=300):
+                with gr.Tabs():
+                    with gr.Tab("Upload"):
+                        upload = PhotoInput(sources=["upload", "clipboard"], type="filepath", label="Photo")
+                        upload_button = gr.Button("Find faces", variant="primary")
+                    with gr.Tab("Webcam"):
+                        webcam = PhotoInput(sources=["webcam"], type="filepath", label="Snapshot")
+                        webcam_button = gr.Button("Find faces", variant="primary")
+                gr.Examples(EXAMPLES, inputs=upload)
+            with gr.Column(scale=1, min_width=300):
+                annotated = gr.Image(label="Faces found", type="pil", interactive=False, buttons=["download"])
+                message = gr.Markdown()
+                whole_button = gr.Button("Classify the whole image as one face", visible=False)
+                picker = gr.Dropdown(label="Show the expressions of", visible=False, interactive=True)
+                scores = gr.Label(num_top_classes=7, label="Expression probabilities")
+                table = gr.Dataframe(headers=TABLE_HEADERS, label="All faces", interactive=False)
+        with gr.Accordion("About the model", open=False):
+            gr.Markdown(about_markdown())
+            if (ASSETS / "confusion_matrix.png").is_file():
+                gr.Image(str(ASSETS / "confusion_matrix.png"), label="PrivateTest confusion matrix",
+                         interactive=False, show_label=True)
+
+        outputs = [annotated, scores, picker, table, message, faces_state, whole_button]
+        upload_button.click(analyse, inputs=upload, outputs=outputs, api_name="predict")
+        upload.upload(analyse, inputs=upload, outputs=outputs, api_visibility="private")
+        webcam_button.click(analyse, inputs=webcam, outputs=outputs, api_name="predict_webcam")
+        whole_button.click(analyse_whole, inputs=upload, outputs=outputs, api_name="predict_whole_image")
+        picker.change(select_face, inputs=[picker, faces_state], outputs=scores, api_visibility="private")
+    demo.queue(default_concurrency_limit=2, max_size=32)
+    return demo
+
+
+demo = build_demo()
+
+
+def serve(share: bool = False, server_port: int | None = None, prevent_thread_lock: bool = False):
+    """Launch the UI with the REST routes on the same server; returns what gradio's launch returns."""
+    return demo.launch(
+        share=share,
+        server_port=server_port,
+        prevent_thread_lock=prevent_thread_lock,
+        max_file_size=MAX_UPLOAD_BYTES,
+        run_history=False,
+        allowed_paths=[],
+        show_error=False,
+        app_kwargs={"routes": build_rest_router(predictor).routes},
+    )
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description="Serve the facial-expression demo.")
+    parser.add_argument("--share", action="store_true", help="ask Gradio for a temporary public link")
+    serve(share=parser.parse_args().share)

@@ -1,0 +1,66 @@
+"""Start the real app (`python app.py`) on a free loopback port for a benchmark, and read its memory."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class RunningApp:
+    url: str
+    process: subprocess.Popen
+
+    def resident_mb(self) -> float:
+        """The server process's resident memory (VmRSS) in MB."""
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        raise RuntimeError("VmRSS not found")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def running_app(model: Path | None = None, startup_seconds: float = 180) -> Iterator[RunningApp]:
+    """`python app.py` in a child process; yields once /healthz answers, stops the process afterwards."""
+    port = free_port()
+    environment = dict(os.environ, GRADIO_SERVER_NAME="127.0.0.1", GRADIO_SERVER_PORT=str(port))
+    if model is not None:
+        environment["EMOTION_MODEL"] = str(model)
+    process = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=environment,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + startup_seconds
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"app.py exited with status {process.returncode} before serving")
+            try:
+                if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"app.py did not answer /healthz within {startup_seconds} s")
+            time.sleep(0.5)
+        yield RunningApp(url, process)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
