@@ -27,20 +27,24 @@ LIMITS = ("Frontal faces work best. FER2013 mixes posed and spontaneous expressi
           "adults; the model reads a face's appearance, not what the person feels.")
 
 
-class PhotoInput(gr.Image):
-    """gr.Image that hands the uploaded file to `emotion.open_image` untouched.
+def photo_input(**options) -> gr.Image:
+    """A gr.Image (type="filepath") that hands the uploaded file to `emotion.open_image` untouched.
 
     Gradio's own image preprocessing opens every upload with Pillow before our function runs, so a file
-    that is not an image ended in Gradio's generic "Error" instead of our message. Here the browser still
-    draws a plain gr.Image (is_template), but the server passes the cached file's path straight on.
+    that is not an image ended in Gradio's generic "Error" instead of our message. Here the server passes
+    the cached file's path straight on. (Not a gr.Image subclass: Gradio writes a .pyi stub beside the
+    module of every component class, which fails on a read-only file system.)
     """
+    image = gr.Image(type="filepath", **options)
+    gradio_preprocess = image.preprocess
 
-    is_template = True
-
-    def preprocess(self, payload):
+    def preprocess(payload):
         if payload is not None and payload.path and not (payload.url or "").startswith("data:"):
             return str(payload.path)
-        return super().preprocess(payload)
+        return gradio_preprocess(payload)
+
+    image.preprocess = preprocess
+    return image
 
 
 def face_choices(faces: list[dict]) -> list[str]:
@@ -112,7 +116,7 @@ def about_markdown() -> str:
 
 
 def build_demo() -> gr.Blocks:
-    # PhotoInput hands over the uploaded file as it is: emotion.open_image decodes it (EXIF, modes,
+    # photo_input hands over the uploaded file as it is: emotion.open_image decodes it (EXIF, modes,
     # limits) exactly as the REST endpoint and CLI do.
     with gr.Blocks(title="Facial expression recognition", delete_cache=(300, 600)) as demo:
         gr.Markdown("# Facial expression recognition\nUpload a photo or take a webcam snapshot: every face is "
@@ -122,14 +126,14 @@ def build_demo() -> gr.Blocks:
             with gr.Column(scale=1, min_width=300):
                 with gr.Tabs():
                     with gr.Tab("Upload"):
-                        upload = PhotoInput(sources=["upload", "clipboard"], type="filepath", label="Photo")
+                        upload = photo_input(sources=["upload", "clipboard"], label="Photo")
                         upload_button = gr.Button("Find faces", variant="primary")
                     with gr.Tab("Webcam"):
                         webcam_mode = gr.Radio(["Snapshot", "Live"], value="Snapshot", show_label=False)
-                        webcam = PhotoInput(sources=["webcam"], type="filepath", label="Snapshot")
+                        webcam = photo_input(sources=["webcam"], label="Snapshot")
                         webcam_button = gr.Button("Find faces", variant="primary")
-                        live = PhotoInput(sources=["webcam"], type="filepath", streaming=True, visible=False,
-                                          label=f"Live (updates while the camera runs, up to {LIVE_SECONDS} s)")
+                        live = photo_input(sources=["webcam"], streaming=True, visible=False,
+                                           label=f"Live (updates while the camera runs, up to {LIVE_SECONDS} s)")
                 gr.Examples(EXAMPLES, inputs=upload)
             with gr.Column(scale=1, min_width=300):
                 annotated = gr.Image(label="Faces found", type="pil", interactive=False, buttons=["download"],
@@ -137,7 +141,7 @@ def build_demo() -> gr.Blocks:
                 message = gr.Markdown()
                 whole_button = gr.Button("Classify the whole image as one face", visible=False)
                 picker = gr.Dropdown(label="Show the expressions of", visible=False, interactive=True)
-                scores = gr.Label(num_top_classes=7, label="Expression probabilities")
+                scores = gr.Label(num_top_classes=7, label="Expression probabilities", elem_id="scores")
                 table = gr.Dataframe(headers=TABLE_HEADERS, label="All faces", interactive=False)
         with gr.Accordion("About the model", open=False):
             gr.Markdown(about_markdown())

@@ -56,3 +56,15 @@ def moving_frames(photo: Image.Image, count: int = 30, size: int = 320, step: in
     side = min(photo.size) - step * count
     return [photo.crop((step * index, step * index, step * index + side, step * index + side)).resize((size, size))
             for index in range(count)]
+
+
+def upload_photo(page, photo: Path) -> None:
+    """Put a file into the Upload tab's image input, as the file picker would."""
+    page.get_by_role("tab", name="Upload").click()
+    page.locator("input[type=file]").first.set_input_files(str(photo))
+
+
+def shown_scores(page) -> dict[str, str]:
+    """The bar chart as the page shows it: {label: percentage text}."""
+    rows = page.locator("#scores button").all_inner_texts()
+    return dict(row.split("\n")[:2] for row in rows if "\n" in row)

@@ -1,7 +1,7 @@
 """Screenshot of the app after a prediction, in Debian's Chromium driven by Playwright, for the README.
 
     python app.py &            # or any running instance
-    python docs/screenshot.py [--url http://127.0.0.1:7860] [--photo assets/examples/two_faces.jpg]
+    python -m docs.screenshot [--url http://127.0.0.1:7860] [--photo assets/examples/two_faces.jpg]
 """
 
 import argparse
@@ -9,8 +9,7 @@ from pathlib import Path
 
 from playwright.sync_api import expect, sync_playwright
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+from bench.browser import launch_chromium, upload_photo
 
 
 def main() -> None:
@@ -20,10 +19,10 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("docs/screenshot.png"))
     arguments = parser.parse_args()
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = launch_chromium(playwright)
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         page.goto(arguments.url)
-        page.locator("input[type=file]").first.set_input_files(str(arguments.photo))
+        upload_photo(page, arguments.photo)
         expect(page.get_by_text("Found 2 faces").or_(page.get_by_text("Found 1 face"))).to_be_visible(timeout=60_000)
         page.wait_for_timeout(1500)
         page.screenshot(path=str(arguments.out), full_page=True)

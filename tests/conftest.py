@@ -1,6 +1,9 @@
-"""Shared fixtures: images the tests make themselves, a tiny untrained model, the shipped model if present."""
+"""Shared fixtures: images the tests make themselves, a tiny untrained model, the shipped model if present,
+and the real app served on a free loopback port."""
 
+import importlib
 import io
+import os
 from pathlib import Path
 
 import numpy as np
@@ -63,3 +66,14 @@ def shipped_predictor() -> Predictor:
     if not SHIPPED_MODEL.is_file():
         pytest.skip("no trained model in assets/ yet")
     return Predictor.load()
+
+
+@pytest.fixture(scope="session")
+def server(tiny_model_path: Path, tmp_path_factory: pytest.TempPathFactory):
+    """(url, app module): app.py with the tiny model, its Gradio cache in a temporary folder."""
+    os.environ["EMOTION_MODEL"] = str(tiny_model_path)
+    os.environ["GRADIO_TEMP_DIR"] = str(tmp_path_factory.mktemp("gradio"))
+    app = importlib.import_module("app")
+    _, url, _ = app.serve(server_port=None, prevent_thread_lock=True)
+    yield url.rstrip("/"), app
+    app.demo.close()

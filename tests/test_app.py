@@ -1,8 +1,6 @@
 """The real app on a free loopback port: REST endpoint, health, and Gradio's own API via gradio_client."""
 
-import importlib
 import io
-import os
 
 import httpx
 import numpy as np
@@ -12,16 +10,6 @@ from gradio_client.exceptions import AppError
 from PIL import Image
 
 from tests.conftest import encode
-
-
-@pytest.fixture(scope="module")
-def server(tiny_model_path, tmp_path_factory):
-    os.environ["EMOTION_MODEL"] = str(tiny_model_path)
-    os.environ["GRADIO_TEMP_DIR"] = str(tmp_path_factory.mktemp("gradio"))
-    app = importlib.import_module("app")
-    _, url, _ = app.serve(server_port=None, prevent_thread_lock=True)
-    yield url.rstrip("/"), app
-    app.demo.close()
 
 
 def post_photo(url: str, payload: bytes, name: str = "photo.jpg", field: str = "file", query: str = ""):

@@ -1,0 +1,96 @@
+"""End to end in a real Chromium (Debian's, driven by Playwright) against the app on loopback.
+
+Skipped when no Chromium is installed, except under CI=true, where .ci/run installs it and a
+missing browser is a failure rather than a silent skip.
+"""
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from bench.browser import find_chromium, launch_chromium, moving_frames, shown_scores, upload_photo, write_y4m
+
+sync_api = pytest.importorskip("playwright.sync_api")
+expect = sync_api.expect
+
+if find_chromium() is None:
+    if os.environ.get("CI"):
+        pytest.fail("CI=true but no Chromium found (.ci/run installs it)", pytrace=False)
+    pytest.skip("no Chromium installed (apt-get install chromium)", allow_module_level=True)
+
+pytestmark = pytest.mark.browser
+TIMEOUT_MS = 60_000
+
+
+@pytest.fixture(scope="module")
+def browser(astronaut: np.ndarray, tmp_path_factory: pytest.TempPathFactory):
+    """One headless Chromium whose fake camera plays a moving crop of the astronaut photo."""
+    video = write_y4m(moving_frames(Image.fromarray(astronaut)), tmp_path_factory.mktemp("camera") / "face.y4m")
+    with sync_api.sync_playwright() as playwright:
+        chromium = launch_chromium(playwright, video)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    url, _ = server
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(url)
+    yield page
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def astronaut_file(astronaut: np.ndarray, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("photos") / "astronaut.png"
+    Image.fromarray(astronaut).save(path)
+    return path
+
+
+def test_upload_shows_box_and_seven_bars_matching_the_predictor(page, server, astronaut, astronaut_file, tmp_path):
+    _, app = server
+    upload_photo(page, astronaut_file)
+    expect(page.get_by_text("Found 1 face.")).to_be_visible(timeout=TIMEOUT_MS)
+    expect(page.locator("#annotated img")).to_be_visible()
+    expected = app.predictor.predict(astronaut)[0]
+    expect(page.locator("#scores button")).to_have_count(7)
+    scores = shown_scores(page)
+    assert set(scores) == set(expected.scores)
+    assert next(iter(scores)) == expected.label  # the chart lists the largest first
+    assert page.locator("#annotated img").evaluate("image => image.naturalWidth") == astronaut.shape[1]
+    screenshot = page.screenshot(path=tmp_path / "after_prediction.png", full_page=True)
+    assert Image.open(tmp_path / "after_prediction.png").size[0] == 1280 and len(screenshot) > 10_000
+
+
+def test_webcam_snapshot_gets_a_prediction(page):
+    page.get_by_role("tab", name="Webcam").click()
+    page.get_by_text("Click to Access Webcam").first.click()
+    page.get_by_label("capture photo").click()
+    expect(page.get_by_text("Found 1 face.")).to_be_visible(timeout=TIMEOUT_MS)
+    expect(page.locator("#scores button")).to_have_count(7)
+
+
+def test_live_webcam_keeps_updating(page):
+    page.get_by_role("tab", name="Webcam").click()
+    page.get_by_text("Live", exact=True).click()
+    page.get_by_text("Click to Access Webcam").first.click()
+    page.get_by_label("capture photo").click()
+    expect(page.get_by_text("Found 1 face.")).to_be_visible(timeout=TIMEOUT_MS)
+    first = page.locator("#annotated img").get_attribute("src")
+    # the camera shows a moving crop, so a later frame gives a different annotated image
+    expect(page.locator("#annotated img")).not_to_have_attribute("src", first, timeout=TIMEOUT_MS)
+
+
+def test_unreadable_file_shows_our_message_and_the_page_keeps_working(page, astronaut_file, tmp_path):
+    fake = tmp_path / "holiday.png"
+    fake.write_bytes(b"this is a text file, not a photo")
+    upload_photo(page, fake)
+    expect(page.get_by_text("not an image we can read").first).to_be_visible(timeout=TIMEOUT_MS)
+    upload_photo(page, astronaut_file)
+    expect(page.get_by_text("Found 1 face.")).to_be_visible(timeout=TIMEOUT_MS)
+    expect(page.locator("#scores button")).to_have_count(7)
