@@ -34,6 +34,8 @@ def open_image(source: bytes | str | Path | BinaryIO) -> Image.Image:
         if not source:
             raise ImageError("The file is empty.")
         source = io.BytesIO(source)
+    elif isinstance(source, str | Path) and Path(source).stat().st_size == 0:
+        raise ImageError("The file is empty.")
     try:
         image = Image.open(source, formats=ALLOWED_FORMATS)
         image.seek(0)
