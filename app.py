@@ -6,13 +6,16 @@ EMOTION_MODEL points at another .keras model (the tests use a tiny one).
 """
 
 import argparse
+import logging
 import os
+import time
 from pathlib import Path
 
 import gradio as gr
 
 from emotion import ImageError, Predictor, draw_faces, open_image
 from emotion.predictor import ASSETS, FaceResult
+from emotion.requestlog import log_request
 from emotion.rest import MAX_UPLOAD_BYTES, build_rest_router
 
 predictor = Predictor.load(os.environ.get("EMOTION_MODEL") or None)
@@ -23,6 +26,9 @@ TABLE_HEADERS = ["face", "expression", "confidence", "box (x, y, w, h)"]
 LIVE_INTERVAL = 0.1
 LIVE_SECONDS = 60
 LIVE_STREAMS = 4
+# Gradio keeps every upload and every result image in its cache: sweep it every minute and delete what is
+# older than two minutes (long enough for the browser to fetch results and for "classify the whole image").
+CACHE_CLEANUP = (60, 120)
 LIMITS = ("Frontal faces work best. FER2013 mixes posed and spontaneous expressions, 48x48 grayscale, mostly "
           "adults; the model reads a face's appearance, not what the person feels.")
 
@@ -55,11 +61,19 @@ def analyse(photo: str | None, whole_image: bool = False):
     """Photo path in; annotated photo, the first face's scores, face picker, table, message, faces out."""
     if not photo:
         raise gr.Error("Upload a photo or take a webcam snapshot first.", title="No photo")
+    started, path = time.perf_counter(), Path(photo)
     try:
-        image = open_image(Path(photo))
+        size = path.stat().st_size
+        image = open_image(path)
+    except FileNotFoundError:
+        log_request("ui", 0, "gone", started)
+        raise gr.Error("This photo is no longer on the server (uploads are deleted after a couple of minutes); "
+                       "please upload it again.", title="Photo expired") from None
     except ImageError as problem:
+        log_request("ui", size, "unreadable", started)
         raise gr.Error(str(problem), title="Cannot read this file") from None
     faces: list[FaceResult] = predictor.predict(image, whole_image=whole_image)
+    log_request("ui", size, "ok", started, image.size, len(faces))
     records = [face.to_dict() for face in faces]
     rows = [[number, face.label, round(face.scores[face.label], 3), str(list(face.box))]
             for number, face in enumerate(faces, start=1)]
@@ -115,10 +129,10 @@ def about_markdown() -> str:
     return "\n".join(lines)
 
 
-def build_demo() -> gr.Blocks:
+def build_demo(delete_cache: tuple[int, int] = CACHE_CLEANUP) -> gr.Blocks:
     # photo_input hands over the uploaded file as it is: emotion.open_image decodes it (EXIF, modes,
     # limits) exactly as the REST endpoint and CLI do.
-    with gr.Blocks(title="Facial expression recognition", delete_cache=(300, 600)) as demo:
+    with gr.Blocks(title="Facial expression recognition", delete_cache=delete_cache) as demo:
         gr.Markdown("# Facial expression recognition\nUpload a photo or take a webcam snapshot: every face is "
                     "boxed and scored for seven expressions (angry, disgust, fear, happy, neutral, sad, surprise).")
         faces_state = gr.State([])
@@ -167,9 +181,11 @@ def build_demo() -> gr.Blocks:
 demo = build_demo()
 
 
-def serve(share: bool = False, server_port: int | None = None, prevent_thread_lock: bool = False):
-    """Launch the UI with the REST routes on the same server; returns what gradio's launch returns."""
-    return demo.launch(
+def serve(share: bool = False, server_port: int | None = None, prevent_thread_lock: bool = False,
+          blocks: gr.Blocks | None = None):
+    """Launch the UI (`demo` unless `blocks` is given) with the REST routes on the same server;
+    returns what gradio's launch returns."""
+    return (blocks or demo).launch(
         share=share,
         server_port=server_port,
         prevent_thread_lock=prevent_thread_lock,
@@ -184,4 +200,5 @@ def serve(share: bool = False, server_port: int | None = None, prevent_thread_lo
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description="Serve the facial-expression demo.")
     parser.add_argument("--share", action="store_true", help="ask Gradio for a temporary public link")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     serve(share=parser.parse_args().share)
