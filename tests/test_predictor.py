@@ -1,6 +1,7 @@
 """The predictor: detection, classification shapes and sums, odd inputs, drawing."""
 
 import threading
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -128,3 +129,20 @@ def test_shipped_model_is_real_and_confident(shipped_predictor: Predictor, astro
     faces = shipped_predictor.predict(astronaut)
     assert len(faces) == 1
     assert max(faces[0].scores.values()) > 1 / 7 + 0.05  # a trained model, not a uniform guess
+
+
+def resident_kb() -> int:
+    status = Path("/proc/self/status").read_text()
+    return int(next(line for line in status.splitlines() if line.startswith("VmRSS:")).split()[1])
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads Linux /proc")
+def test_repeated_detection_does_not_grow_memory(predictor: Predictor, astronaut):
+    """yuface's own binding leaked its 36 KB result buffer per call: 1,000 calls grew a process by ~37 MB."""
+    small = np.asarray(Image.fromarray(astronaut).resize((96, 96)))
+    for _ in range(50):
+        predictor.detector.detect(small)
+    before = resident_kb()
+    for _ in range(1000):
+        predictor.detector.detect(small)
+    assert resident_kb() - before < 8_000
