@@ -68,3 +68,11 @@ def shown_scores(page) -> dict[str, str]:
     """The bar chart as the page shows it: {label: percentage text}."""
     rows = page.locator("#scores button").all_inner_texts()
     return dict(row.split("\n")[:2] for row in rows if "\n" in row)
+
+
+def start_camera(page) -> None:
+    """Open the visible webcam input and wait until the (fake) camera delivers frames; capturing
+    before that yields nothing."""
+    page.get_by_text("Click to Access Webcam").first.click()
+    page.wait_for_function("() => [...document.querySelectorAll('video')]"
+                           ".some(video => video.readyState >= 2 && video.videoWidth > 0)", timeout=60_000)

@@ -15,7 +15,7 @@ import numpy as np
 from PIL import Image
 from playwright.sync_api import sync_playwright
 
-from bench.browser import launch_chromium, moving_frames, write_y4m
+from bench.browser import launch_chromium, moving_frames, start_camera, write_y4m
 from bench.server import running_app
 
 WATCH_ANNOTATED_IMAGE = """() => {
@@ -36,7 +36,7 @@ def measure(url: str, camera_video: Path, seconds: float) -> np.ndarray:
         page.goto(url)
         page.get_by_role("tab", name="Webcam").click()
         page.get_by_text("Live", exact=True).click()
-        page.get_by_text("Click to Access Webcam").first.click()
+        start_camera(page)
         page.evaluate(WATCH_ANNOTATED_IMAGE)
         page.get_by_label("capture photo").click()
         page.wait_for_timeout(seconds * 1000)

@@ -11,7 +11,15 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from bench.browser import find_chromium, launch_chromium, moving_frames, shown_scores, upload_photo, write_y4m
+from bench.browser import (
+    find_chromium,
+    launch_chromium,
+    moving_frames,
+    shown_scores,
+    start_camera,
+    upload_photo,
+    write_y4m,
+)
 
 sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
@@ -69,7 +77,7 @@ def test_upload_shows_box_and_seven_bars_matching_the_predictor(page, server, as
 
 def test_webcam_snapshot_gets_a_prediction(page):
     page.get_by_role("tab", name="Webcam").click()
-    page.get_by_text("Click to Access Webcam").first.click()
+    start_camera(page)
     page.get_by_label("capture photo").click()
     expect(page.get_by_text("Found 1 face.")).to_be_visible(timeout=TIMEOUT_MS)
     expect(page.locator("#scores button")).to_have_count(7)
@@ -78,7 +86,7 @@ def test_webcam_snapshot_gets_a_prediction(page):
 def test_live_webcam_keeps_updating(page):
     page.get_by_role("tab", name="Webcam").click()
     page.get_by_text("Live", exact=True).click()
-    page.get_by_text("Click to Access Webcam").first.click()
+    start_camera(page)
     page.get_by_label("capture photo").click()
     expect(page.get_by_text("Found 1 face.")).to_be_visible(timeout=TIMEOUT_MS)
     first = page.locator("#annotated img").get_attribute("src")
