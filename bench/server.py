@@ -15,17 +15,22 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def resident_kb(pid: int | str = "self") -> int:
+    """A process's resident memory (VmRSS) in kB, from Linux's /proc."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise RuntimeError(f"VmRSS not found for process {pid}")
+
+
 @dataclass
 class RunningApp:
     url: str
     process: subprocess.Popen
 
     def resident_mb(self) -> float:
-        """The server process's resident memory (VmRSS) in MB."""
-        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-        raise RuntimeError("VmRSS not found")
+        """The server process's resident memory in MB."""
+        return resident_kb(self.process.pid) / 1024
 
 
 def free_port() -> int:

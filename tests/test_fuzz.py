@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from emotion import ImageError, open_image
-from tests.conftest import encode
+from tests.conftest import ASTRONAUT_FACE, encode
 
 FORMATS = {"JPEG": {"quality": 85}, "PNG": {}, "GIF": {}, "WEBP": {"quality": 80}, "TIFF": {}, "BMP": {}}
 
@@ -16,7 +16,7 @@ FORMATS = {"JPEG": {"quality": 85}, "PNG": {}, "GIF": {}, "WEBP": {"quality": 80
 @pytest.fixture(scope="module")
 def seeds(astronaut: np.ndarray) -> dict[str, bytes]:
     """Small valid files of every allowed format, the starting points for mutation."""
-    face = Image.fromarray(astronaut).crop((138, 12, 306, 213)).resize((64, 72))
+    face = Image.fromarray(astronaut).crop(ASTRONAUT_FACE).resize((64, 72))
     return {name: encode(face, name, **options) for name, options in FORMATS.items()}
 
 

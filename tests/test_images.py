@@ -5,7 +5,7 @@ import pytest
 from PIL import Image
 
 from emotion.images import ImageError, open_image, to_rgb_array
-from tests.conftest import encode
+from tests.conftest import encode, with_exif_orientation
 
 
 def test_png_roundtrip_is_rgb(astronaut):
@@ -42,13 +42,7 @@ def test_transparent_pixels_become_white():
 @pytest.mark.parametrize("orientation", range(1, 9))
 def test_exif_orientation_is_applied(astronaut, orientation):
     upright = Image.fromarray(astronaut[:, :300])  # 512 high, 300 wide
-    stored = {1: upright, 2: upright.transpose(Image.Transpose.FLIP_LEFT_RIGHT),
-              3: upright.transpose(Image.Transpose.ROTATE_180), 4: upright.transpose(Image.Transpose.FLIP_TOP_BOTTOM),
-              5: upright.transpose(Image.Transpose.TRANSPOSE), 6: upright.transpose(Image.Transpose.ROTATE_90),
-              7: upright.transpose(Image.Transpose.TRANSVERSE), 8: upright.transpose(Image.Transpose.ROTATE_270)}
-    exif = Image.Exif()
-    exif[0x0112] = orientation
-    decoded = open_image(encode(stored[orientation], "PNG", exif=exif))
+    decoded = open_image(with_exif_orientation(upright, orientation))
     assert decoded.size == upright.size
     assert np.abs(np.asarray(decoded, dtype=int) - np.asarray(upright, dtype=int)).mean() < 1
 

@@ -1,5 +1,6 @@
 """The predictor: detection, classification shapes and sums, odd inputs, drawing."""
 
+import io
 import threading
 from pathlib import Path
 
@@ -7,7 +8,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from bench.server import resident_kb
 from emotion import CLASSES, FaceResult, Predictor, draw_faces
+from tests.conftest import with_exif_orientation
 
 
 def test_classes_are_in_the_documented_order():
@@ -59,13 +62,10 @@ def test_sixteen_bit_gray_finds_the_face(predictor: Predictor, astronaut):
     assert len(predictor.predict(Image.fromarray(gray))) == 1
 
 
-def test_exif_rotated_photo_gives_upright_boxes(predictor: Predictor, astronaut, tmp_path):
+def test_exif_rotated_photo_gives_upright_boxes(predictor: Predictor, astronaut):
     upright = predictor.predict(astronaut)[0]
-    exif = Image.Exif()
-    exif[0x0112] = 6  # stored rotated; viewers turn it 90 degrees clockwise
-    path = tmp_path / "rotated.jpg"
-    Image.fromarray(astronaut).transpose(Image.Transpose.ROTATE_90).save(path, exif=exif, quality=95)
-    rotated = predictor.predict(Image.open(path))[0]
+    stored = with_exif_orientation(Image.fromarray(astronaut), 6, "JPEG", quality=95)  # viewers turn it 90 degrees
+    rotated = predictor.predict(Image.open(io.BytesIO(stored)))[0]
     assert np.abs(np.subtract(rotated.box, upright.box)).max() <= 8
 
 
@@ -129,11 +129,6 @@ def test_shipped_model_is_real_and_confident(shipped_predictor: Predictor, astro
     faces = shipped_predictor.predict(astronaut)
     assert len(faces) == 1
     assert max(faces[0].scores.values()) > 1 / 7 + 0.05  # a trained model, not a uniform guess
-
-
-def resident_kb() -> int:
-    status = Path("/proc/self/status").read_text()
-    return int(next(line for line in status.splitlines() if line.startswith("VmRSS:")).split()[1])
 
 
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads Linux /proc")
