@@ -17,8 +17,8 @@ from pathlib import Path
 import httpx
 import numpy as np
 
-from bench.photos import PHOTO_SUFFIXES
 from bench.server import ROOT, running_app
+from train.data import PHOTO_SUFFIXES
 
 WARM_UP_REQUESTS = 50
 

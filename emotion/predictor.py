@@ -12,6 +12,7 @@ from PIL import Image
 from emotion.detector import FaceDetector
 from emotion.images import to_rgb_array
 from emotion.labels import CLASSES
+from emotion.layers import GaussianBlur
 from emotion.preprocess import INPUT_SIZE, Box, prepare_face
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
@@ -55,7 +56,8 @@ class Predictor:
             raise FileNotFoundError(f"No model at {path}: train one with `python -m train fit` or pass model_path")
         card_path = path.with_name("model_card.json")
         card = json.loads(card_path.read_text()) if card_path.is_file() else {}
-        return cls(keras.saving.load_model(path, compile=False), model_card=card)
+        model = keras.saving.load_model(path, compile=False, custom_objects={"GaussianBlur": GaussianBlur})
+        return cls(model, model_card=card)
 
     def classify(self, faces: np.ndarray | list) -> np.ndarray:
         """Probabilities (N, 7) float32 for face crops: a uint8 (N, H, W) gray array or a list of crops."""

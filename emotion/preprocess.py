@@ -7,13 +7,6 @@ import cv2
 import numpy as np
 
 INPUT_SIZE = 48
-# The training images in this project's FER2013 copy are heavily blurred; its test images are not
-# (mean |horizontal gradient| of standardised faces: train 0.098, test 0.260). Every face, in training
-# and in serving, gets the same Gaussian blur, so the model never meets detail it was not trained on.
-# Sigma 2.5 was chosen on PublicTest (a model trained on these images: 26.4% with a 16-pixel low-pass,
-# 32.9% with sigma 2.5, 32.2% with 3.5, 30.3% with 4.5); it barely changes a training image.
-# Revisit with a sharp training set: see README "Data".
-BLUR_SIGMA = 2.5
 # FER2013 faces are framed a little wider than a detector's box: forehead to chin, ears at the edges.
 FACE_MARGIN = 0.15
 
@@ -46,11 +39,13 @@ def crop(gray: np.ndarray, region: Box) -> np.ndarray:
 
 
 def prepare_face(image: np.ndarray, box: Box | None = None, margin: float = FACE_MARGIN) -> np.ndarray:
-    """A face ready for the model: grayscale, cropped square around `box` (the whole image if None),
-    48x48, blurred to the detail level of the training images."""
+    """A face ready for the model: grayscale, cropped square around `box` (the whole image if None), 48x48.
+
+    Anything a particular model needs beyond this (pixel scaling, the blur of a model trained only on
+    blurred faces) is a layer inside that model, so each model carries its own input expectations.
+    """
     gray = to_gray(image)
     if box is not None:
         gray = crop(gray, square_crop_box(box, margin))
     interpolation = cv2.INTER_AREA if min(gray.shape) > INPUT_SIZE else cv2.INTER_LINEAR
-    face = cv2.resize(gray, (INPUT_SIZE, INPUT_SIZE), interpolation=interpolation)
-    return cv2.GaussianBlur(face, (0, 0), BLUR_SIGMA, borderType=cv2.BORDER_REFLECT)
+    return cv2.resize(gray, (INPUT_SIZE, INPUT_SIZE), interpolation=interpolation)

@@ -2,16 +2,28 @@
 
 import csv
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
 from emotion import CLASSES, Predictor
+from emotion.detector import FaceDetector
 from emotion.preprocess import prepare_face
-from train.data import CSV_CODE_TO_CLASS, load_csv, load_fer2013, load_folder
+from train.data import (
+    CSV_CODE_TO_CLASS,
+    Split,
+    is_held_out_photo,
+    load_csv,
+    load_fer2013,
+    load_folder,
+    load_photo_faces,
+    public_test_halves,
+)
 from train.evaluate import evaluate, export, score
-from train.fit import FitConfig, class_weights, fit
+from train.fit import FitConfig, class_weights, copy_weights, fit
+from train.model import build_model
 
 
 def synthetic_faces(count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -37,6 +49,18 @@ def fer_folder(tmp_path_factory):
     return root
 
 
+@pytest.fixture(scope="module")
+def photo_folder(tmp_path_factory, astronaut, no_face):
+    """Labelled photos: the astronaut under several names and labels (both halves), and one photo without a face."""
+    root = tmp_path_factory.mktemp("photos")
+    for index in range(12):
+        folder = root / CLASSES[index % 3]
+        folder.mkdir(exist_ok=True)
+        Image.fromarray(astronaut).save(folder / f"photo_{index}.jpg")
+    Image.fromarray(no_face).save(root / "angry" / "no_face.jpg")
+    return root
+
+
 def test_folder_layout_splits_by_file_name_prefix(fer_folder):
     data = load_folder(fer_folder)
     assert {name: len(split) for name, split in data.items()} == {"train": 70, "public_test": 28, "private_test": 21}
@@ -59,6 +83,31 @@ def test_csv_codes_are_mapped_to_project_order(tmp_path):
     assert np.array_equal(data["train"].faces[4], prepare_face(faces[4]))  # the shared preprocessing
     assert CSV_CODE_TO_CLASS[6] == "neutral"
     assert len(load_csv(path)["train"]) == 5
+
+
+def test_public_test_halves_are_fixed_disjoint_and_complete():
+    faces = np.arange(101, dtype=np.uint8).reshape(101, 1, 1) * np.ones((1, 48, 48), np.uint8)
+    public = Split(faces, np.arange(101) % 7)
+    fit_half, select_half = public_test_halves(public)
+    fit_ids, select_ids = set(fit_half.faces[:, 0, 0]), set(select_half.faces[:, 0, 0])
+    assert len(fit_half) == 50 and len(select_half) == 51 and fit_ids | select_ids == set(range(101))
+    assert not fit_ids & select_ids
+    assert np.array_equal(public_test_halves(public)[1].faces, select_half.faces)  # the same halves every time
+    assert np.array_equal(select_half.labels, select_half.faces[:, 0, 0] % 7)  # labels stay with their faces
+
+
+def test_photo_faces_come_from_the_training_half_only(photo_folder, astronaut):
+    photos = sorted((photo_folder / CLASSES[i % 3] / f"photo_{i}.jpg") for i in range(12))
+    training_half = [path for path in photos if not is_held_out_photo(path)]
+    assert 0 < len(training_half) < len(photos)  # the fixture has photos in both halves
+    assert is_held_out_photo(Path("happy/photo_1.jpg")) == is_held_out_photo(Path("sad/photo_1.jpg"))  # name only
+    split = load_photo_faces(photo_folder)
+    assert len(split) == len(training_half)  # the face-less photo is left out whichever half it is in
+    assert sorted(CLASSES[label] for label in split.labels) == sorted(path.parent.name for path in training_half)
+    assert split.faces.shape[1:] == (48, 48)
+    # the crop is the app's: the detector's box around the astronaut, the shared preprocessing
+    served = prepare_face(astronaut, FaceDetector().detect(astronaut)[0].box)
+    assert np.corrcoef(split.faces[0].ravel().astype(float), served.ravel().astype(float))[0, 1] > 0.95
 
 
 def test_unknown_data_path_is_explained(tmp_path):
@@ -113,8 +162,9 @@ def test_fit_resume_evaluate_export(fer_folder, tmp_path, monkeypatch):
     assert not (run / "backup").exists()  # a finished run leaves no backup behind
 
     card = evaluate(fer_folder, run / "best.keras", tmp_path / "evaluation")
-    assert set(card["metrics"]) == {"public_test", "private_test", "whole_test"}
+    assert set(card["metrics"]) == {"public_test_select_half", "public_test", "private_test", "whole_test"}
     assert card["metrics"]["whole_test"]["images"] == 49
+    assert card["metrics"]["public_test_select_half"]["images"] == 14
     assert 0 <= card["metrics"]["private_test"]["accuracy"] <= 1
     assert (tmp_path / "evaluation" / "confusion_matrix.png").stat().st_size > 1000
     assert (tmp_path / "evaluation" / "training_curves.png").stat().st_size > 1000
@@ -125,3 +175,36 @@ def test_fit_resume_evaluate_export(fer_folder, tmp_path, monkeypatch):
     assert export(tmp_path / "evaluation", assets) is True
     assert export(tmp_path / "evaluation", assets) is False  # not better than itself
     assert json.loads((assets / "model_card.json").read_text())["parameters"] == card["parameters"]
+    shipped = json.loads((assets / "model_card.json").read_text())
+    shipped["metrics"]["public_test_select_half"]["accuracy"] -= 0.01  # the shipped model is now a little worse
+    shipped["metrics"]["public_test"]["accuracy"] = 1.0  # ...though better on faces a new model may train on
+    (assets / "model_card.json").write_text(json.dumps(shipped))
+    assert export(tmp_path / "evaluation", assets) is True  # compared on the select half only
+
+
+def test_fit_on_sharp_faces_from_a_model_scores_held_out_photos(fer_folder, photo_folder, tmp_path):
+    start = tmp_path / "start.keras"
+    build_model(widths=(4, 8), convs_per_stage=1, blur_sigma=2.5).save(start)
+    config = FitConfig(epochs=1, batch_size=16, widths=(4, 8), convs_per_stage=1, sharp_faces=True,
+                       sharp_repeats=2, init_from=str(start))
+    best = fit(fer_folder, tmp_path / "run", config, photos_path=photo_folder)
+    model = Predictor.load(best).model
+    assert "match_training_blur" not in [layer.name for layer in model.layers]  # sharp faces stay sharp
+    assert json.loads((tmp_path / "run" / "training.json").read_text())["config"]["sharp_faces"] is True
+
+    card = evaluate(fer_folder, best, tmp_path / "evaluation", photos_path=photo_folder)
+    held_out = sum(is_held_out_photo(path) for path in photo_folder.rglob("*.jpg"))
+    assert card["metrics"]["photos_held_out"]["images"] == held_out
+    assert 0 < card["metrics"]["photos_held_out"]["face_found"] <= 1
+    assert "select half" in card["data"]
+
+
+def test_copy_weights_matches_layers_by_name_and_shape(tmp_path):
+    source = build_model(widths=(4, 8), convs_per_stage=1, blur_sigma=2.5)
+    source.save(tmp_path / "source.keras")
+    target = build_model(widths=(4, 8), convs_per_stage=1)
+    assert copy_weights(tmp_path / "source.keras", target) == 5  # 2 convs, 2 batch norms, the dense layer
+    assert np.array_equal(target.get_layer("probabilities").get_weights()[0],
+                          source.get_layer("probabilities").get_weights()[0])
+    wider = build_model(widths=(4, 16), convs_per_stage=1)
+    assert copy_weights(tmp_path / "source.keras", wider) == 2  # only the first stage's shapes match

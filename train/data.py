@@ -1,12 +1,14 @@
 """FER2013 in both forms people have: the folder layout (Kaggle msambare) and the original fer2013.csv."""
 
 import csv
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from emotion.detector import FaceDetector
 from emotion.images import open_image, to_rgb_array
 from emotion.labels import CLASSES
 from emotion.preprocess import INPUT_SIZE, prepare_face
@@ -82,3 +84,47 @@ def load_fer2013(path: Path, prepare: Callable[[np.ndarray], np.ndarray] = prepa
     if (path / "train").is_dir():
         return load_folder(path, prepare)
     raise FileNotFoundError(f"{path} is neither fer2013.csv nor a folder with train/ and test/")
+
+
+def public_test_halves(public_test: Split) -> tuple[Split, Split]:
+    """PublicTest cut in two fixed random halves: one a model may train on, one to select models on.
+
+    FER2013's test images are the only sharp ones in this project's copy (its Training images are
+    blurred), so a model may learn from half of them; every model is compared on the other half.
+    """
+    order = np.random.default_rng(2013).permutation(len(public_test))
+    fit_half, select_half = np.sort(order[: len(order) // 2]), np.sort(order[len(order) // 2:])
+    return (Split(public_test.faces[fit_half], public_test.labels[fit_half]),
+            Split(public_test.faces[select_half], public_test.labels[select_half]))
+
+
+PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp")
+
+
+def is_held_out_photo(path: Path) -> bool:
+    """Half of a photo folder, fixed by file name, that training never sees and benchmarks report on."""
+    return zlib.crc32(path.name.encode()) % 2 == 1
+
+
+def labelled_photos(folder: Path) -> list[tuple[Path, int]]:
+    """(photo, class index) for every photo in `folder/<class>/`, in a stable order."""
+    return [(path, label) for label, name in enumerate(CLASSES)
+            for path in sorted((Path(folder) / name).glob("*")) if path.suffix.lower() in PHOTO_SUFFIXES]
+
+
+def load_photo_faces(folder: Path, detector: FaceDetector | None = None) -> Split:
+    """The largest face of each training-half photo (see is_held_out_photo), cropped the way the app crops it.
+
+    Photos in which the detector finds no face are left out.
+    """
+    detector = detector or FaceDetector()
+    faces, labels = [], []
+    for path, label in labelled_photos(folder):
+        if is_held_out_photo(path):
+            continue
+        rgb = to_rgb_array(open_image(path))
+        detections = detector.detect(rgb)
+        if detections:
+            faces.append(prepare_face(rgb, detections[0].box))
+            labels.append(label)
+    return _to_split(faces, labels)

@@ -17,7 +17,7 @@ import tensorflow as tf
 
 from emotion.labels import CLASSES
 from train.augment import build_augmenter
-from train.data import Split, load_fer2013
+from train.data import Split, load_fer2013, load_photo_faces, public_test_halves
 from train.model import build_model
 
 
@@ -35,6 +35,14 @@ class FitConfig:
     convs_per_stage: int = 2
     # 0 = no class weights (the overall-accuracy choice); 1 = inverse frequency; 0.5 = its square root.
     class_weight_power: float = 0.0
+    # A Gaussian blur inside the model (0 = none). For a model trained only on blurred Training images.
+    blur_sigma: float = 0.0
+    # Also train on the sharp faces: PublicTest's fit half (selection then uses its other half) and the
+    # training half of a labelled photo folder (passed to fit), each repeated this many times per epoch.
+    sharp_faces: bool = False
+    sharp_repeats: int = 3
+    # Start from the weights of this .keras model (layers matched by name); "" = from scratch.
+    init_from: str = ""
     seed: int = 1337
 
 
@@ -70,8 +78,29 @@ def record_training(out_dir: Path, config: FitConfig, seconds: float) -> None:
     path.write_text(json.dumps(record, indent=2))
 
 
-def fit(data_path: Path, out_dir: Path, config: FitConfig, resume: bool = False) -> Path:
-    """Train on Training, validate on PublicTest each epoch, keep the best model; returns its path."""
+def joined(splits: list[Split]) -> Split:
+    return Split(np.concatenate([s.faces for s in splits]), np.concatenate([s.labels for s in splits]))
+
+
+def copy_weights(source_path: Path, model: keras.Model) -> int:
+    """Copy weights from the model at source_path into `model`, layer by layer where names and shapes
+    match; returns how many layers were copied."""
+    source = keras.saving.load_model(source_path, compile=False)
+    source_layers = {layer.name: layer for layer in source.layers}
+    copied = 0
+    for layer in model.layers:
+        match = source_layers.get(layer.name)
+        if layer.weights and match is not None and \
+                [w.shape for w in match.weights] == [w.shape for w in layer.weights]:
+            layer.set_weights(match.get_weights())
+            copied += 1
+    return copied
+
+
+def fit(data_path: Path, out_dir: Path, config: FitConfig, resume: bool = False,
+        photos_path: Path | None = None) -> Path:
+    """Train on Training (and the sharp faces if config.sharp_faces), validate on PublicTest (or its
+    select half) each epoch, keep the best model; returns its path."""
     out_dir.mkdir(parents=True, exist_ok=True)
     backup_dir = out_dir / "backup"
     if backup_dir.exists() and not resume:
@@ -88,6 +117,11 @@ def fit(data_path: Path, out_dir: Path, config: FitConfig, resume: bool = False)
         val_split = Split(train_split.faces[held_out], train_split.labels[held_out])
         kept = order[len(order) // 10:]
         train_split = Split(train_split.faces[kept], train_split.labels[kept])
+    if config.sharp_faces:
+        public_fit_half, val_split = public_test_halves(val_split)
+        sharp = [public_fit_half] + ([load_photo_faces(photos_path)] if photos_path else [])
+        print(f"sharp faces: {[len(s) for s in sharp]}, each repeated {config.sharp_repeats} times")
+        train_split = joined([train_split] + sharp * config.sharp_repeats)
     print(f"data: {len(train_split)} training, {len(val_split)} validation faces ({time.time() - started:.0f} s)")
 
     # MirroredStrategy spreads batches over several GPUs; on a CPU-only machine it only adds overhead.
@@ -99,7 +133,9 @@ def fit(data_path: Path, out_dir: Path, config: FitConfig, resume: bool = False)
     val_data = make_dataset(val_split, batch_size, None, config.seed)
 
     with strategy.scope():
-        model = build_model(config.widths, config.convs_per_stage, config.dropout)
+        model = build_model(config.widths, config.convs_per_stage, config.dropout, config.blur_sigma)
+        if config.init_from and not resume:
+            print(f"initialised {copy_weights(Path(config.init_from), model)} layers from {config.init_from}")
         warmup_steps = config.warmup_epochs * steps_per_epoch
         schedule = keras.optimizers.schedules.CosineDecay(
             initial_learning_rate=config.peak_learning_rate / 10,

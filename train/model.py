@@ -4,6 +4,7 @@ import keras
 from keras import layers
 
 from emotion.labels import CLASSES
+from emotion.layers import GaussianBlur
 from emotion.preprocess import INPUT_SIZE
 
 
@@ -15,14 +16,16 @@ def conv_bn_relu(x, filters: int, name: str):
 
 
 def build_model(widths: tuple[int, ...] = (32, 64, 128, 256), convs_per_stage: int = 2,
-                dropout: float = 0.4) -> keras.Model:
+                dropout: float = 0.4, blur_sigma: float = 0.0) -> keras.Model:
     """Stride-1 stem, one max-pool per stage, global average pooling, one softmax layer.
 
     The model takes raw pixels (0..255, shape (48, 48, 1)) and scales them itself, so serving
-    cannot feed it differently scaled input than training did.
+    cannot feed it differently scaled input than training did. With blur_sigma > 0 the model first
+    blurs every face (training and serving alike) by that much.
     """
     inputs = keras.Input((INPUT_SIZE, INPUT_SIZE, 1), name="face")
-    x = layers.Rescaling(1 / 127.5, offset=-1.0, name="scale_pixels")(inputs)
+    x = GaussianBlur(blur_sigma, name="match_training_blur")(inputs) if blur_sigma > 0 else inputs
+    x = layers.Rescaling(1 / 127.5, offset=-1.0, name="scale_pixels")(x)
     for stage, filters in enumerate(widths, start=1):
         for conv in range(1, convs_per_stage + 1):
             x = conv_bn_relu(x, filters, name=f"stage{stage}_{conv}")
