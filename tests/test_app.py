@@ -107,3 +107,16 @@ def test_gradio_upload_route_enforces_size_limit(server):
     url, _ = server
     response = httpx.post(f"{url}/gradio_api/upload", files={"files": ("big.jpg", bytes(11 * 1024 * 1024))})
     assert response.status_code == 413
+
+
+def test_about_shows_only_figures_on_faces_the_model_never_trained_on(server, monkeypatch):
+    _, app = server
+    figures = {"images": 100, "macro_recall": 0.4}
+    card = {"name": "m", "metrics": {"public_test": figures | {"accuracy": 0.99},
+                                     "whole_test": figures | {"accuracy": 0.98},
+                                     "private_test": figures | {"accuracy": 0.51},
+                                     "photos_held_out": figures | {"accuracy": 0.62, "face_found": 0.99}}}
+    monkeypatch.setattr(app.predictor, "model_card", card)
+    text = app.about_markdown()
+    assert "51.0%" in text and "62.0%" in text and "photos-dev" in text
+    assert "99.0%" not in text and "98.0%" not in text  # PublicTest may include faces a model trained on

@@ -27,6 +27,8 @@ def main() -> None:
                             help="also train on PublicTest's fit half and --photos; select on PublicTest's other half")
     fit_parser.add_argument("--photos", type=Path, default=None, help="labelled photo folder (training half used)")
     fit_parser.add_argument("--sharp-repeats", type=int, default=FitConfig.sharp_repeats)
+    fit_parser.add_argument("--widths", type=lambda text: tuple(int(w) for w in text.split(",")),
+                            default=FitConfig.widths, help="channels per stage, e.g. 24,48,96,192")
     fit_parser.add_argument("--init-from", default=FitConfig.init_from, help="a .keras model to start from")
     fit_parser.add_argument("--resume", action="store_true", help="continue the unfinished run in --out")
 
@@ -45,7 +47,8 @@ def main() -> None:
                            peak_learning_rate=arguments.learning_rate,
                            class_weight_power=arguments.class_weight_power, seed=arguments.seed,
                            blur_sigma=arguments.blur_sigma, sharp_faces=arguments.sharp_faces,
-                           sharp_repeats=arguments.sharp_repeats, init_from=arguments.init_from)
+                           sharp_repeats=arguments.sharp_repeats, init_from=arguments.init_from,
+                           widths=arguments.widths)
         best = fit(arguments.data, arguments.out, config, resume=arguments.resume, photos_path=arguments.photos)
         print(f"best model: {best}")
     elif arguments.command == "evaluate":
