@@ -27,8 +27,10 @@ class GaussianBlur(keras.layers.Layer):
         r = self.radius
         padded = keras.ops.pad(images, [[0, 0], [r, r], [r, r], [0, 0]], mode="symmetric")
         channels = images.shape[-1]
-        rows = keras.ops.convert_to_tensor(np.tile(self._weights_1d.reshape(-1, 1, 1, 1), (1, 1, channels, 1)))
-        columns = keras.ops.convert_to_tensor(np.tile(self._weights_1d.reshape(1, -1, 1, 1), (1, 1, channels, 1)))
+        rows = keras.ops.convert_to_tensor(np.tile(self._weights_1d.reshape(-1, 1, 1, 1), (1, 1, channels, 1)),
+                                           dtype=images.dtype)
+        columns = keras.ops.convert_to_tensor(np.tile(self._weights_1d.reshape(1, -1, 1, 1), (1, 1, channels, 1)),
+                                              dtype=images.dtype)
         blurred = keras.ops.depthwise_conv(padded, rows, padding="valid")
         return keras.ops.depthwise_conv(blurred, columns, padding="valid")
 

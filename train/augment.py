@@ -28,7 +28,7 @@ class RandomBlur(layers.Layer):
     def call(self, images, training=True):
         if not training:
             return images
-        amount = tf.random.uniform([tf.shape(images)[0], 1, 1, 1], seed=self.seed)
+        amount = tf.cast(tf.random.uniform([tf.shape(images)[0], 1, 1, 1], seed=self.seed), images.dtype)
         return images + amount * (self.blur(images) - images)
 
 
