@@ -11,6 +11,7 @@ from PIL import Image
 from emotion import CLASSES, Predictor
 from emotion.detector import FaceDetector
 from emotion.preprocess import prepare_face
+from train.adjust import adjust, choose_alpha, class_prior, fold_into_bias
 from train.data import (
     CSV_CODE_TO_CLASS,
     Split,
@@ -208,3 +209,44 @@ def test_copy_weights_matches_layers_by_name_and_shape(tmp_path):
                           source.get_layer("probabilities").get_weights()[0])
     wider = build_model(widths=(4, 16), convs_per_stage=1)
     assert copy_weights(tmp_path / "source.keras", wider) == 2  # only the first stage's shapes match
+
+
+def test_choose_alpha_takes_the_most_accurate_and_the_smallest_on_a_tie():
+    prior = np.array([0.7, 0.1, 0.1, 0.05, 0.02, 0.02, 0.01])
+    labels = np.arange(70) % 7
+    leaning = np.full((70, 7), 0.05)
+    leaning[np.arange(70), labels] = 0.3
+    leaning[:, 0] = 0.4  # a model leaning to the frequent class: plain argmax says 0 for every face
+    leaning /= leaning.sum(axis=1, keepdims=True)
+    alpha, accuracy = choose_alpha(leaning, labels, prior)
+    assert accuracy[0.0] == pytest.approx(1 / 7)
+    assert alpha > 0 and accuracy[alpha] == 1.0
+    assert alpha == min(a for a, value in accuracy.items() if value == 1.0)
+    balanced = np.eye(7)[labels] * 0.9 + 0.1 / 7
+    assert choose_alpha(balanced, labels, prior)[0] == 0.0  # nothing to gain: no adjustment
+
+
+def test_adjusted_model_serves_the_shifted_logits_and_its_card_says_so(fer_folder, tmp_path):
+    build_model(widths=(4, 8), convs_per_stage=1).save(tmp_path / "best.keras")
+    faces = load_fer2013(fer_folder)["private_test"].faces
+    before = Predictor.load(tmp_path / "best.keras").classify(faces)
+    record = adjust(fer_folder, tmp_path / "best.keras", tmp_path / "adjusted.keras")
+    shift = -record["alpha"] * np.log(class_prior(load_fer2013(fer_folder)["train"].labels))
+    expected = np.exp(np.log(before) + shift)
+    expected /= expected.sum(axis=1, keepdims=True)
+    assert np.allclose(Predictor.load(tmp_path / "adjusted.keras").classify(faces), expected, atol=1e-4)
+    card = evaluate(fer_folder, tmp_path / "adjusted.keras", tmp_path / "evaluation")
+    assert card["logit_adjustment"]["alpha"] == record["alpha"]
+    assert set(card["logit_adjustment"]["select_half_accuracy_by_alpha"]) == {"0.0", "0.25", "0.5", "0.75", "1.0"}
+
+
+def test_folding_a_shift_into_the_output_bias_moves_the_logits():
+    model = build_model(widths=(4, 8), convs_per_stage=1)
+    faces = synthetic_faces(7, 3)[0][..., None].astype(np.float32)
+    before = model.predict(faces, verbose=0)
+    shift = np.linspace(-1, 1, 7)
+    fold_into_bias(model, shift)
+    after = model.predict(faces, verbose=0)
+    assert np.allclose(np.log(after) - np.log(before) - shift, (np.log(after) - np.log(before) - shift)[:, :1],
+                       atol=1e-4)  # equal up to the softmax's per-face constant
+    assert not np.allclose(after, before)

@@ -1,4 +1,4 @@
-"""python -m train fit|evaluate|export: a thin command line over train.fit and train.evaluate."""
+"""python -m train fit|adjust|evaluate|export: a thin command line over train.fit and train.evaluate."""
 
 import argparse
 from pathlib import Path
@@ -32,6 +32,11 @@ def main() -> None:
     fit_parser.add_argument("--init-from", default=FitConfig.init_from, help="a .keras model to start from")
     fit_parser.add_argument("--resume", action="store_true", help="continue the unfinished run in --out")
 
+    adjust_parser = commands.add_parser("adjust", help="logit adjustment for class priors, chosen on the select half")
+    adjust_parser.add_argument("--data", type=Path, required=True)
+    adjust_parser.add_argument("--model", type=Path, default=Path("runs/latest/best.keras"))
+    adjust_parser.add_argument("--out", type=Path, default=None, help="default: <model's folder>/adjusted.keras")
+
     evaluate_parser = commands.add_parser("evaluate", help="score a model on PublicTest and PrivateTest")
     evaluate_parser.add_argument("--data", type=Path, required=True)
     evaluate_parser.add_argument("--model", type=Path, default=Path("runs/latest/best.keras"))
@@ -51,6 +56,13 @@ def main() -> None:
                            widths=arguments.widths)
         best = fit(arguments.data, arguments.out, config, resume=arguments.resume, photos_path=arguments.photos)
         print(f"best model: {best}")
+    elif arguments.command == "adjust":
+        from train.adjust import adjust
+
+        out = arguments.out or arguments.model.parent / "adjusted.keras"
+        record = adjust(arguments.data, arguments.model, out)
+        print(f"select half accuracy by alpha: {record['select_half_accuracy_by_alpha']}")
+        print(f"alpha {record['alpha']}: {out} (and {out.with_suffix('.json').name})")
     elif arguments.command == "evaluate":
         from train.evaluate import evaluate
 

@@ -164,6 +164,9 @@ def evaluate(data_path: Path, model_path: Path, out_dir: Path, photos_path: Path
         "confusion_private_test": results["private_test"].confusion,
         "evaluated": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
     }
+    adjustment = model_path.with_suffix(".json")  # written by train.adjust beside an adjusted model
+    if adjustment.is_file():
+        card["logit_adjustment"] = json.loads(adjustment.read_text())
     if photos_path is not None:
         photos = run_photos(predictor, held_out_photos(photos_path))
         photo_scores = photos.scores()
