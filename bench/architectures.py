@@ -1,6 +1,6 @@
 """Training and inference speed of candidate classifier shapes on this machine, on random faces.
 
-    python -m bench.architectures [--steps 20]
+    python -m bench.architectures [--steps 20] [--modes float32,float32+xla]
 
 For each shape: training images/s (the train.fit step: augmentation in tf.data, AdamW, batch 128) in
 float32, mixed bfloat16 and float32 with XLA, and batched inference faces/s (batches of 64, float32).
@@ -65,13 +65,15 @@ def inference_rate(widths: tuple[int, ...], convs: int, batch: int = 64, faces: 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--steps", type=int, default=20, help="timed training steps per shape and mode")
+    parser.add_argument("--modes", type=lambda text: text.split(","), default=list(MODES),
+                        help=f"a comma-separated subset of {','.join(MODES)}")
     arguments = parser.parse_args()
     print("| channels x convs per stage | parameters | MB (float32) | "
-          + " | ".join(f"train img/s {mode}" for mode in MODES) + " | inference faces/s |")
-    print("|---" * (4 + len(MODES)) + "|")
+          + " | ".join(f"train img/s {mode}" for mode in arguments.modes) + " | inference faces/s |")
+    print("|---" * (4 + len(arguments.modes)) + "|")
     for widths, convs in SHAPES:
         parameters = build_model(widths, convs).count_params()
-        rates = [training_rate(widths, convs, mode, arguments.steps) for mode in MODES]
+        rates = [training_rate(widths, convs, mode, arguments.steps) for mode in arguments.modes]
         print(f"| {'-'.join(map(str, widths))} x {convs} | {parameters:,} | {parameters * 4 / 1e6:.1f} | "
               + " | ".join(f"{rate:.0f}" for rate in rates) + f" | {inference_rate(widths, convs):.0f} |", flush=True)
 
