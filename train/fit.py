@@ -40,7 +40,7 @@ class FitConfig:
     # Also train on the sharp faces: PublicTest's fit half (selection then uses its other half) and the
     # training half of a labelled photo folder (passed to fit), each repeated this many times per epoch.
     sharp_faces: bool = False
-    sharp_repeats: int = 3
+    sharp_repeats: int = 6
     # Start from the weights of this .keras model (layers matched by name); "" = from scratch.
     init_from: str = ""
     seed: int = 1337
