@@ -1,0 +1,46 @@
+"""The fer package's photo pipeline as bench.compare rebuilds it (with OpenCV's copy of the same Haar cascade)."""
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+from PIL import Image
+
+from bench.compare import FerPackagePipeline
+from emotion import CLASSES
+from tests.conftest import ASTRONAUT_FACE
+
+CASCADE = Path(cv2.data.haarcascades) / "haarcascade_frontalface_default.xml"
+
+
+class RecordingClassifier:
+    """Says "surprise" for every crop and keeps what it was given."""
+
+    def __init__(self):
+        self.batches: list[np.ndarray] = []
+
+    def __call__(self, faces: np.ndarray) -> np.ndarray:
+        self.batches.append(faces)
+        return np.tile(np.eye(len(CLASSES))[CLASSES.index("surprise")], (len(faces), 1))
+
+
+def test_fer_pipeline_finds_the_face_and_classifies_its_64_pixel_crop(astronaut):
+    classifier = RecordingClassifier()
+    faces = FerPackagePipeline(classifier, CASCADE).predict(Image.fromarray(astronaut))
+    assert len(faces) == 1 and faces[0].label == "surprise"
+    x, y, width, height = faces[0].box
+    left, top, right, bottom = ASTRONAUT_FACE
+    assert left <= x + width / 2 <= right and top <= y + height / 2 <= bottom
+    assert classifier.batches[0].shape == (1, 64, 64) and classifier.batches[0].dtype == np.uint8
+
+
+def test_fer_pipeline_returns_no_face_without_classifying(no_face):
+    classifier = RecordingClassifier()
+    assert FerPackagePipeline(classifier, CASCADE).predict(Image.fromarray(no_face)) == []
+    assert classifier.batches == []
+
+
+def test_fer_pipeline_puts_the_largest_face_first(two_faces):
+    faces = FerPackagePipeline(RecordingClassifier(), CASCADE).predict(Image.fromarray(two_faces))
+    areas = [face.box[2] * face.box[3] for face in faces]
+    assert len(faces) >= 2 and areas == sorted(areas, reverse=True)
