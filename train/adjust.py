@@ -26,15 +26,18 @@ def class_prior(labels: np.ndarray) -> np.ndarray:
     return np.maximum(counts, 1) / max(counts.sum(), 1)
 
 
+def adjusted_predictions(probabilities: np.ndarray, prior: np.ndarray, alpha: float) -> np.ndarray:
+    """Class indices after subtracting alpha * log(prior) from the log probabilities."""
+    return (np.log(np.clip(probabilities, 1e-12, None)) - alpha * np.log(prior)).argmax(axis=1)
+
+
 def choose_alpha(probabilities: np.ndarray, labels: np.ndarray, prior: np.ndarray,
                  alphas: tuple[float, ...] = ALPHAS) -> tuple[float, dict[float, float]]:
     """The alpha whose adjusted predictions are most accurate (the smallest on a tie), and each alpha's accuracy.
 
     argmax(log p - alpha log prior) equals argmax(logits - alpha log prior): softmax only shifts logits.
     """
-    log_probabilities = np.log(np.clip(probabilities, 1e-12, None))
-    accuracy = {alpha: float(((log_probabilities - alpha * np.log(prior)).argmax(axis=1) == labels).mean())
-                for alpha in alphas}
+    accuracy = {alpha: float((adjusted_predictions(probabilities, prior, alpha) == labels).mean()) for alpha in alphas}
     best = max(alphas, key=lambda alpha: (accuracy[alpha], -alpha))
     return best, accuracy
 
@@ -56,7 +59,7 @@ def adjust(data_path: Path, model_path: Path, out_path: Path) -> dict:
     alpha, accuracy = choose_alpha(probabilities, select_half.labels, prior)
     shift = -alpha * np.log(prior)
     fold_into_bias(predictor.model, shift)
-    adjusted = score(select_half.labels, predictor.classify(select_half.faces).argmax(axis=1))
+    adjusted = score(select_half.labels, adjusted_predictions(probabilities, prior, alpha))
     out_path.parent.mkdir(parents=True, exist_ok=True)
     predictor.model.save(out_path)
     record = {
