@@ -4,6 +4,8 @@ and the real app served on a free loopback port."""
 import importlib
 import io
 import os
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +27,21 @@ STORED_FOR_ORIENTATION = {  # how a camera stores an upright photo for each EXIF
     4: [Image.Transpose.FLIP_TOP_BOTTOM], 5: [Image.Transpose.TRANSPOSE], 6: [Image.Transpose.ROTATE_90],
     7: [Image.Transpose.TRANSVERSE], 8: [Image.Transpose.ROTATE_270],
 }
+
+
+def in_threads(function: Callable, arguments: list) -> list:
+    """function(argument) for every argument, each in its own thread, all started at once; results in order."""
+    results: list = [None] * len(arguments)
+
+    def run(index: int) -> None:
+        results[index] = function(arguments[index])
+
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(len(arguments))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
 
 
 def encode(image: Image.Image, format: str = "PNG", **options) -> bytes:

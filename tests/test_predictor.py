@@ -1,16 +1,13 @@
 """The predictor: detection, classification shapes and sums, odd inputs, drawing."""
 
 import io
-import threading
-from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from bench.server import resident_kb
 from emotion import CLASSES, FaceResult, Predictor, draw_faces
-from tests.conftest import with_exif_orientation
+from tests.conftest import in_threads, with_exif_orientation
 
 
 def test_classes_are_in_the_documented_order():
@@ -92,16 +89,7 @@ def test_classify_shapes_and_sums(predictor: Predictor, astronaut):
 def test_concurrent_calls_match_sequential(predictor: Predictor, astronaut, two_faces):
     photos = [astronaut, two_faces] * 8
     expected = [predictor.predict(photo) for photo in photos]
-    results: list = [None] * len(photos)
-
-    def run(index: int) -> None:
-        results[index] = predictor.predict(photos[index])
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(photos))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = in_threads(predictor.predict, photos)
     for got, want in zip(results, expected, strict=True):
         assert [f.box for f in got] == [f.box for f in want]
         for g, w in zip(got, want, strict=True):
@@ -129,15 +117,3 @@ def test_shipped_model_is_real_and_confident(shipped_predictor: Predictor, astro
     faces = shipped_predictor.predict(astronaut)
     assert len(faces) == 1
     assert max(faces[0].scores.values()) > 1 / 7 + 0.05  # a trained model, not a uniform guess
-
-
-@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads Linux /proc")
-def test_repeated_detection_does_not_grow_memory(predictor: Predictor, astronaut):
-    """yuface's own binding leaked its 36 KB result buffer per call: 1,000 calls grew a process by ~37 MB."""
-    small = np.asarray(Image.fromarray(astronaut).resize((96, 96)))
-    for _ in range(50):
-        predictor.detector.detect(small)
-    before = resident_kb()
-    for _ in range(1000):
-        predictor.detector.detect(small)
-    assert resident_kb() - before < 8_000
