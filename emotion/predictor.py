@@ -12,12 +12,15 @@ from PIL import Image
 from emotion.detector import FaceDetector
 from emotion.images import to_rgb_array
 from emotion.labels import CLASSES
-from emotion.layers import GaussianBlur
 from emotion.preprocess import INPUT_SIZE, Box, prepare_face
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 DEFAULT_MODEL_PATH = ASSETS / "model.keras"
 BATCH_SIZE = 256
+# A model has one softmax head per label set it learnt (train.model). The app serves the FER+ head where
+# there is one: it learnt the ten-annotator vote shares, so a bar reads "the share of people who would
+# see this expression in this face".
+SERVED_HEAD = "ferplus"
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,8 @@ class Predictor:
         self.model = model
         self.detector = detector or FaceDetector()
         self.model_card = model_card or {}
+        self.heads = tuple(model.output_names)
+        self.served_head = SERVED_HEAD if SERVED_HEAD in self.heads else self.heads[0]
         self._infer = tf.function(
             lambda faces: model(faces, training=False),
             input_signature=[tf.TensorSpec([None, INPUT_SIZE, INPUT_SIZE, 1], tf.float32)],
@@ -56,11 +61,15 @@ class Predictor:
             raise FileNotFoundError(f"No model at {path}: train one with `python -m train fit` or pass model_path")
         card_path = path.with_name("model_card.json")
         card = json.loads(card_path.read_text()) if card_path.is_file() else {}
-        model = keras.saving.load_model(path, compile=False, custom_objects={"GaussianBlur": GaussianBlur})
+        model = keras.saving.load_model(path, compile=False)
         return cls(model, model_card=card)
 
-    def classify(self, faces: np.ndarray | list) -> np.ndarray:
-        """Probabilities (N, 7) float32 for face crops: a uint8 (N, H, W) gray array or a list of crops."""
+    def classify(self, faces: np.ndarray | list, head: str | None = None) -> np.ndarray:
+        """Probabilities (N, 7) float32 for face crops: a uint8 (N, H, W) gray array or a list of crops.
+
+        `head` picks a label set's head (see self.heads); the default is the served one.
+        """
+        head = head or self.served_head
         if isinstance(faces, np.ndarray) and faces.ndim == 3 and faces.dtype == np.uint8:
             if faces.shape[1:] == (INPUT_SIZE, INPUT_SIZE):
                 batch = faces
@@ -70,7 +79,7 @@ class Predictor:
             batch = np.stack([prepare_face(to_rgb_array(face)) for face in faces]) if len(faces) else \
                 np.zeros((0, INPUT_SIZE, INPUT_SIZE), np.uint8)
         outputs = [
-            self._infer(tf.constant(batch[start:start + BATCH_SIZE, :, :, None], tf.float32)).numpy()
+            self._infer(tf.constant(batch[start:start + BATCH_SIZE, :, :, None], tf.float32))[head].numpy()
             for start in range(0, len(batch), BATCH_SIZE)
         ]
         return np.concatenate(outputs).astype(np.float32) if outputs else np.zeros((0, len(CLASSES)), np.float32)
@@ -92,7 +101,7 @@ class Predictor:
                 return []
             boxes = [d.box for d in detections]
             confidences = [d.confidence for d in detections]
-            crops = np.stack([prepare_face(rgb, box) for box in boxes])
+            crops = np.stack([prepare_face(rgb, d.box, d.landmarks) for d in detections])
         probabilities = self.classify(crops)
         return [
             FaceResult(box, scores_of(p), CLASSES[int(np.argmax(p))], confidence)

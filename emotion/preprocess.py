@@ -7,10 +7,12 @@ import cv2
 import numpy as np
 
 INPUT_SIZE = 48
-# FER2013 faces are framed a little wider than a detector's box: forehead to chin, ears at the edges.
+# How a detector's box becomes a crop like FER2013's faces: chosen on photos-dev (python -m bench.framing).
 FACE_MARGIN = 0.15
+ALIGN_EYES = False
 
 Box = tuple[int, int, int, int]  # x, y, width, height in photo pixels
+Landmarks = tuple[tuple[int, int], ...]  # right eye, left eye (as seen in the photo: left, right), nose, mouth
 
 
 def to_gray(rgb: np.ndarray) -> np.ndarray:
@@ -38,14 +40,35 @@ def crop(gray: np.ndarray, region: Box) -> np.ndarray:
     return gray[y + pad:y + pad + h, x + pad:x + pad + w]
 
 
-def prepare_face(image: np.ndarray, box: Box | None = None, margin: float = FACE_MARGIN) -> np.ndarray:
-    """A face ready for the model: grayscale, cropped square around `box` (the whole image if None), 48x48.
+def eye_angle(landmarks: Landmarks) -> float:
+    """Degrees by which the line through the eyes (the first two landmarks) is turned from level."""
+    (right_x, right_y), (left_x, left_y) = landmarks[0], landmarks[1]
+    return float(np.degrees(np.arctan2(left_y - right_y, left_x - right_x)))
 
-    Anything a particular model needs beyond this (pixel scaling, the blur of a model trained only on
-    blurred faces) is a layer inside that model, so each model carries its own input expectations.
+
+def rotated_crop(gray: np.ndarray, region: Box, angle: float) -> np.ndarray:
+    """`region` cut out after turning the image by `angle` degrees about the region's centre (edge pixels
+    repeated outside the image), at the region's own size."""
+    x, y, side, _ = region
+    rotation = cv2.getRotationMatrix2D((x + side / 2, y + side / 2), angle, 1.0)
+    rotation[:, 2] -= (x, y)  # the region's corner becomes the output's origin
+    return cv2.warpAffine(gray, rotation, (side, side), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+
+def prepare_face(image: np.ndarray, box: Box | None = None, landmarks: Landmarks | None = None,
+                 margin: float = FACE_MARGIN, align: bool = ALIGN_EYES) -> np.ndarray:
+    """A face ready for the model: grayscale, cropped square around `box` (the whole image if None),
+    turned so the eyes are level when `landmarks` are given and `align` is on, 48x48.
+
+    Anything a particular model needs beyond this (pixel scaling) is a layer inside that model, so each
+    model carries its own input expectations.
     """
     gray = to_gray(image)
     if box is not None:
-        gray = crop(gray, square_crop_box(box, margin))
+        region = square_crop_box(box, margin)
+        if align and landmarks is not None:
+            gray = rotated_crop(gray, region, eye_angle(landmarks))
+        else:
+            gray = crop(gray, region)
     interpolation = cv2.INTER_AREA if min(gray.shape) > INPUT_SIZE else cv2.INTER_LINEAR
     return cv2.resize(gray, (INPUT_SIZE, INPUT_SIZE), interpolation=interpolation)

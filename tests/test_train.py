@@ -14,17 +14,20 @@ from emotion.preprocess import prepare_face
 from train.adjust import adjust, choose_alpha, class_prior, fold_into_bias
 from train.data import (
     CSV_CODE_TO_CLASS,
-    Split,
     is_held_out_photo,
     load_csv,
     load_fer2013,
+    load_ferplus_votes,
     load_folder,
     load_photo_faces,
-    public_test_halves,
+    vote_shares_and_plurality,
 )
-from train.evaluate import evaluate, export, score
-from train.fit import FitConfig, class_weights, copy_weights, fit
+from train.evaluate import evaluate, export, mean_kl_divergence, score
+from train.fit import FitConfig, copy_weights, fit, losses_for, targets_of
 from train.model import build_model
+
+FERPLUS_HEADER = ("file,ferplus_image,correlation,neutral,happiness,surprise,sadness,anger,disgust,fear,"
+                  "contempt,unknown,NF")
 
 
 def synthetic_faces(count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -37,9 +40,22 @@ def synthetic_faces(count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     return faces, labels
 
 
+def ferplus_row(file: str, label: int, index: int) -> str:
+    """Votes for a synthetic face: every fifth face has none (as FER+ left some unnamed), every seventh a
+    contempt plurality, the others 7 votes for the face's FER2013 class and 3 for neutral."""
+    if index % 5 == 4:
+        return f"{file},,,,,,,,,,,,"
+    if index % 7 == 6:
+        return f"{file},fer{index}.png,0.99,2,0,0,0,0,0,0,8,0,0"
+    ferplus_order = ("neutral", "happy", "surprise", "sad", "angry", "disgust", "fear")
+    votes = [3 * (name == "neutral") + 7 * (name == CLASSES[label]) for name in ferplus_order]
+    return f"{file},fer{index}.png,0.99," + ",".join(map(str, votes)) + ",0,0,0"
+
+
 @pytest.fixture(scope="module")
 def fer_folder(tmp_path_factory):
     root = tmp_path_factory.mktemp("fer2013")
+    rows = [FERPLUS_HEADER]
     for split, prefix, count, seed in (("train", "Training", 70, 0), ("test", "PublicTest", 28, 1),
                                        ("test", "PrivateTest", 21, 2)):
         faces, labels = synthetic_faces(count, seed)
@@ -47,6 +63,8 @@ def fer_folder(tmp_path_factory):
             folder = root / split / CLASSES[label]
             folder.mkdir(parents=True, exist_ok=True)
             Image.fromarray(face).save(folder / f"{prefix}_{index}.png")
+            rows.append(ferplus_row(f"{split}/{CLASSES[label]}/{prefix}_{index}.png", label, index))
+    (root / "ferplus.csv").write_text("\n".join(rows) + "\n")
     return root
 
 
@@ -86,15 +104,64 @@ def test_csv_codes_are_mapped_to_project_order(tmp_path):
     assert len(load_csv(path)["train"]) == 5
 
 
-def test_public_test_halves_are_fixed_disjoint_and_complete():
-    faces = np.arange(101, dtype=np.uint8).reshape(101, 1, 1) * np.ones((1, 48, 48), np.uint8)
-    public = Split(faces, np.arange(101) % 7)
-    fit_half, select_half = public_test_halves(public)
-    fit_ids, select_ids = set(fit_half.faces[:, 0, 0]), set(select_half.faces[:, 0, 0])
-    assert len(fit_half) == 50 and len(select_half) == 51 and fit_ids | select_ids == set(range(101))
-    assert not fit_ids & select_ids
-    assert np.array_equal(public_test_halves(public)[1].faces, select_half.faces)  # the same halves every time
-    assert np.array_equal(select_half.labels, select_half.faces[:, 0, 0] % 7)  # labels stay with their faces
+def test_votes_become_seven_class_shares_and_a_plurality():
+    # columns: the seven classes in CLASSES order, then contempt, unknown, not-a-face
+    counts = np.array([
+        [0, 0, 0, 7, 3, 0, 0, 0, 0, 0],  # happy
+        [0, 0, 0, 0, 2, 0, 0, 6, 2, 0],  # contempt plurality: not scored, shares over the seven kept
+        [0, 0, 0, 4, 4, 0, 0, 0, 2, 0],  # tie: not scored
+        [0, 0, 0, 0, 0, 0, 0, 0, 0, 0],  # no votes
+        [0, 0, 0, 0, 0, 0, 0, 0, 1, 9],  # only not-a-face and unknown: no shares
+    ])
+    shares, plurality = vote_shares_and_plurality(counts)
+    assert plurality.tolist() == [3, -1, -1, -1, -1]
+    np.testing.assert_allclose(shares[0], [0, 0, 0, 0.7, 0.3, 0, 0])
+    np.testing.assert_allclose(shares[1], [0, 0, 0, 0, 1, 0, 0])
+    assert shares[3:].sum() == 0
+
+
+def test_folder_votes_are_joined_by_file(fer_folder):
+    votes = load_ferplus_votes(fer_folder / "ferplus.csv")
+    assert "train/fear/Training_4.png" not in votes  # FER+ left it unnamed
+    angry = votes["train/angry/Training_0.png"]  # columns in CLASSES order, then contempt, unknown, NF
+    assert angry[CLASSES.index("angry")] == 7 and angry[CLASSES.index("neutral")] == 3 and angry.sum() == 10
+    train = load_folder(fer_folder)["train"]
+    unnamed = [index for index in range(70) if index % 5 == 4]
+    scored = [index for index in range(70) if index % 5 != 4 and index % 7 != 6]
+    assert (train.votes.sum(axis=1) == 0).sum() == len(unnamed)
+    assert (train.ferplus_labels >= 0).sum() == len(scored)
+    on_ferplus = train.ferplus_labels >= 0
+    assert np.array_equal(train.ferplus_labels[on_ferplus], train.labels[on_ferplus])  # the votes agree by design
+
+
+def test_faces_without_votes_add_nothing_to_the_ferplus_loss(fer_folder):
+    train = load_folder(fer_folder)["train"]
+    targets = targets_of(train, ("ferplus", "fer2013"))
+    loss = losses_for(("ferplus", "fer2013"), label_smoothing=0.1)
+    uniform = np.full((len(train), 7), 1 / 7, np.float32)
+    no_votes = train.votes.sum(axis=1) == 0
+    per_face = np.asarray(loss["ferplus"].call(targets["ferplus"], uniform))
+    assert no_votes.any() and np.all(per_face[no_votes] == 0) and np.all(per_face[~no_votes] > 0)
+    assert np.all(np.asarray(loss["fer2013"].call(targets["fer2013"], uniform)) > 0)
+
+
+def test_model_has_a_head_per_label_set_and_serves_ferplus(tmp_path):
+    build_model(widths=(4, 8), convs_per_stage=1).save(tmp_path / "model.keras")
+    predictor = Predictor.load(tmp_path / "model.keras")
+    assert set(predictor.heads) == {"ferplus", "fer2013"} and predictor.served_head == "ferplus"
+    faces = synthetic_faces(7, 3)[0]
+    served, fer2013 = predictor.classify(faces), predictor.classify(faces, head="fer2013")
+    assert served.shape == fer2013.shape == (7, 7) and not np.allclose(served, fer2013)
+    build_model(widths=(4, 8), convs_per_stage=1, heads=("fer2013",)).save(tmp_path / "one_head.keras")
+    assert Predictor.load(tmp_path / "one_head.keras").served_head == "fer2013"
+    with pytest.raises(ValueError, match="heads"):
+        build_model(heads=("affectnet",))
+
+
+def test_kl_divergence_is_zero_for_the_vote_shares_and_skips_unvoted_faces():
+    votes = np.array([[0.7, 0.3, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0, 0]])
+    assert mean_kl_divergence(votes, np.array([[0.7, 0.3, 0, 0, 0, 0, 0], [1, 0, 0, 0, 0, 0, 0]])) == 0
+    assert mean_kl_divergence(votes, np.full((2, 7), 1 / 7)) > 0.5
 
 
 def test_photo_faces_come_from_the_training_half_only(photo_folder, astronaut):
@@ -114,14 +181,6 @@ def test_photo_faces_come_from_the_training_half_only(photo_folder, astronaut):
 def test_unknown_data_path_is_explained(tmp_path):
     with pytest.raises(FileNotFoundError, match="neither fer2013.csv nor a folder"):
         load_fer2013(tmp_path)
-
-
-def test_class_weights_favour_rare_classes():
-    labels = np.array([0] * 90 + [1] * 10 + [2, 3, 4, 5, 6] * 20)
-    assert class_weights(labels, 0) is None
-    weights = class_weights(labels, 0.5)
-    assert weights[1] > weights[2] > weights[0]
-    assert np.mean(list(weights.values())) == pytest.approx(1.0)
 
 
 def test_score_counts_the_confusion_matrix():
@@ -163,11 +222,19 @@ def test_fit_resume_evaluate_export(fer_folder, tmp_path, monkeypatch):
     assert not (run / "backup").exists()  # a finished run leaves no backup behind
 
     card = evaluate(fer_folder, run / "best.keras", tmp_path / "evaluation")
-    assert set(card["metrics"]) == {"public_test_select_half", "public_test", "private_test", "whole_test"}
-    assert card["metrics"]["whole_test"]["images"] == 49
-    assert card["metrics"]["public_test_select_half"]["images"] == 14
-    assert 0 <= card["metrics"]["private_test"]["accuracy"] <= 1
-    assert (tmp_path / "evaluation" / "confusion_matrix.png").stat().st_size > 1000
+    assert set(card["metrics"]) == {f"{labels}_{split}" for labels in ("fer2013", "ferplus", "fer2013_served_head")
+                                    for split in ("public_test", "private_test", "whole_test")}
+    assert card["metrics"]["fer2013_whole_test"]["images"] == 49
+    private = load_folder(fer_folder)["private_test"]
+    assert card["metrics"]["ferplus_private_test"]["images"] == (private.ferplus_labels >= 0).sum() < 21
+    assert 0 <= card["metrics"]["fer2013_private_test"]["accuracy"] <= 1
+    assert card["heads"]["served"] == "ferplus" and card["heads"]["fer2013 labels scored with"] == "fer2013"
+    assert card["ferplus_vote_kl_private_test"] > 0
+    public = card["metrics"]
+    assert card["selection"]["score"] == pytest.approx(
+        (public["fer2013_public_test"]["accuracy"] + public["ferplus_public_test"]["accuracy"]) / 2, abs=1e-4)
+    for name in ("confusion_matrix.png", "confusion_matrix_ferplus.png"):
+        assert (tmp_path / "evaluation" / name).stat().st_size > 1000
     assert (tmp_path / "evaluation" / "training_curves.png").stat().st_size > 1000
     Predictor.load(tmp_path / "evaluation" / "model.keras")  # the exported file is what the app loads
     assert card["model_file_bytes"] < (run / "best.keras").stat().st_size  # no optimizer state
@@ -177,36 +244,36 @@ def test_fit_resume_evaluate_export(fer_folder, tmp_path, monkeypatch):
     assert export(tmp_path / "evaluation", assets) is False  # not better than itself
     assert json.loads((assets / "model_card.json").read_text())["parameters"] == card["parameters"]
     shipped = json.loads((assets / "model_card.json").read_text())
-    shipped["metrics"]["public_test_select_half"]["accuracy"] -= 0.01  # the shipped model is now a little worse
-    shipped["metrics"]["public_test"]["accuracy"] = 1.0  # ...though better on faces a new model may train on
+    shipped["selection"]["score"] -= 0.01  # the shipped model is now a little worse on PublicTest
+    shipped["metrics"]["fer2013_private_test"]["accuracy"] = 1.0  # ...though better on the report split
     (assets / "model_card.json").write_text(json.dumps(shipped))
-    assert export(tmp_path / "evaluation", assets) is True  # compared on the select half only
+    assert export(tmp_path / "evaluation", assets) is True  # compared on PublicTest only
+    del shipped["selection"]  # a card from before both label sets were scored is replaced
+    (assets / "model_card.json").write_text(json.dumps(shipped))
+    assert export(tmp_path / "evaluation", assets) is True
 
 
-def test_fit_on_sharp_faces_from_a_model_scores_held_out_photos(fer_folder, photo_folder, tmp_path):
+def test_fit_from_a_model_with_photos_scores_held_out_photos(fer_folder, photo_folder, tmp_path):
     start = tmp_path / "start.keras"
-    build_model(widths=(4, 8), convs_per_stage=1, blur_sigma=2.5).save(start)
-    config = FitConfig(epochs=1, batch_size=16, widths=(4, 8), convs_per_stage=1, sharp_faces=True,
-                       sharp_repeats=2, init_from=str(start))
+    build_model(widths=(4, 8), convs_per_stage=1).save(start)
+    config = FitConfig(epochs=1, batch_size=16, widths=(4, 8), convs_per_stage=1, photo_repeats=2,
+                       init_from=str(start))
     best = fit(fer_folder, tmp_path / "run", config, photos_path=photo_folder)
-    model = Predictor.load(best).model
-    assert "match_training_blur" not in [layer.name for layer in model.layers]  # sharp faces stay sharp
-    assert json.loads((tmp_path / "run" / "training.json").read_text())["config"]["sharp_faces"] is True
+    assert json.loads((tmp_path / "run" / "training.json").read_text())["photos"] == str(photo_folder)
 
     card = evaluate(fer_folder, best, tmp_path / "evaluation", photos_path=photo_folder)
     held_out = sum(is_held_out_photo(path) for path in photo_folder.rglob("*.jpg"))
     assert card["metrics"]["photos_held_out"]["images"] == held_out
     assert 0 < card["metrics"]["photos_held_out"]["face_found"] <= 1
-    assert "select half" in card["data"]
+    assert "photos-dev was also trained on" in card["data"]
 
 
 def test_copy_weights_matches_layers_by_name_and_shape(tmp_path):
-    source = build_model(widths=(4, 8), convs_per_stage=1, blur_sigma=2.5)
+    source = build_model(widths=(4, 8), convs_per_stage=1)
     source.save(tmp_path / "source.keras")
     target = build_model(widths=(4, 8), convs_per_stage=1)
-    assert copy_weights(tmp_path / "source.keras", target) == 5  # 2 convs, 2 batch norms, the dense layer
-    assert np.array_equal(target.get_layer("probabilities").get_weights()[0],
-                          source.get_layer("probabilities").get_weights()[0])
+    assert copy_weights(tmp_path / "source.keras", target) == 6  # 2 convs, 2 batch norms, the two heads
+    assert np.array_equal(target.get_layer("ferplus").get_weights()[0], source.get_layer("ferplus").get_weights()[0])
     wider = build_model(widths=(4, 16), convs_per_stage=1)
     assert copy_weights(tmp_path / "source.keras", wider) == 2  # only the first stage's shapes match
 
@@ -229,24 +296,26 @@ def test_choose_alpha_takes_the_most_accurate_and_the_smallest_on_a_tie():
 def test_adjusted_model_serves_the_shifted_logits_and_its_card_says_so(fer_folder, tmp_path):
     build_model(widths=(4, 8), convs_per_stage=1).save(tmp_path / "best.keras")
     faces = load_fer2013(fer_folder)["private_test"].faces
-    before = Predictor.load(tmp_path / "best.keras").classify(faces)
-    record = adjust(fer_folder, tmp_path / "best.keras", tmp_path / "adjusted.keras")
+    before = Predictor.load(tmp_path / "best.keras").classify(faces, head="fer2013")
+    record = adjust(fer_folder, tmp_path / "best.keras", tmp_path / "adjusted.keras", head="fer2013")
     shift = -record["alpha"] * np.log(class_prior(load_fer2013(fer_folder)["train"].labels))
     expected = np.exp(np.log(before) + shift)
     expected /= expected.sum(axis=1, keepdims=True)
-    assert np.allclose(Predictor.load(tmp_path / "adjusted.keras").classify(faces), expected, atol=1e-4)
+    adjusted = Predictor.load(tmp_path / "adjusted.keras")
+    assert np.allclose(adjusted.classify(faces, head="fer2013"), expected, atol=1e-4)
+    assert np.allclose(adjusted.classify(faces), Predictor.load(tmp_path / "best.keras").classify(faces))  # untouched
     card = evaluate(fer_folder, tmp_path / "adjusted.keras", tmp_path / "evaluation")
-    assert card["logit_adjustment"]["alpha"] == record["alpha"]
-    assert set(card["logit_adjustment"]["select_half_accuracy_by_alpha"]) == {"0.0", "0.25", "0.5", "0.75", "1.0"}
+    assert card["logit_adjustment"]["alpha"] == record["alpha"] and card["logit_adjustment"]["head"] == "fer2013"
+    assert set(card["logit_adjustment"]["public_test_accuracy_by_alpha"]) == {"0.0", "0.25", "0.5", "0.75", "1.0"}
 
 
 def test_folding_a_shift_into_the_output_bias_moves_the_logits():
     model = build_model(widths=(4, 8), convs_per_stage=1)
     faces = synthetic_faces(7, 3)[0][..., None].astype(np.float32)
-    before = model.predict(faces, verbose=0)
+    before = model.predict(faces, verbose=0)["ferplus"]
     shift = np.linspace(-1, 1, 7)
-    fold_into_bias(model, shift)
-    after = model.predict(faces, verbose=0)
+    fold_into_bias(model, "ferplus", shift)
+    after = model.predict(faces, verbose=0)["ferplus"]
     assert np.allclose(np.log(after) - np.log(before) - shift, (np.log(after) - np.log(before) - shift)[:, :1],
                        atol=1e-4)  # equal up to the softmax's per-face constant
     assert not np.allclose(after, before)

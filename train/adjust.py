@@ -1,9 +1,10 @@
 """Post-hoc logit adjustment (Menon et al., ICLR 2021, "Long-tail learning via logit adjustment").
 
-FER2013's classes are unbalanced (happy 25% of Training, disgust 1.5%), so a network trained on them
-leans towards the frequent ones. Subtracting alpha * log(class prior) from its logits takes part of
-that lean away. alpha is chosen on PublicTest's select half (the faces models are compared on) and
-folded into the last layer's bias, so the adjusted model is served exactly like any other.
+FER2013's classes are unbalanced (happy 25% of Training, disgust 1.5%; under FER+ votes neutral leads),
+so a network trained on them leans towards the frequent ones. Subtracting alpha * log(class prior) from
+a head's logits takes part of that lean away. alpha is chosen on PublicTest (where models are selected)
+against that head's own labels, and folded into the head's bias, so the adjusted model is served
+exactly like any other.
 """
 
 import json
@@ -14,11 +15,10 @@ import numpy as np
 
 from emotion.labels import CLASSES
 from emotion.predictor import Predictor
-from train.data import load_fer2013, public_test_halves
+from train.data import Split, load_fer2013
 from train.evaluate import score
 
 ALPHAS = (0.0, 0.25, 0.5, 0.75, 1.0)
-OUTPUT_LAYER = "probabilities"  # train.model's softmax Dense layer
 
 
 def class_prior(labels: np.ndarray) -> np.ndarray:
@@ -42,33 +42,45 @@ def choose_alpha(probabilities: np.ndarray, labels: np.ndarray, prior: np.ndarra
     return best, accuracy
 
 
-def fold_into_bias(model: keras.Model, shift: np.ndarray) -> None:
-    """Add shift to the logits of the model's softmax output layer, in place."""
-    layer = model.get_layer(OUTPUT_LAYER)
+def head_prior_and_labels(head: str, train: Split, public_test: Split) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For a head: its Training class prior, and PublicTest's rows and labels it is scored on."""
+    if head == "ferplus":
+        voted = train.votes[train.votes.sum(axis=1) > 0]
+        prior = np.maximum(voted.mean(axis=0), 1e-4) if len(voted) else np.full(len(CLASSES), 1 / len(CLASSES))
+        rows = np.flatnonzero(public_test.ferplus_labels >= 0)
+        return prior / prior.sum(), rows, public_test.ferplus_labels[rows]
+    return class_prior(train.labels), np.arange(len(public_test)), public_test.labels
+
+
+def fold_into_bias(model: keras.Model, head: str, shift: np.ndarray) -> None:
+    """Add shift to the logits of the head's softmax layer (train.model names it after the head), in place."""
+    layer = model.get_layer(head)
     kernel, bias = layer.get_weights()
     layer.set_weights([kernel, bias + shift.astype(bias.dtype)])
 
 
-def adjust(data_path: Path, model_path: Path, out_path: Path) -> dict:
-    """Write the adjusted model to out_path and what was chosen, and why, beside it (same name, .json)."""
+def adjust(data_path: Path, model_path: Path, out_path: Path, head: str | None = None) -> dict:
+    """Adjust one head (default: the served one); write the adjusted model to out_path and what was chosen,
+    and why, beside it (same name, .json)."""
     data = load_fer2013(data_path)
-    prior = class_prior(data["train"].labels)
-    select_half = public_test_halves(data["public_test"])[1]
     predictor = Predictor.load(model_path)
-    probabilities = predictor.classify(select_half.faces)
-    alpha, accuracy = choose_alpha(probabilities, select_half.labels, prior)
+    head = head or predictor.served_head
+    prior, rows, labels = head_prior_and_labels(head, data["train"], data["public_test"])
+    probabilities = predictor.classify(data["public_test"].faces[rows], head=head)
+    alpha, accuracy = choose_alpha(probabilities, labels, prior)
     shift = -alpha * np.log(prior)
-    fold_into_bias(predictor.model, shift)
-    adjusted = score(select_half.labels, adjusted_predictions(probabilities, prior, alpha))
+    fold_into_bias(predictor.model, head, shift)
+    adjusted = score(labels, adjusted_predictions(probabilities, prior, alpha))
     out_path.parent.mkdir(parents=True, exist_ok=True)
     predictor.model.save(out_path)
     record = {
         "method": "logit adjustment (Menon et al. 2021): logits - alpha * log(Training class prior)",
         "adjusted_from": str(model_path),
+        "head": head,
         "alpha": alpha,
         "training_class_prior": dict(zip(CLASSES, np.round(prior, 4).tolist(), strict=True)),
-        "select_half_accuracy_by_alpha": {str(a): round(value, 4) for a, value in accuracy.items()},
-        "select_half_after": {"accuracy": adjusted.accuracy, "macro_recall": adjusted.macro_recall},
+        "public_test_accuracy_by_alpha": {str(a): round(value, 4) for a, value in accuracy.items()},
+        "public_test_after": {"accuracy": adjusted.accuracy, "macro_recall": adjusted.macro_recall},
     }
     out_path.with_suffix(".json").write_text(json.dumps(record, indent=2))
     return record

@@ -1,4 +1,14 @@
-"""FER2013 in both forms people have: the folder layout (Kaggle msambare) and the original fer2013.csv."""
+"""FER2013 in both forms people have (the Kaggle msambare folder layout and the original fer2013.csv),
+with the FER+ votes (Barsoum et al. 2016: ten annotators a face) where a `ferplus.csv` sits beside the folder.
+
+Every face carries two label sets, loaded here and nowhere else:
+- `labels`: FER2013's own label (one annotator);
+- `votes`: FER+ vote shares over the seven classes (contempt, unknown and not-a-face votes dropped, the
+  rest renormalised), a soft target; all zeros for a face without usable votes (FER+ left 176 faces
+  unnamed, and a few got only contempt/unknown/not-a-face votes), which therefore adds nothing to a
+  FER+ loss. `ferplus_labels` is the FER+ plurality used to score a model: -1 where the plurality
+  is contempt, unknown or not-a-face, or tied, or the face has no votes.
+"""
 
 import csv
 import zlib
@@ -18,22 +28,64 @@ SPLITS = ("train", "public_test", "private_test")
 CSV_CODE_TO_CLASS = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
 CSV_USAGE_TO_SPLIT = {"Training": "train", "PublicTest": "public_test", "PrivateTest": "private_test"}
 FILE_PREFIX_TO_SPLIT = {"Training": "train", "PublicTest": "public_test", "PrivateTest": "private_test"}
+FERPLUS_FILE = "ferplus.csv"
+# ferplus.csv's vote columns: the seven classes under FER+'s names, then three that are not expressions.
+FERPLUS_TO_CLASS = {"anger": "angry", "disgust": "disgust", "fear": "fear", "happiness": "happy",
+                    "neutral": "neutral", "sadness": "sad", "surprise": "surprise"}
+FERPLUS_OTHER_COLUMNS = ("contempt", "unknown", "NF")
+NO_VOTES = np.zeros(len(CLASSES) + len(FERPLUS_OTHER_COLUMNS), np.float32)
 
 
 @dataclass
 class Split:
-    """Faces as (N, 48, 48) uint8 and labels as (N,) indices into emotion.CLASSES."""
+    """Faces (N, 48, 48) uint8; FER2013 labels (N,) indices into emotion.CLASSES; FER+ vote shares
+    (N, 7) float32 (zeros: no votes); FER+ plurality labels (N,) (-1: not scored on FER+)."""
 
     faces: np.ndarray
     labels: np.ndarray
+    votes: np.ndarray
+    ferplus_labels: np.ndarray
 
     def __len__(self) -> int:
         return len(self.labels)
 
+    def subset(self, rows: np.ndarray) -> "Split":
+        return Split(self.faces[rows], self.labels[rows], self.votes[rows], self.ferplus_labels[rows])
 
-def _to_split(faces: list[np.ndarray], labels: list[int]) -> Split:
+
+def vote_shares_and_plurality(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """From (N, 10) vote counts (the seven classes in CLASSES order, then contempt, unknown, not-a-face):
+    the seven-class shares (zeros where none of the seven got a vote) and the plurality label (-1 where
+    it is one of the other three, tied, or there are no votes)."""
+    counts = np.asarray(counts, np.float32).reshape(-1, len(NO_VOTES))
+    seven = counts[:, : len(CLASSES)]
+    totals = seven.sum(axis=1, keepdims=True)
+    shares = np.divide(seven, totals, out=np.zeros_like(seven), where=totals > 0)
+    top = counts.max(axis=1, keepdims=True)
+    unique_top = (counts == top).sum(axis=1) == 1
+    plurality = counts.argmax(axis=1)
+    scored = unique_top & (plurality < len(CLASSES)) & (top[:, 0] > 0)
+    return shares, np.where(scored, plurality, -1).astype(np.int64)
+
+
+def _to_split(faces: list[np.ndarray], labels: list[int], vote_counts: list[np.ndarray]) -> Split:
     stacked = np.stack(faces) if faces else np.zeros((0, INPUT_SIZE, INPUT_SIZE), np.uint8)
-    return Split(stacked.astype(np.uint8), np.asarray(labels, dtype=np.int64))
+    counts = np.stack(vote_counts) if vote_counts else np.zeros((0, len(NO_VOTES)), np.float32)
+    shares, plurality = vote_shares_and_plurality(counts)
+    return Split(stacked.astype(np.uint8), np.asarray(labels, dtype=np.int64), shares, plurality)
+
+
+def load_ferplus_votes(path: Path) -> dict[str, np.ndarray]:
+    """ferplus.csv as {file relative to the FER2013 folder: (10,) vote counts in NO_VOTES' column order};
+    faces FER+ left unnamed (empty vote fields) are absent."""
+    columns = [ferplus for name in CLASSES for ferplus, ours in FERPLUS_TO_CLASS.items() if ours == name]
+    columns += list(FERPLUS_OTHER_COLUMNS)
+    votes = {}
+    with Path(path).open(newline="") as file:
+        for row in csv.DictReader(file):
+            if row[columns[0]]:
+                votes[row["file"]] = np.array([float(row[column]) for column in columns], np.float32)
+    return votes
 
 
 def split_of_file(path: Path, folder_split: str) -> str:
@@ -43,9 +95,12 @@ def split_of_file(path: Path, folder_split: str) -> str:
 
 
 def load_folder(root: Path, prepare: Callable[[np.ndarray], np.ndarray] = prepare_face) -> dict[str, Split]:
-    """`root/train/<class>/*.jpg` and `root/test/<class>/*.jpg`; test is split by file-name prefix."""
+    """`root/train/<class>/*.jpg` and `root/test/<class>/*.jpg`; test is split by file-name prefix.
+    Votes come from `root/ferplus.csv` when it is there (faces without votes get none)."""
+    votes = load_ferplus_votes(root / FERPLUS_FILE) if (root / FERPLUS_FILE).is_file() else {}
     faces: dict[str, list[np.ndarray]] = {name: [] for name in SPLITS}
     labels: dict[str, list[int]] = {name: [] for name in SPLITS}
+    vote_counts: dict[str, list[np.ndarray]] = {name: [] for name in SPLITS}
     for folder, folder_split in (("train", "train"), ("test", "public_test")):
         for label, name in enumerate(CLASSES):
             for path in sorted((root / folder / name).glob("*")):
@@ -54,11 +109,12 @@ def load_folder(root: Path, prepare: Callable[[np.ndarray], np.ndarray] = prepar
                 split = split_of_file(path, folder_split)
                 faces[split].append(prepare(to_rgb_array(open_image(path))))
                 labels[split].append(label)
-    return {name: _to_split(faces[name], labels[name]) for name in SPLITS}
+                vote_counts[split].append(votes.get(f"{folder}/{name}/{path.name}", NO_VOTES))
+    return {name: _to_split(faces[name], labels[name], vote_counts[name]) for name in SPLITS}
 
 
 def load_csv(path: Path, prepare: Callable[[np.ndarray], np.ndarray] = prepare_face) -> dict[str, Split]:
-    """The original `fer2013.csv` (columns emotion, pixels, Usage), labels mapped to emotion.CLASSES."""
+    """The original `fer2013.csv` (columns emotion, pixels, Usage), labels mapped to emotion.CLASSES; no votes."""
     faces: dict[str, list[np.ndarray]] = {name: [] for name in SPLITS}
     labels: dict[str, list[int]] = {name: [] for name in SPLITS}
     with path.open(newline="") as file:
@@ -67,7 +123,7 @@ def load_csv(path: Path, prepare: Callable[[np.ndarray], np.ndarray] = prepare_f
             split = CSV_USAGE_TO_SPLIT[row["Usage"]]
             faces[split].append(prepare(pixels))
             labels[split].append(CLASSES.index(CSV_CODE_TO_CLASS[int(row["emotion"])]))
-    return {name: _to_split(faces[name], labels[name]) for name in SPLITS}
+    return {name: _to_split(faces[name], labels[name], [NO_VOTES] * len(labels[name])) for name in SPLITS}
 
 
 def load_fer2013(path: Path, prepare: Callable[[np.ndarray], np.ndarray] = prepare_face) -> dict[str, Split]:
@@ -84,18 +140,6 @@ def load_fer2013(path: Path, prepare: Callable[[np.ndarray], np.ndarray] = prepa
     if (path / "train").is_dir():
         return load_folder(path, prepare)
     raise FileNotFoundError(f"{path} is neither fer2013.csv nor a folder with train/ and test/")
-
-
-def public_test_halves(public_test: Split) -> tuple[Split, Split]:
-    """PublicTest cut in two fixed random halves: one a model may train on, one to select models on.
-
-    FER2013's test images are the only sharp ones in this project's copy (its Training images are
-    blurred), so a model may learn from half of them; every model is compared on the other half.
-    """
-    order = np.random.default_rng(2013).permutation(len(public_test))
-    fit_half, select_half = np.sort(order[: len(order) // 2]), np.sort(order[len(order) // 2:])
-    return (Split(public_test.faces[fit_half], public_test.labels[fit_half]),
-            Split(public_test.faces[select_half], public_test.labels[select_half]))
 
 
 PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp")
@@ -125,6 +169,8 @@ def load_photo_faces(folder: Path, detector: FaceDetector | None = None) -> Spli
         rgb = to_rgb_array(open_image(path))
         detections = detector.detect(rgb)
         if detections:
-            faces.append(prepare_face(rgb, detections[0].box))
+            faces.append(prepare_face(rgb, detections[0].box, detections[0].landmarks))
             labels.append(label)
-    return _to_split(faces, labels)
+    # A photo's one label stands for both label sets: as a FER2013 label and as a unanimous vote.
+    one_vote_each = [np.eye(len(NO_VOTES), dtype=np.float32)[label] for label in labels]
+    return _to_split(faces, labels, one_vote_each)

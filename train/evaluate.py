@@ -1,6 +1,10 @@
 """Evaluation of a trained model on FER2013's test splits, through the same Predictor the app uses.
 
-Writes the model card (metrics and provenance), a confusion matrix and the training curves.
+Each split is scored on both label sets (train.data): FER2013's own labels, with the model's `fer2013`
+head where it has one (comparable with FER2013 papers), and the FER+ plurality over the seven classes
+(faces without one left out), with the served head. How well the served probabilities match the FER+
+vote shares is reported too. Writes the model card (metrics and provenance), the confusion matrices
+and the training curves.
 """
 
 import csv
@@ -22,9 +26,11 @@ from PIL import Image  # noqa: E402
 from emotion.images import open_image  # noqa: E402
 from emotion.labels import CLASSES  # noqa: E402
 from emotion.predictor import FaceResult, Predictor  # noqa: E402
-from train.data import Split, is_held_out_photo, labelled_photos, load_fer2013, public_test_halves  # noqa: E402
+from train.data import Split, is_held_out_photo, labelled_photos, load_fer2013  # noqa: E402
 
-ARTEFACTS = ("model.keras", "model_card.json", "confusion_matrix.png", "training_curves.png")
+ARTEFACTS = ("model.keras", "model_card.json", "confusion_matrix.png", "confusion_matrix_ferplus.png",
+             "training_curves.png")
+SELECTION_SPLIT = "public_test"  # models are compared here; PrivateTest is only ever reported
 
 
 @dataclass
@@ -110,45 +116,79 @@ def plot_history(history_csv: Path, path: Path) -> None:
     with history_csv.open() as file:
         rows = list(csv.DictReader(file))
     epochs = [int(row["epoch"]) + 1 for row in rows]
+    heads = sorted(key[len("val_"):-len("_accuracy")] for key in rows[0]
+                   if key.startswith("val_") and key.endswith("_accuracy") and key != "val_mean_accuracy")
     figure, (loss_axes, accuracy_axes) = plt.subplots(1, 2, figsize=(9, 3.5), dpi=100)
     for key, axes in (("loss", loss_axes), ("accuracy", accuracy_axes)):
-        axes.plot(epochs, [float(row[key]) for row in rows], label="training (augmented)")
-        axes.plot(epochs, [float(row[f"val_{key}"]) for row in rows], label="PublicTest")
+        for head in heads:
+            axes.plot(epochs, [float(row[f"{head}_{key}"]) for row in rows], label=f"{head}: training (augmented)")
+            axes.plot(epochs, [float(row[f"val_{head}_{key}"]) for row in rows], label=f"{head}: PublicTest")
         axes.set_xlabel("epoch")
         axes.set_title(key)
-        axes.legend()
+        axes.legend(fontsize=7)
     figure.tight_layout()
     figure.savefig(path)
     plt.close(figure)
 
 
+def mean_kl_divergence(votes: np.ndarray, probabilities: np.ndarray) -> float:
+    """Mean KL(vote shares || predicted probabilities) in nats over faces with votes: 0 when a model
+    says exactly what share of annotators chose each class."""
+    voted = votes.sum(axis=1) > 0
+    shares, predicted = votes[voted], np.clip(probabilities[voted], 1e-7, 1)
+    terms = np.where(shares > 0, shares * np.log(np.maximum(shares, 1e-12) / predicted), 0.0)
+    return round(float(terms.sum(axis=1).mean()), 4)
+
+
+def score_split(predictor: Predictor, split: Split) -> dict[str, Scores]:
+    """FER2013 labels (with the fer2013 head where there is one) and FER+ pluralities (served head)."""
+    fer2013_head = "fer2013" if "fer2013" in predictor.heads else predictor.served_head
+    served = predictor.classify(split.faces)
+    on_ferplus = split.ferplus_labels >= 0
+    return {
+        "fer2013": score(split.labels, predictor.classify(split.faces, head=fer2013_head).argmax(axis=1)),
+        "ferplus": score(split.ferplus_labels[on_ferplus], served[on_ferplus].argmax(axis=1)),
+        "fer2013_served_head": score(split.labels, served.argmax(axis=1)),
+    }
+
+
+def summary(scores: Scores) -> dict:
+    return {"accuracy": scores.accuracy, "macro_recall": scores.macro_recall, "images": scores.images}
+
+
+def selection_score(card: dict) -> float | None:
+    """What models are compared by: the mean PublicTest accuracy over both label sets (None in a card
+    written before both were scored)."""
+    return card.get("selection", {}).get("score")
+
+
 def evaluate(data_path: Path, model_path: Path, out_dir: Path, photos_path: Path | None = None) -> dict:
-    """Score the model on PublicTest's select half, PublicTest, PrivateTest and both test splits, and on
-    the held-out half of a labelled photo folder if given; write model card and plots into out_dir."""
+    """Score the model on PublicTest, PrivateTest and both, on both label sets, and on the held-out half of
+    a labelled photo folder if given; write model card and plots into out_dir."""
     out_dir.mkdir(parents=True, exist_ok=True)
     predictor = Predictor.load(model_path)
     data = load_fer2013(data_path)
-    splits = {"public_test_select_half": public_test_halves(data["public_test"])[1],
-              "public_test": data["public_test"], "private_test": data["private_test"]}
-    splits["whole_test"] = Split(np.concatenate([data["public_test"].faces, data["private_test"].faces]),
-                                 np.concatenate([data["public_test"].labels, data["private_test"].labels]))
-    results = {}
-    for name, split in splits.items():
-        predicted = predictor.classify(split.faces).argmax(axis=1)
-        results[name] = score(split.labels, predicted)
-    plot_confusion(results["private_test"], "FER2013 PrivateTest (row-normalised)", out_dir / "confusion_matrix.png")
+    splits = {"public_test": data["public_test"], "private_test": data["private_test"]}
+    splits["whole_test"] = Split(*(np.concatenate([getattr(data["public_test"], field),
+                                                   getattr(data["private_test"], field)])
+                                   for field in ("faces", "labels", "votes", "ferplus_labels")))
+    results = {name: score_split(predictor, split) for name, split in splits.items()}
+    private = results["private_test"]
+    plot_confusion(private["fer2013"], "PrivateTest, FER2013 labels (row-normalised)", out_dir / "confusion_matrix.png")
+    plot_confusion(private["ferplus"], "PrivateTest, FER+ plurality (row-normalised)",
+                   out_dir / "confusion_matrix_ferplus.png")
     run_dir = model_path.parent
     if (run_dir / "history.csv").is_file():
         plot_history(run_dir / "history.csv", out_dir / "training_curves.png")
     training = json.loads((run_dir / "training.json").read_text()) if (run_dir / "training.json").is_file() else {}
-    trained_on_sharp_faces = training.get("config", {}).get("sharp_faces", False)
-    data_description = "FER2013 (Goodfellow et al. 2013): trained on Training (28,709), selected on PublicTest"
-    if trained_on_sharp_faces:
-        data_description = (
-            "FER2013 (Goodfellow et al. 2013): trained on Training (28,709, blurred in this copy), PublicTest's fit "
-            "half (1,794) and the training half of photos-dev; selected on PublicTest's select half (1,795). "
-            "public_test and whole_test include faces it trained on: compare models on public_test_select_half, "
-            "and read private_test as the held-out figure")
+    data_description = ("FER2013 (Goodfellow et al. 2013) with the FER+ votes (Barsoum et al. 2016): trained on "
+                        "Training (28,709), selected on PublicTest, reported on PrivateTest")
+    if training.get("photos"):
+        data_description += "; the training half of photos-dev was also trained on"
+    metrics = {}
+    for split, by_labels in results.items():
+        for labels, scores in by_labels.items():
+            metrics[f"{labels}_{split}"] = summary(scores)
     card = {
         "name": "fer-vgg",
         "version": datetime.date.today().isoformat(),
@@ -156,12 +196,20 @@ def evaluate(data_path: Path, model_path: Path, out_dir: Path, photos_path: Path
         "parameters": int(predictor.model.count_params()),
         "input": "48x48 grayscale face, raw 0..255 pixels (scaling is inside the model)",
         "classes": list(CLASSES),
+        "heads": {"served": predictor.served_head, "all": list(predictor.heads),
+                  "fer2013 labels scored with": "fer2013" if "fer2013" in predictor.heads else predictor.served_head,
+                  "ferplus labels scored with": predictor.served_head},
         "data": data_description,
         "training": training,
-        "metrics": {name: {"accuracy": s.accuracy, "macro_recall": s.macro_recall, "images": s.images}
-                    for name, s in results.items()},
-        "per_class_private_test": results["private_test"].per_class,
-        "confusion_private_test": results["private_test"].confusion,
+        "metrics": metrics,
+        "ferplus_vote_kl_private_test": mean_kl_divergence(splits["private_test"].votes,
+                                                            predictor.classify(splits["private_test"].faces)),
+        "selection": {"split": SELECTION_SPLIT,
+                      "score": round((metrics[f"fer2013_{SELECTION_SPLIT}"]["accuracy"]
+                                      + metrics[f"ferplus_{SELECTION_SPLIT}"]["accuracy"]) / 2, 4),
+                      "what": "mean of the FER2013-label and FER+ accuracies"},
+        "per_class_private_test": {"fer2013": private["fer2013"].per_class, "ferplus": private["ferplus"].per_class},
+        "confusion_private_test": {"fer2013": private["fer2013"].confusion, "ferplus": private["ferplus"].confusion},
         "evaluated": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
     }
     adjustment = model_path.with_suffix(".json")  # written by train.adjust beside an adjusted model
@@ -182,14 +230,13 @@ def evaluate(data_path: Path, model_path: Path, out_dir: Path, photos_path: Path
 
 
 def export(evaluated_dir: Path, assets_dir: Path) -> bool:
-    """Copy an evaluated model into assets/ if it beats the shipped one on PublicTest's select half, the
-    faces no model trains on."""
+    """Copy an evaluated model into assets/ if it beats the shipped one on PublicTest (selection_score);
+    a shipped card without that score predates the protocol and is replaced."""
     new = json.loads((evaluated_dir / "model_card.json").read_text())
     shipped_card = assets_dir / "model_card.json"
     if shipped_card.is_file():
-        old = json.loads(shipped_card.read_text())
-        selection = "public_test_select_half"
-        if new["metrics"][selection]["accuracy"] <= old["metrics"][selection]["accuracy"]:
+        old_score = selection_score(json.loads(shipped_card.read_text()))
+        if old_score is not None and selection_score(new) <= old_score:
             return False
     assets_dir.mkdir(parents=True, exist_ok=True)
     for name in ARTEFACTS:

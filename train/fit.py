@@ -17,8 +17,8 @@ import tensorflow as tf
 
 from emotion.labels import CLASSES
 from train.augment import build_augmenter
-from train.data import Split, load_fer2013, load_photo_faces, public_test_halves
-from train.model import build_model
+from train.data import Split, load_fer2013, load_photo_faces
+from train.model import LABEL_SETS, build_model
 
 
 @dataclass
@@ -31,35 +31,51 @@ class FitConfig:
     weight_decay: float = 1e-4
     label_smoothing: float = 0.1
     dropout: float = 0.4
-    widths: tuple[int, ...] = (32, 64, 128, 256)
+    widths: tuple[int, ...] = (16, 32, 96, 192)
     convs_per_stage: int = 2
-    # 0 = no class weights (the overall-accuracy choice); 1 = inverse frequency; 0.5 = its square root.
-    class_weight_power: float = 0.0
-    # A Gaussian blur inside the model (0 = none). For a model trained only on blurred Training images.
-    blur_sigma: float = 0.0
-    # Also train on the sharp faces: PublicTest's fit half (selection then uses its other half) and the
-    # training half of a labelled photo folder (passed to fit), each repeated this many times per epoch.
-    sharp_faces: bool = False
-    sharp_repeats: int = 6
+    # One head per label set: "ferplus" learns the FER+ vote shares, "fer2013" FER2013's labels (train.model).
+    heads: tuple[str, ...] = LABEL_SETS
+    # The training half of a labelled photo folder (passed to fit) joins Training, repeated this many times.
+    photo_repeats: int = 6
     # Start from the weights of this .keras model (layers matched by name); "" = from scratch.
     init_from: str = ""
     seed: int = 1337
 
 
-def class_weights(labels: np.ndarray, power: float) -> dict[int, float] | None:
-    """Per-class loss weights (inverse frequency)**power, normalised to a mean of 1; None when power is 0."""
-    if power == 0:
-        return None
-    counts = np.bincount(labels, minlength=len(CLASSES)).astype(np.float64)
-    weights = (counts.sum() / np.maximum(counts, 1)) ** power
-    weights /= weights.mean()
-    return {index: float(weight) for index, weight in enumerate(weights)}
+def targets_of(split: Split, heads: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """Each head's training target: FER+ vote shares (zeros, so no loss, for faces without votes) or
+    FER2013's label one-hot."""
+    targets = {"ferplus": split.votes.astype(np.float32),
+               "fer2013": keras.utils.to_categorical(split.labels, len(CLASSES)).astype(np.float32)}
+    return {head: targets[head] for head in heads}
 
 
-def make_dataset(split: Split, batch_size: int, augmenter: keras.Sequential | None, seed: int) -> tf.data.Dataset:
+def losses_for(heads: tuple[str, ...], label_smoothing: float) -> dict[str, keras.losses.Loss]:
+    """Cross-entropy per head. The vote shares are soft already, so only the one-annotator labels are
+    smoothed; an all-zero vote target gives a zero loss (Keras does not renormalise targets)."""
+    losses = {"ferplus": keras.losses.CategoricalCrossentropy(),
+              "fer2013": keras.losses.CategoricalCrossentropy(label_smoothing=label_smoothing)}
+    return {head: losses[head] for head in heads}
+
+
+class MeanHeadAccuracy(keras.callbacks.Callback):
+    """Adds val_mean_accuracy, the mean of the heads' PublicTest accuracies, which chooses the checkpoint
+    (an accuracy against vote shares compares with their plurality). Must come before the checkpoint
+    callbacks: they read the same logs."""
+
+    def __init__(self, heads: tuple[str, ...]):
+        super().__init__()
+        self.heads = heads
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is not None:
+            logs["val_mean_accuracy"] = float(np.mean([logs[f"val_{head}_accuracy"] for head in self.heads]))
+
+
+def make_dataset(split: Split, heads: tuple[str, ...], batch_size: int, augmenter: keras.Sequential | None,
+                 seed: int) -> tf.data.Dataset:
     faces = split.faces[..., None].astype(np.float32)
-    targets = keras.utils.to_categorical(split.labels, len(CLASSES)).astype(np.float32)
-    dataset = tf.data.Dataset.from_tensor_slices((faces, targets))
+    dataset = tf.data.Dataset.from_tensor_slices((faces, targets_of(split, heads)))
     if augmenter is not None:
         dataset = dataset.shuffle(len(split), seed=seed, reshuffle_each_iteration=True)
     dataset = dataset.batch(batch_size)
@@ -68,18 +84,19 @@ def make_dataset(split: Split, batch_size: int, augmenter: keras.Sequential | No
     return dataset.prefetch(tf.data.AUTOTUNE)
 
 
-def record_training(out_dir: Path, config: FitConfig, seconds: float) -> None:
+def record_training(out_dir: Path, config: FitConfig, seconds: float, photos_path: Path | None) -> None:
     """Add this sitting's time to training.json, which the model card quotes."""
     path = out_dir / "training.json"
     record = json.loads(path.read_text()) if path.is_file() else {"seconds": 0, "sittings": 0}
     record = {"config": asdict(config), "seconds": round(record["seconds"] + seconds),
-              "sittings": record["sittings"] + 1,
+              "sittings": record["sittings"] + 1, "photos": str(photos_path) if photos_path else None,
               "hardware": f"{os.cpu_count()} CPU cores, {len(tf.config.list_physical_devices('GPU'))} GPUs"}
     path.write_text(json.dumps(record, indent=2))
 
 
 def joined(splits: list[Split]) -> Split:
-    return Split(np.concatenate([s.faces for s in splits]), np.concatenate([s.labels for s in splits]))
+    return Split(*(np.concatenate([getattr(s, field) for s in splits])
+                   for field in ("faces", "labels", "votes", "ferplus_labels")))
 
 
 def copy_weights(source_path: Path, model: keras.Model) -> int:
@@ -99,8 +116,8 @@ def copy_weights(source_path: Path, model: keras.Model) -> int:
 
 def fit(data_path: Path, out_dir: Path, config: FitConfig, resume: bool = False,
         photos_path: Path | None = None) -> Path:
-    """Train on Training (and the sharp faces if config.sharp_faces), validate on PublicTest (or its
-    select half) each epoch, keep the best model; returns its path."""
+    """Train on Training (and the training half of `photos_path` if given), validate on PublicTest each
+    epoch, keep the best model; returns its path."""
     out_dir.mkdir(parents=True, exist_ok=True)
     backup_dir = out_dir / "backup"
     if backup_dir.exists() and not resume:
@@ -114,14 +131,12 @@ def fit(data_path: Path, out_dir: Path, config: FitConfig, resume: bool = False,
     if len(val_split) == 0:  # a data set without PublicTest: hold out 10% of Training, never PrivateTest
         order = np.random.default_rng(config.seed).permutation(len(train_split))
         held_out = order[: len(order) // 10]
-        val_split = Split(train_split.faces[held_out], train_split.labels[held_out])
-        kept = order[len(order) // 10:]
-        train_split = Split(train_split.faces[kept], train_split.labels[kept])
-    if config.sharp_faces:
-        public_fit_half, val_split = public_test_halves(val_split)
-        sharp = [public_fit_half] + ([load_photo_faces(photos_path)] if photos_path else [])
-        print(f"sharp faces: {[len(s) for s in sharp]}, each repeated {config.sharp_repeats} times")
-        train_split = joined([train_split] + sharp * config.sharp_repeats)
+        val_split = train_split.subset(held_out)
+        train_split = train_split.subset(order[len(order) // 10:])
+    if photos_path is not None:
+        photos = load_photo_faces(photos_path)
+        print(f"photo faces: {len(photos)}, repeated {config.photo_repeats} times")
+        train_split = joined([train_split] + [photos] * config.photo_repeats)
     print(f"data: {len(train_split)} training, {len(val_split)} validation faces ({time.time() - started:.0f} s)")
 
     # MirroredStrategy spreads batches over several GPUs; on a CPU-only machine it only adds overhead.
@@ -129,11 +144,11 @@ def fit(data_path: Path, out_dir: Path, config: FitConfig, resume: bool = False,
     strategy = tf.distribute.MirroredStrategy() if len(gpus) > 1 else tf.distribute.get_strategy()
     batch_size = config.batch_size * strategy.num_replicas_in_sync
     steps_per_epoch = int(np.ceil(len(train_split) / batch_size))
-    train_data = make_dataset(train_split, batch_size, build_augmenter(config.seed), config.seed)
-    val_data = make_dataset(val_split, batch_size, None, config.seed)
+    train_data = make_dataset(train_split, config.heads, batch_size, build_augmenter(config.seed), config.seed)
+    val_data = make_dataset(val_split, config.heads, batch_size, None, config.seed)
 
     with strategy.scope():
-        model = build_model(config.widths, config.convs_per_stage, config.dropout, config.blur_sigma)
+        model = build_model(config.widths, config.convs_per_stage, config.dropout, config.heads)
         if config.init_from and not resume:
             print(f"initialised {copy_weights(Path(config.init_from), model)} layers from {config.init_from}")
         warmup_steps = config.warmup_epochs * steps_per_epoch
@@ -149,17 +164,17 @@ def fit(data_path: Path, out_dir: Path, config: FitConfig, resume: bool = False,
             optimizer = keras.optimizers.AdamW(schedule, weight_decay=config.weight_decay)
         model.compile(
             optimizer=optimizer,
-            loss=keras.losses.CategoricalCrossentropy(label_smoothing=config.label_smoothing),
-            metrics=["accuracy"],
+            loss=losses_for(config.heads, config.label_smoothing),
+            metrics={head: ["accuracy"] for head in config.heads},
         )
     best_path = out_dir / "best.keras"
     callbacks = [
         keras.callbacks.BackupAndRestore(backup_dir),
-        keras.callbacks.ModelCheckpoint(best_path, monitor="val_accuracy", mode="max", save_best_only=True),
+        MeanHeadAccuracy(config.heads),
+        keras.callbacks.ModelCheckpoint(best_path, monitor="val_mean_accuracy", mode="max", save_best_only=True),
         keras.callbacks.ModelCheckpoint(out_dir / "last.keras"),
         keras.callbacks.CSVLogger(out_dir / "history.csv", append=True),
     ]
-    model.fit(train_data, validation_data=val_data, epochs=config.epochs, callbacks=callbacks,
-              class_weight=class_weights(train_split.labels, config.class_weight_power), verbose=1)
-    record_training(out_dir, config, time.time() - started)
+    model.fit(train_data, validation_data=val_data, epochs=config.epochs, callbacks=callbacks, verbose=2)
+    record_training(out_dir, config, time.time() - started, photos_path)
     return best_path
