@@ -55,7 +55,7 @@ def wrap(model: keras.Model, prepare: Callable[[np.ndarray], np.ndarray], order:
 
 
 def fer_package_face(rgb: np.ndarray) -> np.ndarray:
-    """The fer package's own preparation starts from the plain grayscale image ."""
+    """The fer package's own preparation starts from the plain grayscale image."""
     return cv2.resize(to_gray(rgb), (64, 64), interpolation=cv2.INTER_LINEAR)
 
 

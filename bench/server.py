@@ -4,6 +4,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -40,27 +41,34 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_app(model: Path | None = None, startup_seconds: float = 180) -> Iterator[RunningApp]:
-    """`python app.py` in a child process; yields once /healthz answers, stops the process afterwards."""
+def running_app(model: Path | None = None, startup_seconds: float = 180, python: str = sys.executable,
+                folder: Path = ROOT) -> Iterator[RunningApp]:
+    """`python app.py` run by `python` in `folder`, in a child process; yields once /healthz answers,
+    stops the process afterwards. Its output goes to a temporary log, quoted if it fails to start."""
     port = free_port()
     environment = dict(os.environ, GRADIO_SERVER_NAME="127.0.0.1", GRADIO_SERVER_PORT=str(port))
     if model is not None:
         environment["EMOTION_MODEL"] = str(model)
-    process = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=environment,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    log = tempfile.TemporaryFile()  # noqa: SIM115 (closed in the finally below, after the process ends)
+    process = subprocess.Popen([python, "app.py"], cwd=folder, env=environment, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
+
+    def log_tail() -> str:
+        log.seek(0)
+        return log.read().decode(errors="replace")[-3000:]
+
     try:
         deadline = time.monotonic() + startup_seconds
         while True:
             if process.poll() is not None:
-                raise RuntimeError(f"app.py exited with status {process.returncode} before serving")
+                raise RuntimeError(f"app.py exited with status {process.returncode} before serving:\n{log_tail()}")
             try:
                 if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
                     break
             except httpx.TransportError:
                 pass
             if time.monotonic() > deadline:
-                raise TimeoutError(f"app.py did not answer /healthz within {startup_seconds} s")
+                raise TimeoutError(f"app.py did not answer /healthz within {startup_seconds} s:\n{log_tail()}")
             time.sleep(0.5)
         yield RunningApp(url, process)
     finally:
@@ -69,3 +77,4 @@ def running_app(model: Path | None = None, startup_seconds: float = 180) -> Iter
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
+        log.close()
