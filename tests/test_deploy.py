@@ -1,0 +1,60 @@
+"""The Space's file set: what it holds, that it runs on its own, and how it is sent to the Hub."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from deploy.space import ROOT, space_files, stage, upload
+
+
+def test_the_space_gets_the_app_its_model_and_detector_and_nothing_for_development():
+    files = {str(path) for path in space_files()}
+    assert {"app.py", "README.md", "requirements.txt", "emotion/predictor.py", "assets/model.keras",
+            "assets/model_card.json", "assets/face_detection_yunet_2026may.onnx"} <= files
+    assert not [name for name in files if name.split("/")[0] in {"tests", "bench", "train", "deploy", "docs", "runs"}]
+    assert "requirements-dev.txt" not in files
+
+
+def test_staging_copies_exactly_the_file_set_into_an_empty_folder(tmp_path):
+    files = stage(tmp_path / "space")
+    staged = sorted(path.relative_to(tmp_path / "space") for path in (tmp_path / "space").rglob("*") if path.is_file())
+    assert staged == sorted(files)
+    model = Path("assets/model.keras")
+    assert (tmp_path / "space" / model).read_bytes() == (ROOT / model).read_bytes()
+    with pytest.raises(FileExistsError, match="not empty"):
+        stage(tmp_path / "space")
+
+
+def test_the_staged_app_imports_without_the_rest_of_the_repository(tmp_path):
+    """Nothing app.py imports lives outside the file set (no train/, bench/ ...)."""
+    stage(tmp_path / "space")
+    environment = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+    result = subprocess.run([sys.executable, "-c", "import app; print(app.predictor.served_head)"],
+                            cwd=tmp_path / "space", env=environment, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip().splitlines()[-1] == "ferplus"
+
+
+class RecordingHub:
+    def __init__(self):
+        self.calls = []
+
+    def create_repo(self, *args, **kwargs):
+        self.calls.append(("create_repo", args, kwargs))
+
+    def upload_folder(self, **kwargs):
+        self.calls.append(("upload_folder", (), kwargs))
+
+
+def test_upload_creates_a_gradio_space_and_replaces_its_files_with_the_staged_folder(tmp_path):
+    hub = RecordingHub()
+    url = upload("someone/emotions", tmp_path, api=hub)
+    assert url == "https://huggingface.co/spaces/someone/emotions"
+    (create, args, options), (send, _, upload_options) = hub.calls
+    assert create == "create_repo" and args == ("someone/emotions",)
+    assert options == {"repo_type": "space", "space_sdk": "gradio", "exist_ok": True}
+    assert send == "upload_folder" and Path(upload_options["folder_path"]) == tmp_path
+    assert upload_options["repo_type"] == "space" and upload_options["delete_patterns"] == "*"
