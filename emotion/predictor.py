@@ -10,9 +10,10 @@ import tensorflow as tf
 from PIL import Image
 
 from emotion.detector import FaceDetector
+from emotion.explain import occlusion_map
 from emotion.images import to_rgb_array
 from emotion.labels import CLASSES
-from emotion.preprocess import INPUT_SIZE, Box, prepare_face
+from emotion.preprocess import FACE_MARGIN, INPUT_SIZE, Box, Landmarks, prepare_face, square_crop_box
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 DEFAULT_MODEL_PATH = ASSETS / "model.keras"
@@ -29,9 +30,11 @@ class FaceResult:
     scores: dict[str, float]  # class -> probability, in emotion.CLASSES order, summing to 1
     label: str  # the most probable class
     confidence: float | None  # the detector's confidence; None when the whole image was classified
+    landmarks: Landmarks | None = None  # eyes, nose tip, mouth corners in the photo's pixels; None for a whole image
 
     def to_dict(self) -> dict:
-        return asdict(self) | {"box": list(self.box)}
+        landmarks = [list(point) for point in self.landmarks] if self.landmarks else None
+        return asdict(self) | {"box": list(self.box), "landmarks": landmarks}
 
 
 def scores_of(probabilities: np.ndarray) -> dict[str, float]:
@@ -93,17 +96,40 @@ class Predictor:
         rgb = to_rgb_array(image)
         height, width = rgb.shape[:2]
         if whole_image:
-            boxes, confidences = [(0, 0, width, height)], [None]
-            crops = np.stack([prepare_face(rgb)])
+            boxes, confidences, landmarks = [(0, 0, width, height)], [None], [None]
         else:
             detections = self.detector.detect(rgb)
             if not detections:
                 return []
             boxes = [d.box for d in detections]
             confidences = [d.confidence for d in detections]
-            crops = np.stack([prepare_face(rgb, d.box, d.landmarks) for d in detections])
+            landmarks = [d.landmarks for d in detections]
+        crops = np.stack([self.face_crop(rgb, box, marks) for box, marks in zip(boxes, landmarks, strict=True)])
         probabilities = self.classify(crops)
         return [
-            FaceResult(box, scores_of(p), CLASSES[int(np.argmax(p))], confidence)
-            for box, p, confidence in zip(boxes, probabilities, confidences, strict=True)
+            FaceResult(box, scores_of(p), CLASSES[int(np.argmax(p))], confidence, marks)
+            for box, p, confidence, marks in zip(boxes, probabilities, confidences, landmarks, strict=True)
         ]
+
+    @staticmethod
+    def face_crop(rgb: np.ndarray, box: Box, landmarks: Landmarks | None) -> np.ndarray:
+        """The model's 48x48 input for a face: the whole photo when it is the box (whole-image mode)."""
+        if landmarks is None and box == (0, 0, rgb.shape[1], rgb.shape[0]):
+            return prepare_face(rgb)
+        return prepare_face(rgb, box, landmarks)
+
+    def explain(self, image: Image.Image | np.ndarray, face: FaceResult) -> np.ndarray:
+        """What drove `face`'s label: a 2-D float32 map in [0, 1] over the face's box (row 0 at its top),
+        by occlusion (emotion.explain). Any resolution: stretch it over the box to show it."""
+        rgb = to_rgb_array(image)
+        crop = self.face_crop(rgb, face.box, face.landmarks)
+        heat = occlusion_map(self.classify, crop, CLASSES.index(face.label))
+        if face.landmarks is None:  # the whole photo was the face: the map covers it all
+            return heat
+        region_x, region_y, side, _ = square_crop_box(face.box, FACE_MARGIN)
+        x, y, w, h = face.box
+        scale = INPUT_SIZE / side
+        left, top = round((x - region_x) * scale), round((y - region_y) * scale)
+        right = max(left + 1, round((x + w - region_x) * scale))
+        bottom = max(top + 1, round((y + h - region_y) * scale))
+        return heat[top:bottom, left:right]
