@@ -20,7 +20,7 @@ from emotion.rest import MAX_UPLOAD_BYTES, build_rest_router
 
 predictor = Predictor.load(os.environ.get("EMOTION_MODEL") or None)
 EXAMPLES = sorted(str(path) for path in (ASSETS / "examples").glob("*.jpg"))
-TABLE_HEADERS = ["face", "expression", "confidence", "box (x, y, w, h)"]
+TABLE_HEADERS = ["face", "expression", "confidence", "box (x, y, w, h)", "warnings"]
 # Live webcam: a frame every LIVE_INTERVAL s (the pipeline takes ~35 ms a frame, so the queue keeps up),
 # each stream stops after LIVE_SECONDS so one visitor cannot hold a slot, at most LIVE_STREAMS at once.
 LIVE_INTERVAL = 0.1
@@ -76,7 +76,7 @@ def analyse(photo: str | None, whole_image: bool = False):
     faces: list[FaceResult] = predictor.predict(image, whole_image=whole_image)
     log_request("ui", size, "ok", started, image.size, len(faces))
     records = [face.to_dict() for face in faces]
-    rows = [[number, face.label, round(face.scores[face.label], 3), str(list(face.box))]
+    rows = [[number, face.label, round(face.scores[face.label], 3), str(list(face.box)), "; ".join(face.warnings)]
             for number, face in enumerate(faces, start=1)]
     if faces:
         plural = "face" if len(faces) == 1 else "faces"

@@ -15,7 +15,8 @@ COLOURS = {
 
 
 def draw_faces(image: Image.Image | np.ndarray, faces: Sequence[FaceResult], numbered: bool = True) -> Image.Image:
-    """A copy of the photo with each face boxed and labelled '#n label 87%' in its class colour."""
+    """A copy of the photo with each face boxed and labelled '#n label 87%' in its class colour, with a
+    '(!)' after the label when the face has warnings (the reasons are in the result, not on the photo)."""
     canvas = Image.fromarray(to_rgb_array(image))
     draw = ImageDraw.Draw(canvas)
     longest = max(canvas.size)
@@ -26,7 +27,8 @@ def draw_faces(image: Image.Image | np.ndarray, faces: Sequence[FaceResult], num
         colour = COLOURS[face.label]
         draw.rectangle((x, y, x + w - 1, y + h - 1), outline=colour, width=line)
         prefix = f"#{number} " if numbered and len(faces) > 1 else ""
-        text = f"{prefix}{face.label} {face.scores[face.label]:.0%}"
+        mark = " (!)" if face.warnings else ""
+        text = f"{prefix}{face.label} {face.scores[face.label]:.0%}{mark}"
         left, top, right, bottom = draw.textbbox((0, 0), text, font=font)
         text_w, text_h = right - left, bottom - top
         pad = max(2, line)

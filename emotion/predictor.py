@@ -14,6 +14,7 @@ from emotion.explain import occlusion_map
 from emotion.images import to_rgb_array
 from emotion.labels import CLASSES
 from emotion.preprocess import FACE_MARGIN, INPUT_SIZE, Box, Landmarks, prepare_face, square_crop_box
+from emotion.reliability import signals_of, warnings_for
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 DEFAULT_MODEL_PATH = ASSETS / "model.keras"
@@ -31,10 +32,11 @@ class FaceResult:
     label: str  # the most probable class
     confidence: float | None  # the detector's confidence; None when the whole image was classified
     landmarks: Landmarks | None = None  # eyes, nose tip, mouth corners in the photo's pixels; None for a whole image
+    warnings: tuple[str, ...] = ()  # plain reasons the answer may be unreliable (emotion.reliability)
 
     def to_dict(self) -> dict:
         landmarks = [list(point) for point in self.landmarks] if self.landmarks else None
-        return asdict(self) | {"box": list(self.box), "landmarks": landmarks}
+        return asdict(self) | {"box": list(self.box), "landmarks": landmarks, "warnings": list(self.warnings)}
 
 
 def scores_of(probabilities: np.ndarray) -> dict[str, float]:
@@ -107,7 +109,8 @@ class Predictor:
         crops = np.stack([self.face_crop(rgb, box, marks) for box, marks in zip(boxes, landmarks, strict=True)])
         probabilities = self.classify(crops)
         return [
-            FaceResult(box, scores_of(p), CLASSES[int(np.argmax(p))], confidence, marks)
+            FaceResult(box, scores_of(p), CLASSES[int(np.argmax(p))], confidence, marks,
+                       warnings_for(signals_of(rgb, box, marks, p)))
             for box, p, confidence, marks in zip(boxes, probabilities, confidences, landmarks, strict=True)
         ]
 

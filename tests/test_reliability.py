@@ -1,0 +1,61 @@
+"""Warnings per face: each signal moves the way its name says, and the warnings reach every output."""
+
+import cv2
+import numpy as np
+from PIL import Image
+
+from emotion import FaceResult, Predictor, draw_faces
+from emotion.reliability import Signals, Thresholds, sharpness, turn, warnings_for
+from tests.conftest import ASTRONAUT_FACE
+
+FRONTAL = ((100, 100), (140, 100), (120, 125), (105, 145), (135, 145))
+
+
+def test_blurring_a_face_lowers_its_sharpness_below_the_threshold(astronaut):
+    gray = cv2.cvtColor(astronaut, cv2.COLOR_RGB2GRAY)
+    box = (179, 63, 90, 112)
+    sharp = sharpness(gray, box)
+    blurred = sharpness(cv2.GaussianBlur(gray, (0, 0), 4), box)
+    assert sharp > Thresholds().least_sharpness > blurred
+    assert sharpness(cv2.convertScaleAbs(gray, alpha=0.3), box) > Thresholds().least_sharpness  # dim is not blurred
+    assert sharpness(np.full((200, 200), 90, np.uint8), (50, 50, 80, 80)) == 0
+
+
+def test_turn_is_near_zero_for_a_frontal_face_and_grows_with_the_nose_offset():
+    assert turn(FRONTAL) == 0
+    turned = ((100, 100), (140, 100), (134, 125), (105, 145), (135, 145))
+    assert turn(turned) == 14 / 40 and turn(turned) > turn(((100, 100), (140, 100), (125, 125)))
+
+
+def test_each_threshold_gives_its_own_plain_warning():
+    fine = Signals(face_px=120, sharpness=0.5, turn=0.05, margin=0.6)
+    assert warnings_for(fine) == ()
+    assert warnings_for(Signals(20, 0.5, 0.05, 0.6)) == ("small face (20 px)",)
+    assert warnings_for(Signals(120, 0.01, 0.05, 0.6)) == ("blurred",)
+    assert warnings_for(Signals(120, 0.5, 0.9, 0.6)) == ("head turned",)
+    assert warnings_for(Signals(120, 0.5, None, 0.6)) == ()  # whole-image mode: no landmarks, no turn warning
+    assert warnings_for(Signals(120, 0.5, 0.05, 0.01)) == ("uncertain: top two expressions close",)
+    assert len(warnings_for(Signals(20, 0.01, 0.9, 0.01))) == 4
+
+
+def test_predictor_warns_about_a_small_blurred_face(predictor: Predictor, astronaut):
+    left, top, right, bottom = ASTRONAUT_FACE
+    small = np.asarray(Image.fromarray(astronaut).resize((160, 160)))  # the face is about 28 px wide
+    blurred = cv2.GaussianBlur(small, (0, 0), 3)  # about 5 px at the model's 48-px scale
+    faces = predictor.predict(blurred)
+    assert len(faces) == 1
+    assert any(warning.startswith("small face") for warning in faces[0].warnings)
+    assert "blurred" in faces[0].warnings
+    assert faces[0].to_dict()["warnings"] == list(faces[0].warnings)
+    sharp_face = predictor.predict(astronaut)[0]
+    assert not any(w.startswith("small face") or w == "blurred" for w in sharp_face.warnings)
+    assert right - left > 100 and bottom - top > 100
+
+
+def test_a_face_with_warnings_is_marked_on_the_photo(astronaut):
+    scores = {name: 1 / 7 for name in ("angry", "disgust", "fear", "happy", "neutral", "sad", "surprise")}
+    plain = FaceResult((179, 63, 90, 112), scores, "happy", 0.9)
+    warned = FaceResult((179, 63, 90, 112), scores, "happy", 0.9, warnings=("blurred",))
+    plain_drawn, warned_drawn = np.asarray(draw_faces(astronaut, [plain])), np.asarray(draw_faces(astronaut, [warned]))
+    changed_columns = np.flatnonzero((plain_drawn != warned_drawn).any(axis=(0, 2)))
+    assert changed_columns.size and changed_columns.min() > 179  # the label grew by its mark, right of its start
