@@ -13,7 +13,7 @@ from pathlib import Path
 
 import gradio as gr
 
-from emotion import ImageError, Predictor, draw_faces, open_image
+from emotion import CLASSES, ImageError, Predictor, draw_faces, open_image
 from emotion.predictor import ASSETS, FaceResult
 from emotion.requestlog import log_request
 from emotion.rest import MAX_UPLOAD_BYTES, build_rest_router
@@ -93,11 +93,48 @@ def analyse(photo: str | None, whole_image: bool = False):
         message,
         records,
         gr.Button(visible=not faces),
+        (image, faces),
     )
+
+
+def show_explanation(explain: bool, result: tuple | None, redraw_plain: bool = True):
+    """The annotated photo with (explain on) or without what the model looked at laid over each face."""
+    if not result or not (explain or redraw_plain):
+        return gr.skip()
+    image, faces = result
+    heatmaps = [predictor.explain(image, face) for face in faces] if explain else None
+    return draw_faces(image, faces, heatmaps=heatmaps)
+
+
+def explain_after_analysis(explain: bool, result: tuple | None):
+    """After a new analysis: lay the maps over it only if the switch is on (it is already drawn plain)."""
+    return show_explanation(explain, result, redraw_plain=False)
 
 
 def analyse_whole(photo: str | None):
     return analyse(photo, whole_image=True)
+
+
+# The result's download is made in the browser from the faces it already shows: no file on the server.
+SAVE_IN_BROWSER = """(text, name, type) => {
+    const link = document.createElement("a");
+    link.href = URL.createObjectURL(new Blob([text], {type}));
+    link.download = name;
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
+}"""
+DOWNLOAD_JSON = f"""(faces) => {{
+    ({SAVE_IN_BROWSER})(JSON.stringify(faces || [], null, 2), "faces.json", "application/json");
+}}"""
+DOWNLOAD_CSV = f"""(faces) => {{
+    const classes = {list(CLASSES)};
+    const quote = (value) => '"' + String(value).replaceAll('"', '""') + '"';
+    const rows = [["face", "label", "x", "y", "width", "height", "detector_confidence", "warnings", ...classes]];
+    (faces || []).forEach((face, index) => rows.push([index + 1, face.label, ...face.box,
+        face.confidence ?? "", (face.warnings || []).join("; "), ...classes.map((name) => face.scores[name])]));
+    ({SAVE_IN_BROWSER})(rows.map((row) => row.map(quote).join(",")).join("\\n") + "\\n", "faces.csv", "text/csv");
+}}"""
 
 
 def show_webcam_mode(mode: str):
@@ -150,7 +187,9 @@ def build_demo(delete_cache: tuple[int, int] = CACHE_CLEANUP) -> gr.Blocks:
     with gr.Blocks(title="Facial expression recognition", delete_cache=delete_cache) as demo:
         gr.Markdown("# Facial expression recognition\nUpload a photo or take a webcam snapshot: every face is "
                     "boxed and scored for seven expressions (angry, disgust, fear, happy, neutral, sad, surprise).")
-        faces_state = gr.State([])
+        # The last analysed photo and its faces, for the explanation switch; dropped with the session or
+        # after RESULT_SECONDS, like the cache's copies.
+        last_result = gr.State(None, time_to_live=CACHE_CLEANUP[1])
         with gr.Row(equal_height=False):
             with gr.Column(scale=1, min_width=300):
                 with gr.Tabs():
@@ -170,8 +209,14 @@ def build_demo(delete_cache: tuple[int, int] = CACHE_CLEANUP) -> gr.Blocks:
                 message = gr.Markdown()
                 whole_button = gr.Button("Classify the whole image as one face", visible=False)
                 picker = gr.Dropdown(label="Show the expressions of", visible=False, interactive=True)
+                explain = gr.Checkbox(label="Show what the model looked at", value=False, elem_id="explain")
                 scores = gr.Label(num_top_classes=7, label="Expression probabilities", elem_id="scores")
-                table = gr.Dataframe(headers=TABLE_HEADERS, label="All faces", interactive=False)
+                table = gr.Dataframe(headers=TABLE_HEADERS, label="All faces", interactive=False, elem_id="faces-table")
+                with gr.Accordion("Result data (JSON, CSV)", open=False):
+                    faces_json = gr.JSON(label="Faces", elem_id="faces-json")
+                    with gr.Row():
+                        json_button = gr.Button("Download JSON", size="sm")
+                        csv_button = gr.Button("Download CSV", size="sm")
         with gr.Accordion("About the model", open=False):
             gr.Markdown(about_markdown())
             if (ASSETS / "confusion_matrix_ferplus.png").is_file():
@@ -179,17 +224,24 @@ def build_demo(delete_cache: tuple[int, int] = CACHE_CLEANUP) -> gr.Blocks:
                          label="PrivateTest confusion matrix, FER+ labels",
                          interactive=False, show_label=True)
 
-        outputs = [annotated, scores, picker, table, message, faces_state, whole_button]
-        upload_button.click(analyse, inputs=upload, outputs=outputs, api_name="predict")
-        upload.upload(analyse, inputs=upload, outputs=outputs, api_visibility="private")
-        webcam_button.click(analyse, inputs=webcam, outputs=outputs, api_name="predict_webcam")
-        webcam.upload(analyse, inputs=webcam, outputs=outputs, api_visibility="private")
-        whole_button.click(analyse_whole, inputs=upload, outputs=outputs, api_name="predict_whole_image")
+        outputs = [annotated, scores, picker, table, message, faces_json, whole_button, last_result]
+        for analysis in (
+            upload_button.click(analyse, inputs=upload, outputs=outputs, api_name="predict"),
+            upload.upload(analyse, inputs=upload, outputs=outputs, api_visibility="private"),
+            webcam_button.click(analyse, inputs=webcam, outputs=outputs, api_name="predict_webcam"),
+            webcam.upload(analyse, inputs=webcam, outputs=outputs, api_visibility="private"),
+            whole_button.click(analyse_whole, inputs=upload, outputs=outputs, api_name="predict_whole_image"),
+        ):
+            analysis.then(explain_after_analysis, inputs=[explain, last_result], outputs=annotated,
+                          api_visibility="private")
+        explain.change(show_explanation, inputs=[explain, last_result], outputs=annotated, api_visibility="private")
+        json_button.click(None, inputs=faces_json, js=DOWNLOAD_JSON)
+        csv_button.click(None, inputs=faces_json, js=DOWNLOAD_CSV)
         live.stream(analyse, inputs=live, outputs=outputs, api_name="predict_live", stream_every=LIVE_INTERVAL,
                     time_limit=LIVE_SECONDS, concurrency_limit=LIVE_STREAMS, concurrency_id="live")
         webcam_mode.change(show_webcam_mode, inputs=webcam_mode, outputs=[webcam, webcam_button, live],
                            api_visibility="private")
-        picker.change(select_face, inputs=[picker, faces_state], outputs=scores, api_visibility="private")
+        picker.change(select_face, inputs=[picker, faces_json], outputs=scores, api_visibility="private")
     demo.queue(default_concurrency_limit=2, max_size=32)
     return demo
 

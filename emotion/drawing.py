@@ -2,6 +2,7 @@
 
 from collections.abc import Sequence
 
+import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
@@ -14,10 +15,30 @@ COLOURS = {
 }
 
 
-def draw_faces(image: Image.Image | np.ndarray, faces: Sequence[FaceResult], numbered: bool = True) -> Image.Image:
+def overlay_heat(rgb: np.ndarray, box: tuple[int, int, int, int], heat: np.ndarray) -> None:
+    """Blend a [0, 1] map, stretched over the box, into the photo in place: hot parts in red to yellow,
+    cold parts left as they are."""
+    x, y, w, h = box
+    right, bottom = min(x + w, rgb.shape[1]), min(y + h, rgb.shape[0])
+    if right <= x or bottom <= y:
+        return
+    stretched = cv2.resize(heat.astype(np.float32), (right - x, bottom - y), interpolation=cv2.INTER_LINEAR)
+    colours = cv2.applyColorMap(np.uint8(np.clip(stretched, 0, 1) * 255), cv2.COLORMAP_JET)[:, :, ::-1]
+    alpha = (0.6 * np.clip(stretched, 0, 1))[:, :, None]
+    region = rgb[y:bottom, x:right].astype(np.float32)
+    rgb[y:bottom, x:right] = (region * (1 - alpha) + colours * alpha).astype(np.uint8)
+
+
+def draw_faces(image: Image.Image | np.ndarray, faces: Sequence[FaceResult], numbered: bool = True,
+               heatmaps: Sequence[np.ndarray] | None = None) -> Image.Image:
     """A copy of the photo with each face boxed and labelled '#n label 87%' in its class colour, with a
-    '(!)' after the label when the face has warnings (the reasons are in the result, not on the photo)."""
-    canvas = Image.fromarray(to_rgb_array(image))
+    '(!)' after the label when the face has warnings (the reasons are in the result, not on the photo).
+    With `heatmaps` (one per face, Predictor.explain), each is laid over its face's box first."""
+    rgb = to_rgb_array(image).copy()
+    if heatmaps is not None:
+        for face, heat in zip(faces, heatmaps, strict=True):
+            overlay_heat(rgb, face.box, heat)
+    canvas = Image.fromarray(rgb)
     draw = ImageDraw.Draw(canvas)
     longest = max(canvas.size)
     line = max(2, round(longest / 250))

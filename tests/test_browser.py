@@ -4,6 +4,8 @@ Skipped when no Chromium is installed, except under CI=true, where .ci/run insta
 missing browser is a failure rather than a silent skip.
 """
 
+import csv
+import json
 import os
 from pathlib import Path
 
@@ -102,3 +104,40 @@ def test_unreadable_file_shows_our_message_and_the_page_keeps_working(page, astr
     upload_photo(page, astronaut_file)
     expect(page.get_by_text("Found 1 face.")).to_be_visible(timeout=TIMEOUT_MS)
     expect(page.locator("#scores button")).to_have_count(7)
+
+
+def test_result_downloads_as_json_and_csv(page, server, astronaut, astronaut_file, tmp_path):
+    _, app = server
+    upload_photo(page, astronaut_file)
+    expect(page.get_by_text("Found 1 face.")).to_be_visible(timeout=TIMEOUT_MS)
+    page.get_by_text("Result data (JSON, CSV)").click()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download JSON").click()
+    faces = json.loads(Path(download.value.path()).read_text())
+    expected = app.predictor.predict(astronaut)[0]
+    assert len(faces) == 1 and faces[0]["box"] == list(expected.box) and faces[0]["label"] == expected.label
+    assert faces[0]["warnings"] == list(expected.warnings)
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download CSV").click()
+    rows = list(csv.DictReader(Path(download.value.path()).read_text().splitlines()))
+    assert len(rows) == 1 and rows[0]["label"] == expected.label and int(rows[0]["width"]) == expected.box[2]
+    assert float(rows[0][expected.label]) == pytest.approx(expected.scores[expected.label], abs=1e-6)
+
+
+def test_explanation_switch_changes_the_picture_and_back(page, astronaut_file):
+    upload_photo(page, astronaut_file)
+    expect(page.get_by_text("Found 1 face.")).to_be_visible(timeout=TIMEOUT_MS)
+    plain = page.locator("#annotated img").get_attribute("src")
+    page.locator("#explain input").check()
+    expect(page.locator("#annotated img")).not_to_have_attribute("src", plain, timeout=TIMEOUT_MS)
+    page.locator("#explain input").uncheck()
+    # the same plain picture again: Gradio names cached files by content, so the address is the first one
+    expect(page.locator("#annotated img")).to_have_attribute("src", plain, timeout=TIMEOUT_MS)
+
+
+def test_warnings_show_in_the_faces_table(page, astronaut, tmp_path):
+    small = tmp_path / "small.png"
+    Image.fromarray(astronaut).resize((160, 160)).save(small)  # a face of about 27 px
+    upload_photo(page, small)
+    expect(page.get_by_text("Found 1 face.")).to_be_visible(timeout=TIMEOUT_MS)
+    expect(page.locator("#faces-table")).to_contain_text("small face", timeout=TIMEOUT_MS)
