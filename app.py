@@ -204,7 +204,9 @@ def build_demo(delete_cache: tuple[int, int] = CACHE_CLEANUP) -> gr.Blocks:
                                            label=f"Live (updates while the camera runs, up to {LIVE_SECONDS} s)")
                 gr.Examples(EXAMPLES, inputs=upload)
             with gr.Column(scale=1, min_width=300):
-                annotated = gr.Image(label="Faces found", type="pil", interactive=False, buttons=["download"],
+                # No label chip: it sat over the photo's top-left corner, hiding the label of a face there.
+                annotated = gr.Image(label="Faces found", show_label=False, type="pil", interactive=False,
+                                     buttons=["download"],
                                  elem_id="annotated")
                 message = gr.Markdown()
                 whole_button = gr.Button("Classify the whole image as one face", visible=False)

@@ -2,6 +2,7 @@
 
     python app.py &            # or any running instance
     python -m docs.screenshot [--url http://127.0.0.1:7860] [--photo assets/examples/two_faces.jpg]
+    python -m docs.screenshot --phone       # a 390x844 phone screen, into docs/phone.png
 """
 
 import argparse
@@ -9,25 +10,27 @@ from pathlib import Path
 
 from playwright.sync_api import expect, sync_playwright
 
-from bench.browser import launch_chromium, upload_photo
+from bench.browser import PHONE, launch_chromium, upload_photo
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--url", default="http://127.0.0.1:7860")
     parser.add_argument("--photo", type=Path, default=Path("assets/examples/two_faces.jpg"))
-    parser.add_argument("--out", type=Path, default=Path("docs/screenshot.png"))
+    parser.add_argument("--phone", action="store_true", help="a phone-sized screen (390x844, touch)")
+    parser.add_argument("--out", type=Path, default=None, help="default: docs/screenshot.png or docs/phone.png")
     arguments = parser.parse_args()
+    out = arguments.out or Path("docs/phone.png" if arguments.phone else "docs/screenshot.png")
     with sync_playwright() as playwright:
         browser = launch_chromium(playwright)
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page = browser.new_page(**(PHONE if arguments.phone else {"viewport": {"width": 1280, "height": 900}}))
         page.goto(arguments.url)
         upload_photo(page, arguments.photo)
         expect(page.get_by_text("Found 2 faces").or_(page.get_by_text("Found 1 face"))).to_be_visible(timeout=60_000)
         page.wait_for_timeout(1500)
-        page.screenshot(path=str(arguments.out), full_page=True)
+        page.screenshot(path=str(out), full_page=True)
         browser.close()
-    print(f"saved {arguments.out}")
+    print(f"saved {out}")
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ import pytest
 from PIL import Image
 
 from bench.browser import (
+    PHONE,
     find_chromium,
     launch_chromium,
     moving_frames,
@@ -141,3 +142,47 @@ def test_warnings_show_in_the_faces_table(page, astronaut, tmp_path):
     upload_photo(page, small)
     expect(page.get_by_text("Found 1 face.")).to_be_visible(timeout=TIMEOUT_MS)
     expect(page.locator("#faces-table")).to_contain_text("small face", timeout=TIMEOUT_MS)
+
+
+# Elements drawn over a point of the annotated photo (ignoring pointer-events, which Gradio's label chip turns off).
+COVERING = """([x, y]) => {
+    const image = document.querySelector('#annotated img');
+    return [...document.querySelectorAll('#annotated *')].filter((element) => {
+        if (element === image || element.contains(image) || element.getClientRects().length === 0) return false;
+        const box = element.getBoundingClientRect();
+        const style = getComputedStyle(element);
+        return style.visibility !== 'hidden' && style.opacity !== '0'
+            && box.left <= x && x <= box.right && box.top <= y && y <= box.bottom;
+    }).map((element) => element.tagName + ' ' + element.textContent.trim().slice(0, 30));
+}"""
+
+
+@pytest.fixture
+def phone_page(browser, server):
+    url, _ = server
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    page.goto(url)
+    yield page
+    context.close()
+
+
+def test_on_a_phone_a_label_at_the_top_left_of_the_photo_stays_visible(phone_page, server, astronaut, tmp_path):
+    """The "Faces found" chip once covered the label of a face near the photo's top-left corner."""
+    _, app = server
+    photo = tmp_path / "face_top_left.png"
+    shifted = np.ascontiguousarray(astronaut[40:, 140:])
+    Image.fromarray(shifted).save(photo)
+    face = app.predictor.predict(shifted)[0]
+    x, y, _, _ = face.box
+    assert y < 60 and x < 60  # the label is drawn in the photo's top-left corner, above the box
+    upload_photo(phone_page, photo)
+    expect(phone_page.get_by_text("Found 1 face.")).to_be_visible(timeout=TIMEOUT_MS)
+    image = phone_page.locator("#annotated img")
+    image.scroll_into_view_if_needed()
+    bounds = image.bounding_box()
+    scale = bounds["width"] / shifted.shape[1]
+    label_point = (bounds["x"] + (x + 20) * scale, bounds["y"] + max(4, y - 10) * scale)
+    assert phone_page.evaluate(COVERING, list(label_point)) == []
+    phone_page.screenshot(path=tmp_path / "phone.png", full_page=True)
+    assert Image.open(tmp_path / "phone.png").size[0] == 390 * PHONE["device_scale_factor"]
