@@ -6,17 +6,23 @@ EMOTION_MODEL points at another .keras model (the tests use a tiny one).
 """
 
 import argparse
+import base64
+import io
 import logging
 import os
 import time
 from pathlib import Path
 
 import gradio as gr
+import numpy as np
+import pandas as pd
+from PIL import Image
 
 from emotion import CLASSES, ImageError, Predictor, draw_faces, open_image
 from emotion.predictor import ASSETS, FaceResult
 from emotion.requestlog import log_request
 from emotion.rest import MAX_UPLOAD_BYTES, build_rest_router
+from emotion.tracking import FaceTracker
 
 predictor = Predictor.load(os.environ.get("EMOTION_MODEL") or None)
 EXAMPLES = sorted(str(path) for path in (ASSETS / "examples").glob("*.jpg"))
@@ -137,9 +143,57 @@ DOWNLOAD_CSV = f"""(faces) => {{
 }}"""
 
 
+def live_view(image: Image.Image) -> str:
+    """The annotated frame as an inline JPEG: live frames are shown from memory, never written to disk."""
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=85)
+    return f'<img src="data:image/jpeg;base64,{base64.b64encode(buffer.getvalue()).decode()}" alt="Live view">'
+
+
+def timeline_of(history: list[tuple[float, np.ndarray]], now: float) -> pd.DataFrame:
+    """The followed face's smoothed probabilities over the last 30 s, long format for gr.LinePlot."""
+    rows = [(round(moment - now, 2), name, float(probability))
+            for moment, probabilities in history for name, probability in zip(CLASSES, probabilities, strict=True)]
+    return pd.DataFrame(rows or [(0.0, name, 0.0) for name in CLASSES],
+                        columns=["seconds", "expression", "probability"])
+
+
+def analyse_live(frame: np.ndarray | None, tracker: FaceTracker | None, followed: str | None):
+    """One live frame: faces tracked across frames (numbers kept), smoothed bars of the followed face,
+    and its timeline. Frames come and go in memory."""
+    if frame is None:
+        return (gr.skip(),) * 7
+    started = time.perf_counter()
+    tracker = tracker or FaceTracker()
+    now = time.monotonic()
+    tracked = tracker.update(predictor.predict(frame), now)
+    log_request("live", frame.nbytes, "ok", started, (frame.shape[1], frame.shape[0]), len(tracked))
+    choices = [f"Face #{face.number}" for face in tracked]
+    if followed not in choices:
+        followed = choices[0] if choices else None
+    chosen = next((face for face in tracked if f"Face #{face.number}" == followed), None)
+    rows = [[face.number, face.face.label, round(face.face.scores[face.face.label], 3), str(list(face.face.box)),
+             "; ".join(face.face.warnings)] for face in tracked]
+    plural = "face" if len(tracked) == 1 else "faces"
+    return (
+        live_view(draw_faces(frame, [face.face for face in tracked], numbers=[face.number for face in tracked])),
+        chosen.face.scores if chosen else None,
+        gr.Dropdown(choices=choices, value=followed, visible=True),
+        rows,
+        f"{len(tracked)} {plural} in view." if tracked else "No face in view.",
+        timeline_of(tracker.history(chosen.number) if chosen else [], now),
+        tracker,
+    )
+
+
 def show_webcam_mode(mode: str):
+    """Snapshot shows the snapshot camera and the annotated photo; Live the live camera, its view, the
+    face to follow and the timeline."""
     live_mode = mode == "Live"
-    return gr.Image(visible=not live_mode), gr.Button(visible=not live_mode), gr.Image(visible=live_mode)
+    snapshot = [gr.Image(visible=not live_mode), gr.Button(visible=not live_mode), gr.Image(visible=not live_mode)]
+    live_parts = [gr.Image(visible=live_mode), gr.HTML(visible=live_mode), gr.Dropdown(visible=live_mode),
+                  gr.LinePlot(visible=live_mode)]
+    return *snapshot, *live_parts
 
 
 def select_face(choice: str | None, faces: list[dict]):
@@ -190,6 +244,7 @@ def build_demo(delete_cache: tuple[int, int] = CACHE_CLEANUP) -> gr.Blocks:
         # The last analysed photo and its faces, for the explanation switch; dropped with the session or
         # after RESULT_SECONDS, like the cache's copies.
         last_result = gr.State(None, time_to_live=CACHE_CLEANUP[1])
+        tracker = gr.State(None)  # the live stream's FaceTracker, one per visitor
         with gr.Row(equal_height=False):
             with gr.Column(scale=1, min_width=300):
                 with gr.Tabs():
@@ -200,15 +255,21 @@ def build_demo(delete_cache: tuple[int, int] = CACHE_CLEANUP) -> gr.Blocks:
                         webcam_mode = gr.Radio(["Snapshot", "Live"], value="Snapshot", show_label=False)
                         webcam = photo_input(sources=["webcam"], label="Snapshot")
                         webcam_button = gr.Button("Find faces", variant="primary")
-                        live = photo_input(sources=["webcam"], streaming=True, visible=False,
-                                           label=f"Live (updates while the camera runs, up to {LIVE_SECONDS} s)")
+                        # type="numpy": streamed frames are decoded in memory, not saved to the cache.
+                        live = gr.Image(sources=["webcam"], streaming=True, type="numpy", visible=False,
+                                        label=f"Live (updates while the camera runs, up to {LIVE_SECONDS} s)")
                 gr.Examples(EXAMPLES, inputs=upload)
             with gr.Column(scale=1, min_width=300):
                 # No label chip: it sat over the photo's top-left corner, hiding the label of a face there.
                 annotated = gr.Image(label="Faces found", show_label=False, type="pil", interactive=False,
                                      buttons=["download"],
                                  elem_id="annotated")
+                live_output = gr.HTML(visible=False, elem_id="live-view")
                 message = gr.Markdown()
+                follow = gr.Dropdown(label="Follow face", visible=False, interactive=True, elem_id="follow")
+                timeline = gr.LinePlot(x="seconds", y="probability", color="expression", x_lim=[-30, 0],
+                                       y_lim=[0, 1], label="The followed face over the last 30 seconds (smoothed)",
+                                       visible=False, elem_id="timeline")
                 whole_button = gr.Button("Classify the whole image as one face", visible=False)
                 picker = gr.Dropdown(label="Show the expressions of", visible=False, interactive=True)
                 explain = gr.Checkbox(label="Show what the model looked at", value=False, elem_id="explain")
@@ -239,9 +300,12 @@ def build_demo(delete_cache: tuple[int, int] = CACHE_CLEANUP) -> gr.Blocks:
         explain.change(show_explanation, inputs=[explain, last_result], outputs=annotated, api_visibility="private")
         json_button.click(None, inputs=faces_json, js=DOWNLOAD_JSON)
         csv_button.click(None, inputs=faces_json, js=DOWNLOAD_CSV)
-        live.stream(analyse, inputs=live, outputs=outputs, api_name="predict_live", stream_every=LIVE_INTERVAL,
-                    time_limit=LIVE_SECONDS, concurrency_limit=LIVE_STREAMS, concurrency_id="live")
-        webcam_mode.change(show_webcam_mode, inputs=webcam_mode, outputs=[webcam, webcam_button, live],
+        live.stream(analyse_live, inputs=[live, tracker, follow],
+                    outputs=[live_output, scores, follow, table, message, timeline, tracker], api_name="predict_live",
+                    stream_every=LIVE_INTERVAL, time_limit=LIVE_SECONDS, concurrency_limit=LIVE_STREAMS,
+                    concurrency_id="live")
+        webcam_mode.change(show_webcam_mode, inputs=webcam_mode,
+                           outputs=[webcam, webcam_button, annotated, live, live_output, follow, timeline],
                            api_visibility="private")
         picker.change(select_face, inputs=[picker, faces_json], outputs=scores, api_visibility="private")
     demo.queue(default_concurrency_limit=2, max_size=32)

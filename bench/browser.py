@@ -54,10 +54,12 @@ def write_y4m(frames: list[Image.Image], path: Path, fps: int = 15) -> Path:
 
 
 def moving_frames(photo: Image.Image, count: int = 30, size: int = 320, step: int = 2) -> list[Image.Image]:
-    """Square crops sliding across the photo, so consecutive camera frames (and their results) differ."""
+    """Square crops sliding across the photo and back, so consecutive camera frames (and their results)
+    differ while the face moves smoothly, as in front of a real camera, also when the video loops."""
     side = min(photo.size) - step * count
+    offsets = list(range(count)) + list(range(count - 2, 0, -1))
     return [photo.crop((step * index, step * index, step * index + side, step * index + side)).resize((size, size))
-            for index in range(count)]
+            for index in offsets]
 
 
 def upload_photo(page, photo: Path) -> None:

@@ -30,10 +30,11 @@ def overlay_heat(rgb: np.ndarray, box: tuple[int, int, int, int], heat: np.ndarr
 
 
 def draw_faces(image: Image.Image | np.ndarray, faces: Sequence[FaceResult], numbered: bool = True,
-               heatmaps: Sequence[np.ndarray] | None = None) -> Image.Image:
+               heatmaps: Sequence[np.ndarray] | None = None, numbers: Sequence[int] | None = None) -> Image.Image:
     """A copy of the photo with each face boxed and labelled '#n label 87%' in its class colour, with a
     '(!)' after the label when the face has warnings (the reasons are in the result, not on the photo).
-    With `heatmaps` (one per face, Predictor.explain), each is laid over its face's box first."""
+    With `heatmaps` (one per face, Predictor.explain), each is laid over its face's box first. `numbers`
+    replaces the 1, 2, 3... of the labels (live mode's track numbers) and is shown even for one face."""
     rgb = to_rgb_array(image).copy()
     if heatmaps is not None:
         for face, heat in zip(faces, heatmaps, strict=True):
@@ -43,11 +44,11 @@ def draw_faces(image: Image.Image | np.ndarray, faces: Sequence[FaceResult], num
     longest = max(canvas.size)
     line = max(2, round(longest / 250))
     font = ImageFont.load_default(size=max(12, round(longest / 32)))
-    for number, face in enumerate(faces, start=1):
+    for number, face in zip(numbers or range(1, len(faces) + 1), faces, strict=True):
         x, y, w, h = face.box
         colour = COLOURS[face.label]
         draw.rectangle((x, y, x + w - 1, y + h - 1), outline=colour, width=line)
-        prefix = f"#{number} " if numbered and len(faces) > 1 else ""
+        prefix = f"#{number} " if numbers or (numbered and len(faces) > 1) else ""
         mark = " (!)" if face.warnings else ""
         text = f"{prefix}{face.label} {face.scores[face.label]:.0%}{mark}"
         left, top, right, bottom = draw.textbbox((0, 0), text, font=font)

@@ -86,15 +86,26 @@ def test_webcam_snapshot_gets_a_prediction(page):
     expect(page.locator("#scores button")).to_have_count(7)
 
 
-def test_live_webcam_keeps_updating(page):
+def test_live_webcam_keeps_updating_keeps_the_face_number_and_draws_the_timeline(page, server):
+    _, app = server
+    cache = Path(os.environ["GRADIO_TEMP_DIR"])
+    files_before = sum(1 for path in cache.rglob("*") if path.is_file())
     page.get_by_role("tab", name="Webcam").click()
     page.get_by_text("Live", exact=True).click()
     start_camera(page)
     page.get_by_label("capture photo").click()
-    expect(page.get_by_text("Found 1 face.")).to_be_visible(timeout=TIMEOUT_MS)
-    first = page.locator("#annotated img").get_attribute("src")
-    # the camera shows a moving crop, so a later frame gives a different annotated image
-    expect(page.locator("#annotated img")).not_to_have_attribute("src", first, timeout=TIMEOUT_MS)
+    expect(page.get_by_text("1 face in view.")).to_be_visible(timeout=TIMEOUT_MS)
+    first = page.locator("#live-view img").get_attribute("src")
+    # the camera shows a moving crop, so a later frame gives a different annotated image...
+    expect(page.locator("#live-view img")).not_to_have_attribute("src", first, timeout=TIMEOUT_MS)
+    # ...while the face keeps its number, and the followed face's timeline is drawn
+    expect(page.locator("#follow input")).to_have_value("Face #1")
+    expect(page.locator("#timeline canvas, #timeline svg").first).to_be_visible(timeout=TIMEOUT_MS)
+    page.wait_for_timeout(3000)
+    expect(page.locator("#follow input")).to_have_value("Face #1")
+    assert page.locator("#live-view img").get_attribute("src").startswith("data:image/jpeg")
+    files_after = sum(1 for path in cache.rglob("*") if path.is_file())
+    assert files_after - files_before < 5  # live frames and results stay in memory (was ~10 files a second)
 
 
 def test_unreadable_file_shows_our_message_and_the_page_keeps_working(page, astronaut_file, tmp_path):

@@ -1,0 +1,94 @@
+"""Steady live mode: faces followed across frames, each keeping its number, with smoothed probabilities.
+
+Matching: a new frame's faces are paired with the tracks of the last frames by box overlap (IoU),
+best pairs first; a face that overlaps no track starts a new one with the next number, and a track
+unseen for LOST_AFTER seconds is dropped. Smoothing: an exponential moving average whose weight follows
+the time between frames, with time constant SMOOTHING_SECONDS: frame-to-frame jitter is averaged away,
+while after a real change of expression the new class passes the old one within about that long
+(a step from one class to another crosses halfway after 0.69 time constants), so well within half a
+second at the 6 updates a second live mode runs at.
+"""
+
+from collections import deque
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from emotion.labels import CLASSES
+from emotion.predictor import FaceResult, scores_of
+
+SMOOTHING_SECONDS = 0.3
+LOST_AFTER = 1.0  # seconds a track survives without a matching face
+MIN_OVERLAP = 0.3  # IoU for a face to continue a track
+HISTORY_SECONDS = 30.0
+
+
+def overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
+    """Intersection over union of two (x, y, w, h) boxes."""
+    width = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
+    height = min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1])
+    if width <= 0 or height <= 0:
+        return 0.0
+    intersection = width * height
+    return intersection / (a[2] * a[3] + b[2] * b[3] - intersection)
+
+
+@dataclass
+class Track:
+    number: int
+    box: tuple[int, int, int, int]
+    smoothed: np.ndarray  # (7,) probabilities
+    last_seen: float
+    history: deque = field(default_factory=deque)  # (time, smoothed probabilities), last HISTORY_SECONDS
+
+
+@dataclass(frozen=True)
+class TrackedFace:
+    number: int  # stays with the face while it is in view
+    face: FaceResult  # this frame's face, with the smoothed scores and label
+
+
+class FaceTracker:
+    """One per live stream (not thread-safe; each visitor's stream has its own)."""
+
+    def __init__(self, smoothing_seconds: float = SMOOTHING_SECONDS):
+        self.smoothing_seconds = smoothing_seconds
+        self.tracks: list[Track] = []
+        self.next_number = 1
+
+    def update(self, faces: list[FaceResult], now: float) -> list[TrackedFace]:
+        """This frame's faces, matched to tracks and smoothed, in the order given."""
+        self.tracks = [track for track in self.tracks if now - track.last_seen <= LOST_AFTER]
+        pairs = sorted(((overlap(face.box, track.box), index, track_index)
+                        for index, face in enumerate(faces) for track_index, track in enumerate(self.tracks)),
+                       reverse=True)
+        matched: dict[int, Track] = {}
+        used_tracks = set()
+        for score, index, track_index in pairs:
+            if score < MIN_OVERLAP:
+                break
+            if index not in matched and track_index not in used_tracks:
+                matched[index] = self.tracks[track_index]
+                used_tracks.add(track_index)
+        tracked = []
+        for index, face in enumerate(faces):
+            probabilities = np.array([face.scores[name] for name in CLASSES])
+            track = matched.get(index)
+            if track is None:
+                track = Track(self.next_number, face.box, probabilities, now)
+                self.next_number += 1
+                self.tracks.append(track)
+            else:
+                weight = 1 - np.exp(-(now - track.last_seen) / self.smoothing_seconds)
+                track.smoothed = track.smoothed + weight * (probabilities - track.smoothed)
+                track.box, track.last_seen = face.box, now
+            track.history.append((now, track.smoothed.copy()))
+            while track.history and now - track.history[0][0] > HISTORY_SECONDS:
+                track.history.popleft()
+            smoothed = replace(face, scores=scores_of(track.smoothed), label=CLASSES[int(np.argmax(track.smoothed))])
+            tracked.append(TrackedFace(track.number, smoothed))
+        return tracked
+
+    def history(self, number: int) -> list[tuple[float, np.ndarray]]:
+        """(time, smoothed probabilities) of a track over the last HISTORY_SECONDS; [] if it is gone."""
+        return next((list(track.history) for track in self.tracks if track.number == number), [])
