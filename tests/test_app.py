@@ -80,8 +80,9 @@ def test_gradio_client_predict(server, astronaut, tmp_path):
     path = tmp_path / "astronaut.png"
     Image.fromarray(astronaut).save(path)
     client = Client(url, verbose=False)
-    annotated, scores, _, table, message, *_ = client.predict(handle_file(str(path)), api_name="/predict")
+    annotated, scores, _, table, message, faces = client.predict(handle_file(str(path)), api_name="/predict")
     expected = app.predictor.predict(astronaut)[0]
+    assert faces == [expected.to_dict()]  # boxes, scores, landmarks and warnings, as the REST endpoint gives them
     assert scores["label"] == expected.label
     assert {entry["label"] for entry in scores["confidences"]} == set(expected.scores)
     assert message == "Found 1 face."
