@@ -17,6 +17,7 @@ import cv2
 import numpy as np
 from skimage import data as skimage_data
 
+from bench.machine import describe_machine
 from emotion.detector import FaceDetector
 from emotion.images import open_image, to_rgb_array
 from train.data import labelled_photos
@@ -115,7 +116,8 @@ def main() -> None:
         shipped.detect(photo)
         milliseconds.append((time.perf_counter() - started) * 1000)
     print(f"\nFaceDetector.detect at the shipped settings: p50 {np.percentile(milliseconds, 50):.1f} ms, "
-          f"p95 {np.percentile(milliseconds, 95):.1f} ms per photo ({cv2.getNumThreads()} OpenCV threads)")
+          f"p95 {np.percentile(milliseconds, 95):.1f} ms per photo ({cv2.getNumThreads()} OpenCV threads, "
+          f"{describe_machine()})")
 
 
 if __name__ == "__main__":

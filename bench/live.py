@@ -22,6 +22,7 @@ from PIL import Image
 from playwright.sync_api import sync_playwright
 
 from bench.browser import launch_chromium, moving_frames, start_camera, write_y4m
+from bench.machine import describe_machine
 from bench.server import running_app
 from emotion.predictor import Predictor
 from emotion.tracking import FaceTracker
@@ -93,7 +94,7 @@ def main() -> None:
     rate = (len(steady) - 1) / ((steady[-1] - steady[0]) / 1000)
     print(f"updates: {len(times)} in {arguments.seconds:.0f} s; steady rate {rate:.1f} updates/s; "
           f"gap between updates p50 {np.percentile(gaps, 50):.0f} ms, p95 {np.percentile(gaps, 95):.0f} ms; "
-          f"files written to the cache: {cache_files}")
+          f"files written to the cache: {cache_files} ({describe_machine()})")
 
     predictor, interval = Predictor.load(), 1 / rate
     recorded = frames * 4  # the fake camera's loop, four times

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bench.machine import describe_machine
 from emotion.predictor import Predictor
 from train.data import labelled_photos
 from train.evaluate import held_out_photos, run_photos
@@ -35,7 +36,8 @@ def main() -> None:
     print(f"face found: {run.found.mean():.1%}")
     print(f"accuracy (photos with a face): {with_face.accuracy:.1%}, macro recall {with_face.macro_recall:.1%}")
     print(f"accuracy (all photos): {(run.predicted == run.labels).mean():.1%}")
-    print(f"ms per photo: p50 {np.percentile(run.milliseconds, 50):.1f}, p95 {np.percentile(run.milliseconds, 95):.1f}")
+    print(f"ms per photo: p50 {np.percentile(run.milliseconds, 50):.1f}, p95 {np.percentile(run.milliseconds, 95):.1f}"
+          f" ({describe_machine()})")
     for name, figures in with_face.per_class.items():
         print(f"  {name:>8}: recall {figures['recall']:.2f} ({figures['support']} photos)")
 
