@@ -4,6 +4,7 @@ Skipped when no Chromium is installed, except under CI=true, where .ci/run insta
 missing browser is a failure rather than a silent skip.
 """
 
+import contextlib
 import csv
 import json
 import os
@@ -194,6 +195,10 @@ def test_on_a_phone_a_label_at_the_top_left_of_the_photo_stays_visible(phone_pag
     bounds = image.bounding_box()
     scale = bounds["width"] / shifted.shape[1]
     label_point = (bounds["x"] + (x + 20) * scale, bounds["y"] + max(4, y - 10) * scale)
+    # Gradio lays a progress overlay over an output while its events run: wait for those to finish
+    with contextlib.suppress(sync_api.TimeoutError):
+        phone_page.wait_for_function(f"point => ({COVERING})(point).length === 0", arg=list(label_point),
+                                     timeout=10_000)
     assert phone_page.evaluate(COVERING, list(label_point)) == []
     phone_page.screenshot(path=tmp_path / "phone.png", full_page=True)
     assert Image.open(tmp_path / "phone.png").size[0] == 390 * PHONE["device_scale_factor"]
