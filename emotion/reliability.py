@@ -18,10 +18,10 @@ SHARPNESS_SIDE = 64  # faces are compared for sharpness at one size
 
 @dataclass(frozen=True)
 class Thresholds:
-    smallest_face_px: int = 40  # the box's shorter side in photo pixels
-    least_sharpness: float = 0.1  # mean |Laplacian| / contrast of the face at SHARPNESS_SIDE px
-    most_turn: float = 0.35  # nose offset from the eyes' midpoint, in eye distances
-    least_margin: float = 0.1  # gap between the two most probable expressions
+    smallest_face_px: int = 32  # the box's shorter side in photo pixels
+    least_sharpness: float = 0.089  # mean |Laplacian| / contrast of the face at SHARPNESS_SIDE px
+    most_turn: float = 0.4  # nose offset from the eyes' midpoint, in eye distances
+    least_margin: float = 0.05  # gap between the two most probable expressions
 
 
 @dataclass(frozen=True)
