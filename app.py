@@ -32,6 +32,7 @@ TABLE_HEADERS = ["face", "expression", "confidence", "box (x, y, w, h)", "warnin
 LIVE_INTERVAL = 0.1
 LIVE_SECONDS = 60
 LIVE_STREAMS = 4
+TIMELINE_EVERY = 1.0  # seconds between timeline redraws: a chart per frame cost more than the rest of a frame
 # Gradio keeps every upload and every result image in its cache: sweep it every minute and delete what is
 # older than two minutes (long enough for the browser to fetch results and for "classify the whole image").
 CACHE_CLEANUP = (60, 120)
@@ -175,13 +176,16 @@ def analyse_live(frame: np.ndarray | None, tracker: FaceTracker | None, followed
     rows = [[face.number, face.face.label, round(face.face.scores[face.face.label], 3), str(list(face.face.box)),
              "; ".join(face.face.warnings)] for face in tracked]
     plural = "face" if len(tracked) == 1 else "faces"
+    redraw_timeline = chosen is not None and now - tracker.timeline_drawn >= TIMELINE_EVERY
+    if redraw_timeline:
+        tracker.timeline_drawn = now
     return (
         live_view(draw_faces(frame, [face.face for face in tracked], numbers=[face.number for face in tracked])),
         chosen.face.scores if chosen else None,
         gr.Dropdown(choices=choices, value=followed, visible=True),
         rows,
         f"{len(tracked)} {plural} in view." if tracked else "No face in view.",
-        timeline_of(tracker.history(chosen.number) if chosen else [], now),
+        timeline_of(tracker.history(chosen.number), now) if redraw_timeline else gr.skip(),
         tracker,
     )
 

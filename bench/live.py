@@ -15,6 +15,7 @@ smoothing does on a recorded sequence.
 import argparse
 import os
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -46,6 +47,7 @@ def measure(url: str, camera_video: Path, seconds: float) -> np.ndarray:
         page.get_by_role("tab", name="Webcam").click()
         page.get_by_text("Live", exact=True).click()
         start_camera(page)
+        page.wait_for_selector("#live-view", state="attached")  # shown once the switch to Live has gone through
         page.evaluate(WATCH_LIVE_VIEW)
         page.get_by_label("capture photo").click()
         page.wait_for_timeout(seconds * 1000)
@@ -54,15 +56,22 @@ def measure(url: str, camera_video: Path, seconds: float) -> np.ndarray:
     return times
 
 
-def labels_over(predictor: Predictor, frames: list[Image.Image], interval: float) -> tuple[list, list]:
-    """The largest face's label per frame, as each frame comes (raw) and through a FaceTracker."""
+def labels_over(predictor: Predictor, frames: list[Image.Image], interval: float,
+                same_place: bool = False) -> tuple[list, list]:
+    """The largest face's label per frame, as each frame comes (raw) and through a FaceTracker. With
+    same_place, every face is given the first frame's box: one person whose expression changes in place
+    (the photos of a spliced sequence show different people at different places)."""
     tracker, raw, smoothed = FaceTracker(), [], []
+    first_box = None
     for index, frame in enumerate(frames):
-        faces = predictor.predict(frame)
+        faces = predictor.predict(frame)[:1]
         if not faces:
             raw.append(None)
             smoothed.append(None)
             continue
+        first_box = first_box or faces[0].box
+        if same_place:
+            faces = [replace(faces[0], box=first_box)]
         tracked = tracker.update(faces, index * interval)
         raw.append(faces[0].label)
         smoothed.append(tracked[0].face.label)
@@ -78,6 +87,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--photo", type=Path, default=Path("assets/examples/astronaut.jpg"))
     parser.add_argument("--change-to", type=Path, default=None, help="a photo with another expression")
+    parser.add_argument("--sequences", type=Path, nargs="*", default=[],
+                        help="more photos whose moving crops are replayed for label flips (200 px and larger)")
     arguments = parser.parse_args()
     frames = moving_frames(Image.open(arguments.photo))
     with tempfile.TemporaryDirectory() as folder:
@@ -97,17 +108,23 @@ def main() -> None:
           f"files written to the cache: {cache_files} ({describe_machine()})")
 
     predictor, interval = Predictor.load(), 1 / rate
-    recorded = frames * 4  # the fake camera's loop, four times
-    raw, smoothed = labels_over(predictor, recorded, interval)
-    print(f"recorded sequence, {len(recorded)} frames at {interval * 1000:.0f} ms: label changes between "
-          f"frames {flips(raw)} raw, {flips(smoothed)} smoothed")
+    total_raw = total_smoothed = 0
+    for photo in [arguments.photo, *arguments.sequences]:
+        recorded = moving_frames(Image.open(photo)) * 2  # the fake camera's loop, twice
+        raw, smoothed = labels_over(predictor, recorded, interval)
+        total_raw, total_smoothed = total_raw + flips(raw), total_smoothed + flips(smoothed)
+        print(f"{photo.parent.name}/{photo.name}: {len(recorded)} frames at {interval * 1000:.0f} ms, label changes "
+              f"between frames {flips(raw)} raw, {flips(smoothed)} smoothed")
+    print(f"all sequences: {total_raw} raw, {total_smoothed} smoothed")
     if arguments.change_to:
         second = moving_frames(Image.open(arguments.change_to))
-        raw, smoothed = labels_over(predictor, frames + second, interval)
+        raw, smoothed = labels_over(predictor, frames + second, interval, same_place=True)
         before, after = raw[len(frames) - 1], raw[len(frames):]
         raw_at = next((i for i, label in enumerate(after) if label != before), None)
         smoothed_at = next((i for i, label in enumerate(smoothed[len(frames):]) if label == after[-1]), None)
-        if raw_at is None or smoothed_at is None:
+        if before == after[-1]:
+            print(f"no change of label: the model reads both photos as {before}")
+        elif raw_at is None or smoothed_at is None:
             print(f"change {before} -> {after[-1]}: the smoothed label did not follow")
         else:
             print(f"change {before} -> {after[-1]}: raw label after {raw_at * interval * 1000:.0f} ms, smoothed "
