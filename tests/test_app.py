@@ -32,6 +32,8 @@ def test_photo_with_two_faces(server, two_faces):
     assert body["result"] == body["faces"][0]["label"]
     expected = app.predictor.predict(Image.open(io.BytesIO(encode(Image.fromarray(two_faces), "JPEG"))))
     assert [face["box"] for face in body["faces"]] == [list(face.box) for face in expected]
+    assert [face["warnings"] for face in body["faces"]] == [list(face.warnings) for face in expected]
+    assert all(len(face["landmarks"]) == 5 for face in body["faces"])
 
 
 def test_no_face_is_422_unless_whole_image(server, no_face):
