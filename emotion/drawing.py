@@ -29,7 +29,7 @@ def overlay_heat(rgb: np.ndarray, box: tuple[int, int, int, int], heat: np.ndarr
     rgb[y:bottom, x:right] = (region * (1 - alpha) + colours * alpha).astype(np.uint8)
 
 
-def draw_faces(image: Image.Image | np.ndarray, faces: Sequence[FaceResult], numbered: bool = True,
+def draw_faces(image: Image.Image | np.ndarray, faces: Sequence[FaceResult],
                heatmaps: Sequence[np.ndarray] | None = None, numbers: Sequence[int] | None = None) -> Image.Image:
     """A copy of the photo with each face boxed and labelled '#n label 87%' in its class colour, with a
     '(!)' after the label when the face has warnings (the reasons are in the result, not on the photo).
@@ -48,7 +48,7 @@ def draw_faces(image: Image.Image | np.ndarray, faces: Sequence[FaceResult], num
         x, y, w, h = face.box
         colour = COLOURS[face.label]
         draw.rectangle((x, y, x + w - 1, y + h - 1), outline=colour, width=line)
-        prefix = f"#{number} " if numbers or (numbered and len(faces) > 1) else ""
+        prefix = f"#{number} " if numbers or len(faces) > 1 else ""
         mark = " (!)" if face.warnings else ""
         text = f"{prefix}{face.label} {face.scores[face.label]:.0%}{mark}"
         left, top, right, bottom = draw.textbbox((0, 0), text, font=font)

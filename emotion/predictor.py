@@ -13,7 +13,7 @@ from emotion.detector import FaceDetector
 from emotion.explain import occlusion_map
 from emotion.images import to_rgb_array
 from emotion.labels import CLASSES
-from emotion.preprocess import FACE_MARGIN, INPUT_SIZE, Box, Landmarks, prepare_face, square_crop_box
+from emotion.preprocess import FACE_MARGIN, INPUT_SIZE, Box, Landmarks, prepare_face, square_crop_box, to_gray
 from emotion.reliability import signals_of, warnings_for
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
@@ -74,7 +74,10 @@ class Predictor:
 
         `head` picks a label set's head (see self.heads); the default is the served one.
         """
-        head = head or self.served_head
+        return self.classify_heads(faces)[head or self.served_head]
+
+    def classify_heads(self, faces: np.ndarray | list) -> dict[str, np.ndarray]:
+        """Every head's probabilities (N, 7) float32, from one pass through the model (see classify)."""
         if isinstance(faces, np.ndarray) and faces.ndim == 3 and faces.dtype == np.uint8:
             if faces.shape[1:] == (INPUT_SIZE, INPUT_SIZE):
                 batch = faces
@@ -83,11 +86,10 @@ class Predictor:
         else:
             batch = np.stack([prepare_face(to_rgb_array(face)) for face in faces]) if len(faces) else \
                 np.zeros((0, INPUT_SIZE, INPUT_SIZE), np.uint8)
-        outputs = [
-            self._infer(tf.constant(batch[start:start + BATCH_SIZE, :, :, None], tf.float32))[head].numpy()
-            for start in range(0, len(batch), BATCH_SIZE)
-        ]
-        return np.concatenate(outputs).astype(np.float32) if outputs else np.zeros((0, len(CLASSES)), np.float32)
+        outputs = [self._infer(tf.constant(batch[start:start + BATCH_SIZE, :, :, None], tf.float32))
+                   for start in range(0, len(batch), BATCH_SIZE)]
+        return {head: np.concatenate([output[head].numpy() for output in outputs]).astype(np.float32) if outputs
+                else np.zeros((0, len(CLASSES)), np.float32) for head in self.heads}
 
     def predict(self, image: Image.Image | np.ndarray, whole_image: bool = False) -> list[FaceResult]:
         """Every face in the photo, largest first; [] when none is found.
@@ -106,20 +108,22 @@ class Predictor:
             boxes = [d.box for d in detections]
             confidences = [d.confidence for d in detections]
             landmarks = [d.landmarks for d in detections]
-        crops = np.stack([self.face_crop(rgb, box, marks) for box, marks in zip(boxes, landmarks, strict=True)])
+        gray = to_gray(rgb)  # once per photo: every face's crop and sharpness start from it
+        crops = np.stack([self.face_crop(gray, box, marks) for box, marks in zip(boxes, landmarks, strict=True)])
         probabilities = self.classify(crops)
         return [
             FaceResult(box, scores_of(p), CLASSES[int(np.argmax(p))], confidence, marks,
-                       warnings_for(signals_of(rgb, box, marks, p)))
+                       warnings_for(signals_of(gray, box, marks, p)))
             for box, p, confidence, marks in zip(boxes, probabilities, confidences, landmarks, strict=True)
         ]
 
     @staticmethod
-    def face_crop(rgb: np.ndarray, box: Box, landmarks: Landmarks | None) -> np.ndarray:
-        """The model's 48x48 input for a face: the whole photo when it is the box (whole-image mode)."""
-        if landmarks is None and box == (0, 0, rgb.shape[1], rgb.shape[0]):
-            return prepare_face(rgb)
-        return prepare_face(rgb, box, landmarks)
+    def face_crop(image: np.ndarray, box: Box, landmarks: Landmarks | None) -> np.ndarray:
+        """The model's 48x48 input for a face of an RGB or gray photo: the whole photo when it is the box
+        (whole-image mode)."""
+        if landmarks is None and box == (0, 0, image.shape[1], image.shape[0]):
+            return prepare_face(image)
+        return prepare_face(image, box, landmarks)
 
     def explain(self, image: Image.Image | np.ndarray, face: FaceResult) -> np.ndarray:
         """What drove `face`'s label: a 2-D float32 map in [0, 1] over the face's box (row 0 at its top),

@@ -53,6 +53,12 @@ class Split:
         return Split(self.faces[rows], self.labels[rows], self.votes[rows], self.ferplus_labels[rows])
 
 
+def join_splits(splits: list[Split]) -> Split:
+    """One Split holding the faces of several, in order."""
+    return Split(*(np.concatenate([getattr(split, field) for split in splits])
+                   for field in ("faces", "labels", "votes", "ferplus_labels")))
+
+
 def vote_shares_and_plurality(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """From (N, 10) vote counts (the seven classes in CLASSES order, then contempt, unknown, not-a-face):
     the seven-class shares (zeros where none of the seven got a vote) and the plurality label (-1 where

@@ -26,7 +26,7 @@ from PIL import Image  # noqa: E402
 from emotion.images import open_image  # noqa: E402
 from emotion.labels import CLASSES  # noqa: E402
 from emotion.predictor import FaceResult, Predictor  # noqa: E402
-from train.data import Split, is_held_out_photo, labelled_photos, load_fer2013  # noqa: E402
+from train.data import Split, is_held_out_photo, join_splits, labelled_photos, load_fer2013  # noqa: E402
 
 ARTEFACTS = ("model.keras", "model_card.json", "confusion_matrix.png", "confusion_matrix_ferplus.png",
              "training_curves.png")
@@ -140,13 +140,18 @@ def mean_kl_divergence(votes: np.ndarray, probabilities: np.ndarray) -> float:
     return round(float(terms.sum(axis=1).mean()), 4)
 
 
-def score_split(predictor: Predictor, split: Split) -> dict[str, Scores]:
-    """FER2013 labels (with the fer2013 head where there is one) and FER+ pluralities (served head)."""
-    fer2013_head = "fer2013" if "fer2013" in predictor.heads else predictor.served_head
-    served = predictor.classify(split.faces)
+def fer2013_head(predictor: Predictor) -> str:
+    """The head FER2013's own labels are scored with: its own where the model has one."""
+    return "fer2013" if "fer2013" in predictor.heads else predictor.served_head
+
+
+def score_split(predictor: Predictor, split: Split, probabilities: dict[str, np.ndarray]) -> dict[str, Scores]:
+    """FER2013 labels (with the fer2013 head where there is one) and FER+ pluralities (served head), from
+    the split's probabilities per head (Predictor.classify_heads)."""
+    served = probabilities[predictor.served_head]
     on_ferplus = split.ferplus_labels >= 0
     return {
-        "fer2013": score(split.labels, predictor.classify(split.faces, head=fer2013_head).argmax(axis=1)),
+        "fer2013": score(split.labels, probabilities[fer2013_head(predictor)].argmax(axis=1)),
         "ferplus": score(split.ferplus_labels[on_ferplus], served[on_ferplus].argmax(axis=1)),
         "fer2013_served_head": score(split.labels, served.argmax(axis=1)),
     }
@@ -169,10 +174,12 @@ def evaluate(data_path: Path, model_path: Path, out_dir: Path, photos_path: Path
     predictor = Predictor.load(model_path)
     data = load_fer2013(data_path)
     splits = {"public_test": data["public_test"], "private_test": data["private_test"]}
-    splits["whole_test"] = Split(*(np.concatenate([getattr(data["public_test"], field),
-                                                   getattr(data["private_test"], field)])
-                                   for field in ("faces", "labels", "votes", "ferplus_labels")))
-    results = {name: score_split(predictor, split) for name, split in splits.items()}
+    probabilities = {name: predictor.classify_heads(split.faces) for name, split in splits.items()}
+    splits["whole_test"] = join_splits([splits["public_test"], splits["private_test"]])
+    probabilities["whole_test"] = {head: np.concatenate([probabilities["public_test"][head],
+                                                         probabilities["private_test"][head]])
+                                   for head in predictor.heads}
+    results = {name: score_split(predictor, split, probabilities[name]) for name, split in splits.items()}
     private = results["private_test"]
     plot_confusion(private["fer2013"], "PrivateTest, FER2013 labels (row-normalised)", out_dir / "confusion_matrix.png")
     plot_confusion(private["ferplus"], "PrivateTest, FER+ plurality (row-normalised)",
@@ -197,13 +204,13 @@ def evaluate(data_path: Path, model_path: Path, out_dir: Path, photos_path: Path
         "input": "48x48 grayscale face, raw 0..255 pixels (scaling is inside the model)",
         "classes": list(CLASSES),
         "heads": {"served": predictor.served_head, "all": list(predictor.heads),
-                  "fer2013 labels scored with": "fer2013" if "fer2013" in predictor.heads else predictor.served_head,
+                  "fer2013 labels scored with": fer2013_head(predictor),
                   "ferplus labels scored with": predictor.served_head},
         "data": data_description,
         "training": training,
         "metrics": metrics,
-        "ferplus_vote_kl_private_test": mean_kl_divergence(splits["private_test"].votes,
-                                                            predictor.classify(splits["private_test"].faces)),
+        "ferplus_vote_kl_private_test": mean_kl_divergence(
+            splits["private_test"].votes, probabilities["private_test"][predictor.served_head]),
         "selection": {"split": SELECTION_SPLIT,
                       "score": round((metrics[f"fer2013_{SELECTION_SPLIT}"]["accuracy"]
                                       + metrics[f"ferplus_{SELECTION_SPLIT}"]["accuracy"]) / 2, 4),

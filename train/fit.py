@@ -17,7 +17,7 @@ import tensorflow as tf
 
 from emotion.labels import CLASSES
 from train.augment import build_augmenter
-from train.data import Split, load_fer2013, load_photo_faces
+from train.data import Split, join_splits, load_fer2013, load_photo_faces
 from train.model import LABEL_SETS, build_model
 
 
@@ -96,11 +96,6 @@ def record_training(out_dir: Path, config: FitConfig, seconds: float, photos_pat
     path.write_text(json.dumps(record, indent=2))
 
 
-def joined(splits: list[Split]) -> Split:
-    return Split(*(np.concatenate([getattr(s, field) for s in splits])
-                   for field in ("faces", "labels", "votes", "ferplus_labels")))
-
-
 def copy_weights(source_path: Path, model: keras.Model) -> int:
     """Copy weights from the model at source_path into `model`, layer by layer where names and shapes
     match; returns how many layers were copied."""
@@ -138,7 +133,7 @@ def fit(data_path: Path, out_dir: Path, config: FitConfig, resume: bool = False,
     if photos_path is not None:
         photos = load_photo_faces(photos_path)
         print(f"photo faces: {len(photos)}, repeated {config.photo_repeats} times")
-        train_split = joined([train_split] + [photos] * config.photo_repeats)
+        train_split = join_splits([train_split] + [photos] * config.photo_repeats)
     print(f"data: {len(train_split)} training, {len(val_split)} validation faces ({time.time() - started:.0f} s)")
 
     # MirroredStrategy spreads batches over several GPUs; on a CPU-only machine it only adds overhead.
