@@ -24,7 +24,7 @@ from train.data import (
 )
 from train.evaluate import evaluate, export, mean_kl_divergence, score
 from train.fit import FitConfig, copy_weights, fit, losses_for, targets_of
-from train.model import build_model
+from train.model import build_model, fold_batch_norm
 
 FERPLUS_HEADER = ("file,ferplus_image,correlation,neutral,happiness,surprise,sadness,anger,disgust,fear,"
                   "contempt,unknown,NF")
@@ -236,7 +236,10 @@ def test_fit_resume_evaluate_export(fer_folder, tmp_path, monkeypatch):
     for name in ("confusion_matrix.png", "confusion_matrix_ferplus.png"):
         assert (tmp_path / "evaluation" / name).stat().st_size > 1000
     assert (tmp_path / "evaluation" / "training_curves.png").stat().st_size > 1000
-    Predictor.load(tmp_path / "evaluation" / "model.keras")  # the exported file is what the app loads
+    served = Predictor.load(tmp_path / "evaluation" / "model.keras")  # the exported file is what the app loads
+    assert not [layer for layer in served.model.layers if "BatchNormalization" in type(layer).__name__]
+    faces = private.faces
+    assert np.allclose(served.classify(faces), Predictor.load(run / "best.keras").classify(faces), atol=1e-4)
     assert card["model_file_bytes"] < (run / "best.keras").stat().st_size  # no optimizer state
 
     assets = tmp_path / "assets"
@@ -319,3 +322,21 @@ def test_folding_a_shift_into_the_output_bias_moves_the_logits():
     assert np.allclose(np.log(after) - np.log(before) - shift, (np.log(after) - np.log(before) - shift)[:, :1],
                        atol=1e-4)  # equal up to the softmax's per-face constant
     assert not np.allclose(after, before)
+
+
+def test_folding_batch_norm_keeps_the_outputs_and_drops_the_layers():
+    model = build_model(widths=(4, 8), convs_per_stage=2)
+    rng = np.random.default_rng(0)
+    for layer in model.layers:  # trained-looking statistics, so that folding has something to fold
+        if layer.name.endswith("_bn"):
+            channels = layer.get_weights()[0].shape
+            layer.set_weights([rng.uniform(0.5, 2, channels), rng.normal(0, 0.5, channels),
+                               rng.normal(0, 2, channels), rng.uniform(0.5, 3, channels)])
+    faces = synthetic_faces(7, 3)[0][..., None].astype(np.float32)
+    folded = fold_batch_norm(model)
+    assert not any(layer.name.endswith("_bn") for layer in folded.layers)
+    assert folded.count_params() < model.count_params()
+    before, after = model.predict(faces, verbose=0), folded.predict(faces, verbose=0)
+    for head in ("ferplus", "fer2013"):
+        assert np.allclose(before[head], after[head], atol=1e-5)
+    assert fold_batch_norm(folded) is folded

@@ -28,6 +28,7 @@ def main() -> None:
     fit_parser.add_argument("--photo-repeats", type=int, default=FitConfig.photo_repeats)
     fit_parser.add_argument("--widths", type=lambda text: tuple(int(w) for w in text.split(",")),
                             default=FitConfig.widths, help="channels per stage, e.g. 24,48,96,192")
+    fit_parser.add_argument("--dropout", type=float, default=FitConfig.dropout, help="before the heads")
     fit_parser.add_argument("--init-from", default=FitConfig.init_from, help="a .keras model to start from")
     fit_parser.add_argument("--resume", action="store_true", help="continue the unfinished run in --out")
 
@@ -52,7 +53,8 @@ def main() -> None:
                            peak_learning_rate=arguments.learning_rate, weight_decay=arguments.weight_decay,
                            seed=arguments.seed,
                            heads=arguments.heads, photo_repeats=arguments.photo_repeats,
-                           init_from=arguments.init_from, widths=arguments.widths)
+                           init_from=arguments.init_from, widths=arguments.widths,
+                           dropout=arguments.dropout)
         best = fit(arguments.data, arguments.out, config, resume=arguments.resume, photos_path=arguments.photos)
         print(f"best model: {best}")
     elif arguments.command == "adjust":

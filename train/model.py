@@ -4,7 +4,10 @@ It has one softmax head per label set it learns (see train.data): `ferplus` (FER
 the app serves) and `fer2013` (FER2013's single-annotator labels, kept for FER2013-comparable scores).
 """
 
+import re
+
 import keras
+import numpy as np
 from keras import layers
 
 from emotion.labels import CLASSES
@@ -13,7 +16,10 @@ from emotion.preprocess import INPUT_SIZE
 LABEL_SETS = ("ferplus", "fer2013")
 
 
-def conv_bn_relu(x, filters: int, name: str):
+def conv_bn_relu(x, filters: int, name: str, batch_norm: bool = True):
+    """Conv, BatchNorm, ReLU; without batch_norm, a conv with a bias and the ReLU inside (fold_batch_norm)."""
+    if not batch_norm:
+        return layers.Conv2D(filters, 3, padding="same", activation="relu", name=f"{name}_conv")(x)
     x = layers.Conv2D(filters, 3, padding="same", use_bias=False,
                       kernel_initializer="he_normal", name=f"{name}_conv")(x)
     x = layers.BatchNormalization(name=f"{name}_bn")(x)
@@ -21,11 +27,12 @@ def conv_bn_relu(x, filters: int, name: str):
 
 
 def build_model(widths: tuple[int, ...] = (32, 64, 128, 256), convs_per_stage: int = 2,
-                dropout: float = 0.4, heads: tuple[str, ...] = LABEL_SETS) -> keras.Model:
+                dropout: float = 0.4, heads: tuple[str, ...] = LABEL_SETS, batch_norm: bool = True) -> keras.Model:
     """Stride-1 stem, one max-pool per stage, global average pooling, one softmax layer per head.
 
     The model takes raw pixels (0..255, shape (48, 48, 1)) and scales them itself, so serving
     cannot feed it differently scaled input than training did. Its output is a dict {head: (N, 7)}.
+    batch_norm=False builds the serving form that fold_batch_norm fills.
     """
     unknown = set(heads) - set(LABEL_SETS)
     if unknown or not heads:
@@ -34,10 +41,37 @@ def build_model(widths: tuple[int, ...] = (32, 64, 128, 256), convs_per_stage: i
     x = layers.Rescaling(1 / 127.5, offset=-1.0, name="scale_pixels")(inputs)
     for stage, filters in enumerate(widths, start=1):
         for conv in range(1, convs_per_stage + 1):
-            x = conv_bn_relu(x, filters, name=f"stage{stage}_{conv}")
+            x = conv_bn_relu(x, filters, name=f"stage{stage}_{conv}", batch_norm=batch_norm)
         x = layers.MaxPooling2D(name=f"stage{stage}_pool")(x)
     x = layers.GlobalAveragePooling2D(name="pool")(x)
     x = layers.Dropout(dropout, name="dropout")(x)
     outputs = {head: layers.Dense(len(CLASSES), activation="softmax", dtype="float32", name=head)(x)
                for head in heads}
     return keras.Model(inputs, outputs, name="fer_vgg")
+
+
+def fold_batch_norm(model: keras.Model) -> keras.Model:
+    """The same function with every BatchNorm folded into the conv before it (inference only).
+
+    A trained BatchNorm is an affine map per channel, so conv -> BN becomes one conv with scaled kernels
+    and a bias; the serving model then skips a pass over every feature map. The weights come from
+    `model`; the shape (widths, convolutions per stage, heads) is read from its layer names. A model
+    without BatchNorm (folded already) comes back as it is.
+    """
+    if not any(isinstance(layer, layers.BatchNormalization) for layer in model.layers):
+        return model
+    conv_names = [layer.name for layer in model.layers if re.fullmatch(r"stage\d+_\d+_conv", layer.name)]
+    stages = sorted({int(name.split("_")[0].removeprefix("stage")) for name in conv_names})
+    widths = tuple(model.get_layer(f"stage{stage}_1_conv").filters for stage in stages)
+    convs_per_stage = len(conv_names) // len(stages)
+    heads = tuple(name for name in LABEL_SETS if name in model.output_names)
+    folded = build_model(widths, convs_per_stage, model.get_layer("dropout").rate, heads, batch_norm=False)
+    for name in conv_names:
+        kernel = model.get_layer(name).get_weights()[0]
+        batch_norm = model.get_layer(name.removesuffix("_conv") + "_bn")
+        gamma, beta, mean, variance = batch_norm.get_weights()
+        scale = gamma / np.sqrt(variance + batch_norm.epsilon)
+        folded.get_layer(name).set_weights([kernel * scale, beta - mean * scale])
+    for head in heads:
+        folded.get_layer(head).set_weights(model.get_layer(head).get_weights())
+    return folded
