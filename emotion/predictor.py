@@ -13,6 +13,7 @@ from emotion.detector import FaceDetector
 from emotion.explain import occlusion_map
 from emotion.images import to_rgb_array
 from emotion.labels import CLASSES
+from emotion.layers import HorizontalFlip  # noqa: F401  (registered, so load_model can rebuild ensembles)
 from emotion.preprocess import FACE_MARGIN, INPUT_SIZE, Box, Landmarks, prepare_face, square_crop_box, to_gray
 from emotion.reliability import signals_of, warnings_for
 

@@ -22,6 +22,7 @@ from train.data import (
     load_photo_faces,
     vote_shares_and_plurality,
 )
+from train.ensemble import build_ensemble, combine
 from train.evaluate import evaluate, export, mean_kl_divergence, score
 from train.fit import FitConfig, copy_weights, fit, losses_for, targets_of
 from train.model import build_model, fold_batch_norm
@@ -340,3 +341,29 @@ def test_folding_batch_norm_keeps_the_outputs_and_drops_the_layers():
     for head in ("ferplus", "fer2013"):
         assert np.allclose(before[head], after[head], atol=1e-5)
     assert fold_batch_norm(folded) is folded
+
+
+def test_ensemble_averages_its_members_over_the_face_and_its_mirror_image(tmp_path):
+    members = [build_model(widths=(4, 8), convs_per_stage=1) for _ in range(2)]
+    combine(members, flips=True).save(tmp_path / "ensemble.keras")
+    served = Predictor.load(tmp_path / "ensemble.keras")  # the app loads it like any model
+    faces = synthetic_faces(7, 3)[0]
+    views = [faces[..., None].astype(np.float32), faces[:, :, ::-1, None].astype(np.float32)]
+    for head in ("ferplus", "fer2013"):
+        expected = np.mean([member.predict(view, verbose=0)[head] for member in members for view in views], axis=0)
+        assert np.allclose(served.classify(faces, head=head), expected, atol=1e-5)
+        assert not np.allclose(expected, members[0].predict(views[0], verbose=0)[head], atol=1e-3)
+
+
+def test_ensemble_takes_a_member_or_flips_only_when_public_test_rises(fer_folder, tmp_path):
+    model = build_model(widths=(4, 8), convs_per_stage=1)
+    model.save(tmp_path / "a.keras")
+    model.save(tmp_path / "copy_of_a.keras")  # averaging a model with itself changes nothing
+    record = build_ensemble(fer_folder, [tmp_path / "a.keras", tmp_path / "copy_of_a.keras"], tmp_path / "e.keras")
+    assert len(record["members"]) == 1
+    scores = {(len(tried["members"]), tried["flips"]): tried["score"] for tried in record["public_test_tried"]}
+    assert scores[(2, False)] == scores[(1, False)]
+    assert record["flips"] == (scores[(1, True)] > scores[(1, False)])
+    assert record["public_test_score"] == max(scores[(1, True)], scores[(1, False)])
+    card = evaluate(fer_folder, tmp_path / "e.keras", tmp_path / "evaluation")
+    assert card["ensemble"]["members"] == record["members"] and "logit_adjustment" not in card

@@ -1,4 +1,4 @@
-"""python -m train fit|adjust|evaluate|export: a thin command line over train.fit and train.evaluate."""
+"""python -m train fit|adjust|ensemble|evaluate|export: a thin command line over train.fit and train.evaluate."""
 
 import argparse
 from pathlib import Path
@@ -38,6 +38,11 @@ def main() -> None:
     adjust_parser.add_argument("--out", type=Path, default=None, help="default: <model's folder>/adjusted.keras")
     adjust_parser.add_argument("--head", default=None, help="the head to adjust (default: the served one)")
 
+    ensemble_parser = commands.add_parser("ensemble", help="average models (and mirror images), chosen on PublicTest")
+    ensemble_parser.add_argument("--data", type=Path, required=True)
+    ensemble_parser.add_argument("--models", type=Path, nargs="+", required=True, help="candidate .keras models")
+    ensemble_parser.add_argument("--out", type=Path, default=Path("runs/ensemble/model.keras"))
+
     evaluate_parser = commands.add_parser("evaluate", help="score a model on PublicTest and PrivateTest")
     evaluate_parser.add_argument("--data", type=Path, required=True)
     evaluate_parser.add_argument("--model", type=Path, default=Path("runs/latest/best.keras"))
@@ -64,6 +69,14 @@ def main() -> None:
         record = adjust(arguments.data, arguments.model, out, arguments.head)
         print(f"{record['head']} head, PublicTest accuracy by alpha: {record['public_test_accuracy_by_alpha']}")
         print(f"alpha {record['alpha']}: {out} (and {out.with_suffix('.json').name})")
+    elif arguments.command == "ensemble":
+        from train.ensemble import build_ensemble
+
+        record = build_ensemble(arguments.data, arguments.models, arguments.out)
+        for tried in record["public_test_tried"]:
+            print(f"PublicTest score {tried['score']:.4f}: {' + '.join(tried['members'])}"
+                  + (" with flips" if tried["flips"] else ""))
+        print(f"chose {record['members']}, flips {record['flips']}: {arguments.out} (and its .json)")
     elif arguments.command == "evaluate":
         from train.evaluate import evaluate
 

@@ -190,10 +190,15 @@ def evaluate(data_path: Path, model_path: Path, out_dir: Path, photos_path: Path
     run_dir = model_path.parent
     if (run_dir / "history.csv").is_file():
         plot_history(run_dir / "history.csv", out_dir / "training_curves.png")
-    training = json.loads((run_dir / "training.json").read_text()) if (run_dir / "training.json").is_file() else {}
+    record_path = model_path.with_suffix(".json")  # written by train.adjust or train.ensemble beside their model
+    record = json.loads(record_path.read_text()) if record_path.is_file() else None
+    member_paths = [Path(path) for path in record["members"]] if record and "members" in record else [model_path]
+    trainings = [json.loads((path.parent / "training.json").read_text()) for path in member_paths
+                 if (path.parent / "training.json").is_file()]
+    training = {"members": trainings} if len(member_paths) > 1 else (trainings[0] if trainings else {})
     data_description = ("FER2013 (Goodfellow et al. 2013) with the FER+ votes (Barsoum et al. 2016): trained on "
                         "Training (28,709), selected on PublicTest, reported on PrivateTest")
-    if training.get("photos"):
+    if any(run.get("photos") for run in trainings):
         data_description += "; the training half of photos-dev was also trained on"
     metrics = {}
     for split, by_labels in results.items():
@@ -222,9 +227,8 @@ def evaluate(data_path: Path, model_path: Path, out_dir: Path, photos_path: Path
         "confusion_private_test": {"fer2013": private["fer2013"].confusion, "ferplus": private["ferplus"].confusion},
         "evaluated": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
     }
-    adjustment = model_path.with_suffix(".json")  # written by train.adjust beside an adjusted model
-    if adjustment.is_file():
-        card["logit_adjustment"] = json.loads(adjustment.read_text())
+    if record is not None:
+        card["ensemble" if "members" in record else "logit_adjustment"] = record
     if photos_path is not None:
         photos = run_photos(predictor, held_out_photos(photos_path))
         photo_scores = photos.scores()

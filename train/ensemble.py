@@ -1,0 +1,86 @@
+"""Several trained models served as one: their probabilities averaged, optionally over each face and its
+mirror image (test-time flips), in one .keras file the app loads like any other.
+
+Which members join, and whether flips are used, is chosen greedily on PublicTest by the selection score
+(train.evaluate: the mean of the FER2013-label and FER+ accuracies): the best single model first, then
+each other candidate only if the score rises with it, then flips only if they raise it too.
+"""
+
+import json
+from pathlib import Path
+
+import keras
+import numpy as np
+from keras import layers
+
+from emotion.layers import HorizontalFlip
+from emotion.predictor import Predictor
+from emotion.preprocess import INPUT_SIZE
+from train.data import Split, load_fer2013
+from train.evaluate import fer2013_head
+from train.model import fold_batch_norm
+
+
+def combine(members: list[keras.Model], flips: bool) -> keras.Model:
+    """One model whose every head averages that head over the members (BatchNorm folded) and views."""
+    heads = [head for head in members[0].output_names if all(head in m.output_names for m in members)]
+    inputs = keras.Input((INPUT_SIZE, INPUT_SIZE, 1), name="face")
+    views = [inputs, HorizontalFlip(name="mirror")(inputs)] if flips else [inputs]
+    per_head: dict[str, list] = {head: [] for head in heads}
+    for index, member in enumerate(members):
+        member = fold_batch_norm(member)
+        member.name = f"member{index}"
+        for view in views:
+            outputs = member(view)
+            for head in heads:
+                per_head[head].append(outputs[head])
+    outputs = {head: layers.Average(name=head)(values) if len(values) > 1 else layers.Identity(name=head)(values[0])
+               for head, values in per_head.items()}
+    return keras.Model(inputs, outputs, name="fer_ensemble")
+
+
+def public_test_score(probabilities: dict[str, np.ndarray], split: Split, fer2013: str, served: str) -> float:
+    """The selection score from probabilities per head: mean of FER2013-label and FER+ accuracies."""
+    on_ferplus = split.ferplus_labels >= 0
+    fer2013_accuracy = (probabilities[fer2013].argmax(axis=1) == split.labels).mean()
+    ferplus_accuracy = (probabilities[served][on_ferplus].argmax(axis=1) == split.ferplus_labels[on_ferplus]).mean()
+    return float((fer2013_accuracy + ferplus_accuracy) / 2)
+
+
+def averaged(runs: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    return {head: np.mean([run[head] for run in runs], axis=0) for head in runs[0]}
+
+
+def build_ensemble(data_path: Path, model_paths: list[Path], out_path: Path) -> dict:
+    """Choose members and flips on PublicTest, write the combined model to out_path and the choice beside
+    it (same name, .json); returns that record."""
+    public_test = load_fer2013(data_path)["public_test"]
+    predictors = [Predictor(keras.saving.load_model(path, compile=False)) for path in model_paths]
+    fer2013, served = fer2013_head(predictors[0]), predictors[0].served_head
+    plain = [predictor.classify_heads(public_test.faces) for predictor in predictors]
+    mirrored = [predictor.classify_heads(public_test.faces[:, :, ::-1]) for predictor in predictors]
+
+    tried: list[dict] = []
+
+    def score_of(chosen: list[int], flips: bool) -> float:
+        runs = [plain[i] for i in chosen] + ([mirrored[i] for i in chosen] if flips else [])
+        score = public_test_score(averaged(runs), public_test, fer2013, served)
+        tried.append({"members": [str(model_paths[i]) for i in chosen], "flips": flips, "score": round(score, 4)})
+        return score
+
+    singles = [score_of([i], False) for i in range(len(predictors))]
+    chosen, best = [int(np.argmax(singles))], max(singles)
+    for candidate in np.argsort(singles)[::-1][1:]:
+        with_it = score_of(chosen + [int(candidate)], False)
+        if with_it > best:
+            chosen, best = chosen + [int(candidate)], with_it
+    flipped = score_of(chosen, True)
+    flips = flipped > best
+
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    combine([predictors[i].model for i in chosen], flips).save(out_path)
+    record = {"method": "average of the members' probabilities per head, chosen greedily on PublicTest",
+              "members": [str(model_paths[i]) for i in chosen], "flips": flips,
+              "public_test_tried": tried, "public_test_score": round(max(best, flipped), 4)}
+    out_path.with_suffix(".json").write_text(json.dumps(record, indent=2))
+    return record
