@@ -367,3 +367,17 @@ def test_ensemble_takes_a_member_or_flips_only_when_public_test_rises(fer_folder
     assert record["public_test_score"] == max(scores[(1, True)], scores[(1, False)])
     card = evaluate(fer_folder, tmp_path / "e.keras", tmp_path / "evaluation")
     assert card["ensemble"]["members"] == record["members"] and "logit_adjustment" not in card
+
+
+def test_distillation_blends_each_head_with_the_teacher(fer_folder, tmp_path):
+    train = load_folder(fer_folder)["train"]
+    uniform = np.full((len(train), 7), 1 / 7, np.float32)
+    own = targets_of(train, ("ferplus", "fer2013"))
+    blended = targets_of(train, ("ferplus", "fer2013"), {"ferplus": uniform, "fer2013": uniform}, 0.25)
+    for head in ("ferplus", "fer2013"):
+        assert np.allclose(blended[head], 0.75 * own[head] + 0.25 / 7)
+    build_model(widths=(4, 8), convs_per_stage=1).save(tmp_path / "teacher.keras")
+    config = FitConfig(epochs=1, batch_size=16, widths=(4, 8), convs_per_stage=1,
+                       teacher=str(tmp_path / "teacher.keras"))
+    assert fit(fer_folder, tmp_path / "student", config).is_file()
+    assert json.loads((tmp_path / "student" / "training.json").read_text())["config"]["teacher"] == config.teacher

@@ -30,6 +30,8 @@ def main() -> None:
                             default=FitConfig.widths, help="channels per stage, e.g. 24,48,96,192")
     fit_parser.add_argument("--dropout", type=float, default=FitConfig.dropout, help="before the heads")
     fit_parser.add_argument("--init-from", default=FitConfig.init_from, help="a .keras model to start from")
+    fit_parser.add_argument("--teacher", default=FitConfig.teacher, help="a .keras model to distil (train.ensemble)")
+    fit_parser.add_argument("--teacher-weight", type=float, default=FitConfig.teacher_weight)
     fit_parser.add_argument("--resume", action="store_true", help="continue the unfinished run in --out")
 
     adjust_parser = commands.add_parser("adjust", help="logit adjustment for class priors, chosen on PublicTest")
@@ -59,7 +61,8 @@ def main() -> None:
                            seed=arguments.seed,
                            heads=arguments.heads, photo_repeats=arguments.photo_repeats,
                            init_from=arguments.init_from, widths=arguments.widths,
-                           dropout=arguments.dropout)
+                           dropout=arguments.dropout, teacher=arguments.teacher,
+                           teacher_weight=arguments.teacher_weight)
         best = fit(arguments.data, arguments.out, config, resume=arguments.resume, photos_path=arguments.photos)
         print(f"best model: {best}")
     elif arguments.command == "adjust":

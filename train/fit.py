@@ -16,6 +16,7 @@ import numpy as np
 import tensorflow as tf
 
 from emotion.labels import CLASSES
+from emotion.predictor import Predictor
 from train.augment import build_augmenter
 from train.data import Split, join_splits, load_fer2013, load_photo_faces
 from train.model import LABEL_SETS, build_model
@@ -41,15 +42,24 @@ class FitConfig:
     photo_repeats: int = 6
     # Start from the weights of this .keras model (layers matched by name); "" = from scratch.
     init_from: str = ""
+    # Distillation: each head's target becomes (1 - teacher_weight) * its own target + teacher_weight * this
+    # .keras model's probabilities for the (unaugmented) face, e.g. an ensemble from train.ensemble; "" = none.
+    teacher: str = ""
+    teacher_weight: float = 0.5
     seed: int = 1337
 
 
-def targets_of(split: Split, heads: tuple[str, ...]) -> dict[str, np.ndarray]:
+def targets_of(split: Split, heads: tuple[str, ...], teacher: dict[str, np.ndarray] | None = None,
+               teacher_weight: float = 0.0) -> dict[str, np.ndarray]:
     """Each head's training target: FER+ vote shares (zeros, so no loss, for faces without votes) or
-    FER2013's label one-hot."""
+    FER2013's label one-hot; blended with a teacher's probabilities for the same head where one is given
+    (a face without votes then learns the teacher's share alone, at teacher_weight)."""
     targets = {"ferplus": split.votes.astype(np.float32),
                "fer2013": keras.utils.to_categorical(split.labels, len(CLASSES)).astype(np.float32)}
-    return {head: targets[head] for head in heads}
+    if teacher is None:
+        return {head: targets[head] for head in heads}
+    return {head: ((1 - teacher_weight) * targets[head] + teacher_weight * teacher[head]).astype(np.float32)
+            for head in heads}
 
 
 def losses_for(heads: tuple[str, ...], label_smoothing: float) -> dict[str, keras.losses.Loss]:
@@ -74,10 +84,10 @@ class MeanHeadAccuracy(keras.callbacks.Callback):
             logs["val_mean_accuracy"] = float(np.mean([logs[f"val_{head}_accuracy"] for head in self.heads]))
 
 
-def make_dataset(split: Split, heads: tuple[str, ...], batch_size: int, augmenter: keras.Sequential | None,
+def make_dataset(split: Split, targets: dict[str, np.ndarray], batch_size: int, augmenter: keras.Sequential | None,
                  seed: int) -> tf.data.Dataset:
     faces = split.faces[..., None].astype(np.float32)
-    dataset = tf.data.Dataset.from_tensor_slices((faces, targets_of(split, heads)))
+    dataset = tf.data.Dataset.from_tensor_slices((faces, targets))
     if augmenter is not None:
         dataset = dataset.shuffle(len(split), seed=seed, reshuffle_each_iteration=True)
     dataset = dataset.batch(batch_size)
@@ -141,8 +151,13 @@ def fit(data_path: Path, out_dir: Path, config: FitConfig, resume: bool = False,
     strategy = tf.distribute.MirroredStrategy() if len(gpus) > 1 else tf.distribute.get_strategy()
     batch_size = config.batch_size * strategy.num_replicas_in_sync
     steps_per_epoch = int(np.ceil(len(train_split) / batch_size))
-    train_data = make_dataset(train_split, config.heads, batch_size, build_augmenter(config.seed), config.seed)
-    val_data = make_dataset(val_split, config.heads, batch_size, None, config.seed)
+    teacher = None
+    if config.teacher:
+        teacher = Predictor(keras.saving.load_model(config.teacher, compile=False)).classify_heads(train_split.faces)
+        print(f"teacher {config.teacher}: probabilities for {len(train_split)} faces ({time.time() - started:.0f} s)")
+    train_targets = targets_of(train_split, config.heads, teacher, config.teacher_weight)
+    train_data = make_dataset(train_split, train_targets, batch_size, build_augmenter(config.seed), config.seed)
+    val_data = make_dataset(val_split, targets_of(val_split, config.heads), batch_size, None, config.seed)
 
     with strategy.scope():
         model = build_model(config.widths, config.convs_per_stage, config.dropout, config.heads)
