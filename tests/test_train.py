@@ -381,3 +381,15 @@ def test_distillation_blends_each_head_with_the_teacher(fer_folder, tmp_path):
                        teacher=str(tmp_path / "teacher.keras"))
     assert fit(fer_folder, tmp_path / "student", config).is_file()
     assert json.loads((tmp_path / "student" / "training.json").read_text())["config"]["teacher"] == config.teacher
+
+
+def test_a_member_with_one_head_adds_to_that_head_only(tmp_path):
+    both, votes_only = build_model(widths=(4, 8), convs_per_stage=1), build_model(widths=(4, 8), convs_per_stage=1,
+                                                                                   heads=("ferplus",))
+    combined = combine([both, votes_only], flips=False)
+    faces = synthetic_faces(7, 3)[0][..., None].astype(np.float32)
+    outputs = combined.predict(faces, verbose=0)
+    assert set(outputs) == {"ferplus", "fer2013"}
+    expected = (both.predict(faces, verbose=0)["ferplus"] + votes_only.predict(faces, verbose=0)["ferplus"]) / 2
+    assert np.allclose(outputs["ferplus"], expected, atol=1e-5)
+    assert np.allclose(outputs["fer2013"], both.predict(faces, verbose=0)["fer2013"], atol=1e-5)

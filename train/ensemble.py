@@ -14,16 +14,17 @@ import numpy as np
 from keras import layers
 
 from emotion.layers import HorizontalFlip
-from emotion.predictor import Predictor
+from emotion.predictor import Predictor, served_head_of
 from emotion.preprocess import INPUT_SIZE
 from train.data import Split, load_fer2013
 from train.evaluate import fer2013_head
-from train.model import fold_batch_norm
+from train.model import LABEL_SETS, fold_batch_norm
 
 
 def combine(members: list[keras.Model], flips: bool) -> keras.Model:
-    """One model whose every head averages that head over the members (BatchNorm folded) and views."""
-    heads = [head for head in members[0].output_names if all(head in m.output_names for m in members)]
+    """One model whose every head averages that head over the members that have it (BatchNorm folded) and
+    the views: a member trained on one label set adds to that set's head only."""
+    heads = [head for head in LABEL_SETS if any(head in member.output_names for member in members)]
     inputs = keras.Input((INPUT_SIZE, INPUT_SIZE, 1), name="face")
     views = [inputs, HorizontalFlip(name="mirror")(inputs)] if flips else [inputs]
     per_head: dict[str, list] = {head: [] for head in heads}
@@ -32,7 +33,7 @@ def combine(members: list[keras.Model], flips: bool) -> keras.Model:
         member.name = f"member{index}"
         for view in views:
             outputs = member(view)
-            for head in heads:
+            for head in member.output_names:
                 per_head[head].append(outputs[head])
     outputs = {head: layers.Average(name=head)(values) if len(values) > 1 else layers.Identity(name=head)(values[0])
                for head, values in per_head.items()}
@@ -48,7 +49,9 @@ def public_test_score(probabilities: dict[str, np.ndarray], split: Split, fer201
 
 
 def averaged(runs: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
-    return {head: np.mean([run[head] for run in runs], axis=0) for head in runs[0]}
+    """Each head's probabilities averaged over the runs that have that head."""
+    heads = [head for head in LABEL_SETS if any(head in run for run in runs)]
+    return {head: np.mean([run[head] for run in runs if head in run], axis=0) for head in heads}
 
 
 def build_ensemble(data_path: Path, model_paths: list[Path], out_path: Path) -> dict:
@@ -56,7 +59,6 @@ def build_ensemble(data_path: Path, model_paths: list[Path], out_path: Path) -> 
     it (same name, .json); returns that record."""
     public_test = load_fer2013(data_path)["public_test"]
     predictors = [Predictor(keras.saving.load_model(path, compile=False)) for path in model_paths]
-    fer2013, served = fer2013_head(predictors[0]), predictors[0].served_head
     plain = [predictor.classify_heads(public_test.faces) for predictor in predictors]
     mirrored = [predictor.classify_heads(public_test.faces[:, :, ::-1]) for predictor in predictors]
 
@@ -64,7 +66,9 @@ def build_ensemble(data_path: Path, model_paths: list[Path], out_path: Path) -> 
 
     def score_of(chosen: list[int], flips: bool) -> float:
         runs = [plain[i] for i in chosen] + ([mirrored[i] for i in chosen] if flips else [])
-        score = public_test_score(averaged(runs), public_test, fer2013, served)
+        probabilities = averaged(runs)
+        heads = tuple(probabilities)  # the combined model's heads
+        score = public_test_score(probabilities, public_test, fer2013_head(heads), served_head_of(heads))
         tried.append({"members": [str(model_paths[i]) for i in chosen], "flips": flips, "score": round(score, 4)})
         return score
 

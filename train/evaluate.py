@@ -26,7 +26,7 @@ from PIL import Image  # noqa: E402
 
 from emotion.images import open_image  # noqa: E402
 from emotion.labels import CLASSES  # noqa: E402
-from emotion.predictor import FaceResult, Predictor  # noqa: E402
+from emotion.predictor import FaceResult, Predictor, served_head_of  # noqa: E402
 from train.data import Split, is_held_out_photo, join_splits, labelled_photos, load_fer2013  # noqa: E402
 from train.model import fold_batch_norm  # noqa: E402
 
@@ -142,9 +142,9 @@ def mean_kl_divergence(votes: np.ndarray, probabilities: np.ndarray) -> float:
     return round(float(terms.sum(axis=1).mean()), 4)
 
 
-def fer2013_head(predictor: Predictor) -> str:
-    """The head FER2013's own labels are scored with: its own where the model has one."""
-    return "fer2013" if "fer2013" in predictor.heads else predictor.served_head
+def fer2013_head(heads: tuple[str, ...]) -> str:
+    """The head FER2013's own labels are scored with: its own where the model has one, else the served one."""
+    return "fer2013" if "fer2013" in heads else served_head_of(heads)
 
 
 def score_split(predictor: Predictor, split: Split, probabilities: dict[str, np.ndarray]) -> dict[str, Scores]:
@@ -153,7 +153,7 @@ def score_split(predictor: Predictor, split: Split, probabilities: dict[str, np.
     served = probabilities[predictor.served_head]
     on_ferplus = split.ferplus_labels >= 0
     return {
-        "fer2013": score(split.labels, probabilities[fer2013_head(predictor)].argmax(axis=1)),
+        "fer2013": score(split.labels, probabilities[fer2013_head(predictor.heads)].argmax(axis=1)),
         "ferplus": score(split.ferplus_labels[on_ferplus], served[on_ferplus].argmax(axis=1)),
         "fer2013_served_head": score(split.labels, served.argmax(axis=1)),
     }
@@ -212,7 +212,7 @@ def evaluate(data_path: Path, model_path: Path, out_dir: Path, photos_path: Path
         "input": "48x48 grayscale face, raw 0..255 pixels (scaling is inside the model)",
         "classes": list(CLASSES),
         "heads": {"served": predictor.served_head, "all": list(predictor.heads),
-                  "fer2013 labels scored with": fer2013_head(predictor),
+                  "fer2013 labels scored with": fer2013_head(predictor.heads),
                   "ferplus labels scored with": predictor.served_head},
         "data": data_description,
         "training": training,
