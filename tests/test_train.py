@@ -393,3 +393,11 @@ def test_a_member_with_one_head_adds_to_that_head_only(tmp_path):
     expected = (both.predict(faces, verbose=0)["ferplus"] + votes_only.predict(faces, verbose=0)["ferplus"]) / 2
     assert np.allclose(outputs["ferplus"], expected, atol=1e-5)
     assert np.allclose(outputs["fer2013"], both.predict(faces, verbose=0)["fer2013"], atol=1e-5)
+
+
+def test_a_one_head_model_trains_and_is_chosen_by_its_accuracy(fer_folder, tmp_path):
+    config = FitConfig(epochs=1, batch_size=16, widths=(4, 8), convs_per_stage=1, heads=("ferplus",))
+    best = fit(fer_folder, tmp_path / "run", config)
+    assert Predictor.load(best).heads == ("ferplus",)
+    history = list(csv.DictReader((tmp_path / "run" / "history.csv").open()))
+    assert float(history[0]["val_mean_accuracy"]) == float(history[0]["val_accuracy"])

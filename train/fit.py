@@ -80,8 +80,9 @@ class MeanHeadAccuracy(keras.callbacks.Callback):
         self.heads = heads
 
     def on_epoch_end(self, epoch, logs=None):
-        if logs is not None:
-            logs["val_mean_accuracy"] = float(np.mean([logs[f"val_{head}_accuracy"] for head in self.heads]))
+        if logs is not None:  # Keras leaves the head's name out of the metric's when there is only one head
+            names = [f"val_{head}_accuracy" for head in self.heads] if len(self.heads) > 1 else ["val_accuracy"]
+            logs["val_mean_accuracy"] = float(np.mean([logs[name] for name in names]))
 
 
 def make_dataset(split: Split, targets: dict[str, np.ndarray], batch_size: int, augmenter: keras.Sequential | None,
