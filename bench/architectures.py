@@ -21,6 +21,7 @@ from train.model import LABEL_SETS, build_model
 SHAPES = (  # (channels per stage, convolutions per stage)
     ((32, 64, 128, 256), 2),
     ((24, 48, 96, 192), 2),
+    ((16, 32, 128, 256), 2),
     ((16, 32, 96, 192), 2),
     ((16, 32, 64, 128), 2),
     ((32, 64, 128, 256), 1),
