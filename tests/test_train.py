@@ -401,3 +401,6 @@ def test_a_one_head_model_trains_and_is_chosen_by_its_accuracy(fer_folder, tmp_p
     assert Predictor.load(best).heads == ("ferplus",)
     history = list(csv.DictReader((tmp_path / "run" / "history.csv").open()))
     assert float(history[0]["val_mean_accuracy"]) == float(history[0]["val_accuracy"])
+    card = evaluate(fer_folder, best, tmp_path / "evaluation")
+    assert card["heads"]["fer2013 labels scored with"] == "ferplus"
+    assert (tmp_path / "evaluation" / "training_curves.png").stat().st_size > 1000

@@ -118,13 +118,15 @@ def plot_history(history_csv: Path, path: Path) -> None:
     with history_csv.open() as file:
         rows = list(csv.DictReader(file))
     epochs = [int(row["epoch"]) + 1 for row in rows]
-    heads = sorted(key[len("val_"):-len("_accuracy")] for key in rows[0]
-                   if key.startswith("val_") and key.endswith("_accuracy") and key != "val_mean_accuracy")
+    # "val_ferplus_accuracy" -> "ferplus_"; a one-head model's columns carry no head name ("val_accuracy" -> "")
+    prefixes = sorted(key[len("val_"):-len("accuracy")] for key in rows[0]
+                      if key.startswith("val_") and key.endswith("accuracy") and key != "val_mean_accuracy")
     figure, (loss_axes, accuracy_axes) = plt.subplots(1, 2, figsize=(9, 3.5), dpi=100)
     for key, axes in (("loss", loss_axes), ("accuracy", accuracy_axes)):
-        for head in heads:
-            axes.plot(epochs, [float(row[f"{head}_{key}"]) for row in rows], label=f"{head}: training (augmented)")
-            axes.plot(epochs, [float(row[f"val_{head}_{key}"]) for row in rows], label=f"{head}: PublicTest")
+        for prefix in prefixes:
+            name = prefix.rstrip("_") or "model"
+            axes.plot(epochs, [float(row[f"{prefix}{key}"]) for row in rows], label=f"{name}: training (augmented)")
+            axes.plot(epochs, [float(row[f"val_{prefix}{key}"]) for row in rows], label=f"{name}: PublicTest")
         axes.set_xlabel("epoch")
         axes.set_title(key)
         axes.legend(fontsize=7)
