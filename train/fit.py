@@ -33,8 +33,8 @@ class FitConfig:
     warmup_epochs: int = 1
     weight_decay: float = 1e-4
     label_smoothing: float = 0.1
-    dropout: float = 0.4
-    widths: tuple[int, ...] = (16, 32, 96, 192)
+    dropout: float = 0.25
+    widths: tuple[int, ...] = (16, 32, 128, 256)  # the shipped wide36; 16-32-96-192 (photos22) underfitted
     convs_per_stage: int = 2
     # One head per label set: "ferplus" learns the FER+ vote shares, "fer2013" FER2013's labels (train.model).
     heads: tuple[str, ...] = LABEL_SETS
