@@ -14,10 +14,10 @@ import numpy as np
 from keras import layers
 
 from emotion.layers import HorizontalFlip
-from emotion.predictor import Predictor, served_head_of
+from emotion.predictor import Predictor
 from emotion.preprocess import INPUT_SIZE
-from train.data import Split, load_fer2013
-from train.evaluate import fer2013_head
+from train.data import load_fer2013
+from train.evaluate import score_split, selection_score_of
 from train.model import LABEL_SETS, fold_batch_norm
 
 
@@ -40,14 +40,6 @@ def combine(members: list[keras.Model], flips: bool) -> keras.Model:
     return keras.Model(inputs, outputs, name="fer_ensemble")
 
 
-def public_test_score(probabilities: dict[str, np.ndarray], split: Split, fer2013: str, served: str) -> float:
-    """The selection score from probabilities per head: mean of FER2013-label and FER+ accuracies."""
-    on_ferplus = split.ferplus_labels >= 0
-    fer2013_accuracy = (probabilities[fer2013].argmax(axis=1) == split.labels).mean()
-    ferplus_accuracy = (probabilities[served][on_ferplus].argmax(axis=1) == split.ferplus_labels[on_ferplus]).mean()
-    return float((fer2013_accuracy + ferplus_accuracy) / 2)
-
-
 def averaged(runs: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
     """Each head's probabilities averaged over the runs that have that head."""
     heads = [head for head in LABEL_SETS if any(head in run for run in runs)]
@@ -66,9 +58,7 @@ def build_ensemble(data_path: Path, model_paths: list[Path], out_path: Path) -> 
 
     def score_of(chosen: list[int], flips: bool) -> float:
         runs = [plain[i] for i in chosen] + ([mirrored[i] for i in chosen] if flips else [])
-        probabilities = averaged(runs)
-        heads = tuple(probabilities)  # the combined model's heads
-        score = public_test_score(probabilities, public_test, fer2013_head(heads), served_head_of(heads))
+        score = selection_score_of(score_split(public_test, averaged(runs)))
         tried.append({"members": [str(model_paths[i]) for i in chosen], "flips": flips, "score": round(score, 4)})
         return score
 

@@ -149,16 +149,23 @@ def fer2013_head(heads: tuple[str, ...]) -> str:
     return "fer2013" if "fer2013" in heads else served_head_of(heads)
 
 
-def score_split(predictor: Predictor, split: Split, probabilities: dict[str, np.ndarray]) -> dict[str, Scores]:
+def score_split(split: Split, probabilities: dict[str, np.ndarray]) -> dict[str, Scores]:
     """FER2013 labels (with the fer2013 head where there is one) and FER+ pluralities (served head), from
     the split's probabilities per head (Predictor.classify_heads)."""
-    served = probabilities[predictor.served_head]
+    heads = tuple(probabilities)
+    served = probabilities[served_head_of(heads)]
     on_ferplus = split.ferplus_labels >= 0
     return {
-        "fer2013": score(split.labels, probabilities[fer2013_head(predictor.heads)].argmax(axis=1)),
+        "fer2013": score(split.labels, probabilities[fer2013_head(heads)].argmax(axis=1)),
         "ferplus": score(split.ferplus_labels[on_ferplus], served[on_ferplus].argmax(axis=1)),
         "fer2013_served_head": score(split.labels, served.argmax(axis=1)),
     }
+
+
+def selection_score_of(public_test: dict[str, Scores]) -> float:
+    """What models are compared by (export, train.ensemble): the mean of the PublicTest accuracies on
+    FER2013 labels and on FER+ pluralities (score_split's result for PublicTest)."""
+    return round((public_test["fer2013"].accuracy + public_test["ferplus"].accuracy) / 2, 4)
 
 
 def summary(scores: Scores) -> dict:
@@ -184,7 +191,7 @@ def evaluate(data_path: Path, model_path: Path, out_dir: Path, photos_path: Path
     probabilities["whole_test"] = {head: np.concatenate([probabilities["public_test"][head],
                                                          probabilities["private_test"][head]])
                                    for head in predictor.heads}
-    results = {name: score_split(predictor, split, probabilities[name]) for name, split in splits.items()}
+    results = {name: score_split(split, probabilities[name]) for name, split in splits.items()}
     private = results["private_test"]
     plot_confusion(private["fer2013"], "PrivateTest, FER2013 labels (row-normalised)", out_dir / "confusion_matrix.png")
     plot_confusion(private["ferplus"], "PrivateTest, FER+ plurality (row-normalised)",
@@ -221,9 +228,7 @@ def evaluate(data_path: Path, model_path: Path, out_dir: Path, photos_path: Path
         "metrics": metrics,
         "ferplus_vote_kl_private_test": mean_kl_divergence(
             splits["private_test"].votes, probabilities["private_test"][predictor.served_head]),
-        "selection": {"split": SELECTION_SPLIT,
-                      "score": round((metrics[f"fer2013_{SELECTION_SPLIT}"]["accuracy"]
-                                      + metrics[f"ferplus_{SELECTION_SPLIT}"]["accuracy"]) / 2, 4),
+        "selection": {"split": SELECTION_SPLIT, "score": selection_score_of(results[SELECTION_SPLIT]),
                       "what": "mean of the FER2013-label and FER+ accuracies"},
         "per_class_private_test": {"fer2013": private["fer2013"].per_class, "ferplus": private["ferplus"].per_class},
         "confusion_private_test": {"fer2013": private["fer2013"].confusion, "ferplus": private["ferplus"].confusion},
