@@ -20,6 +20,7 @@ from train.data import (
     load_ferplus_votes,
     load_folder,
     load_photo_faces,
+    majority_labels,
     vote_shares_and_plurality,
 )
 from train.ensemble import build_ensemble, combine
@@ -119,6 +120,18 @@ def test_votes_become_seven_class_shares_and_a_plurality():
     np.testing.assert_allclose(shares[0], [0, 0, 0, 0.7, 0.3, 0, 0])
     np.testing.assert_allclose(shares[1], [0, 0, 0, 0, 1, 0, 0])
     assert shares[3:].sum() == 0
+
+
+def test_majority_labels_follow_the_ferplus_papers_rule():
+    counts = np.array([
+        [0, 0, 0, 6, 4, 0, 0, 0, 0, 0],  # happy, 6 of 10: a majority
+        [0, 0, 1, 5, 2, 1, 1, 0, 0, 0],  # single votes dropped: happy 5 of 7
+        [0, 0, 0, 5, 3, 0, 0, 2, 0, 0],  # happy 5 of 10: a plurality, not a majority
+        [0, 0, 0, 0, 0, 0, 0, 0, 8, 2],  # unknown: not one of the seven
+        [0, 0, 0, 0, 0, 0, 0, 0, 0, 0],  # no votes
+    ])
+    assert majority_labels(counts).tolist() == [3, 3, -1, -1, -1]
+    assert vote_shares_and_plurality(counts)[1].tolist() == [3, 3, 3, -1, -1]  # the plurality keeps the third
 
 
 def test_folder_votes_are_joined_by_file(fer_folder):
@@ -223,11 +236,13 @@ def test_fit_resume_evaluate_export(fer_folder, tmp_path, monkeypatch):
     assert not (run / "backup").exists()  # a finished run leaves no backup behind
 
     card = evaluate(fer_folder, run / "best.keras", tmp_path / "evaluation")
-    assert set(card["metrics"]) == {f"{labels}_{split}" for labels in ("fer2013", "ferplus", "fer2013_served_head")
+    assert set(card["metrics"]) == {f"{labels}_{split}" for labels
+                                    in ("fer2013", "ferplus", "ferplus_majority", "fer2013_served_head")
                                     for split in ("public_test", "private_test", "whole_test")}
     assert card["metrics"]["fer2013_whole_test"]["images"] == 49
     private = load_folder(fer_folder)["private_test"]
     assert card["metrics"]["ferplus_private_test"]["images"] == (private.ferplus_labels >= 0).sum() < 21
+    assert card["metrics"]["ferplus_majority_private_test"]["images"] == (private.ferplus_majority_labels >= 0).sum()
     assert 0 <= card["metrics"]["fer2013_private_test"]["accuracy"] <= 1
     assert card["heads"]["served"] == "ferplus" and card["heads"]["fer2013 labels scored with"] == "fer2013"
     assert card["ferplus_vote_kl_private_test"] > 0

@@ -7,13 +7,14 @@ Every face carries two label sets, loaded here and nowhere else:
   rest renormalised), a soft target; all zeros for a face without usable votes (FER+ left 176 faces
   unnamed, and a few got only contempt/unknown/not-a-face votes), which therefore adds nothing to a
   FER+ loss. `ferplus_labels` is the FER+ plurality used to score a model: -1 where the plurality
-  is contempt, unknown or not-a-face, or tied, or the face has no votes.
+  is contempt, unknown or not-a-face, or tied, or the face has no votes. `ferplus_majority_labels` is
+  the stricter label FER+ papers test on (majority_labels), so figures can be set beside theirs.
 """
 
 import csv
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import numpy as np
@@ -39,24 +40,25 @@ NO_VOTES = np.zeros(len(CLASSES) + len(FERPLUS_OTHER_COLUMNS), np.float32)
 @dataclass
 class Split:
     """Faces (N, 48, 48) uint8; FER2013 labels (N,) indices into emotion.CLASSES; FER+ vote shares
-    (N, 7) float32 (zeros: no votes); FER+ plurality labels (N,) (-1: not scored on FER+)."""
+    (N, 7) float32 (zeros: no votes); FER+ plurality labels (N,) (-1: not scored on FER+); FER+ majority
+    labels (N,) (-1: no majority among the seven classes)."""
 
     faces: np.ndarray
     labels: np.ndarray
     votes: np.ndarray
     ferplus_labels: np.ndarray
+    ferplus_majority_labels: np.ndarray
 
     def __len__(self) -> int:
         return len(self.labels)
 
     def subset(self, rows: np.ndarray) -> "Split":
-        return Split(self.faces[rows], self.labels[rows], self.votes[rows], self.ferplus_labels[rows])
+        return Split(*(getattr(self, field.name)[rows] for field in fields(Split)))
 
 
 def join_splits(splits: list[Split]) -> Split:
     """One Split holding the faces of several, in order."""
-    return Split(*(np.concatenate([getattr(split, field) for split in splits])
-                   for field in ("faces", "labels", "votes", "ferplus_labels")))
+    return Split(*(np.concatenate([getattr(split, field.name) for split in splits]) for field in fields(Split)))
 
 
 def vote_shares_and_plurality(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -74,11 +76,25 @@ def vote_shares_and_plurality(counts: np.ndarray) -> tuple[np.ndarray, np.ndarra
     return shares, np.where(scored, plurality, -1).astype(np.int64)
 
 
+def majority_labels(counts: np.ndarray) -> np.ndarray:
+    """The label FER+ papers test on (Barsoum et al. 2016, microsoft/FERPlus `ferplus.py`, 'majority'):
+    votes of one annotator are dropped as outliers, then a class needs more than half of the remaining
+    votes. From (N, 10) counts as in vote_shares_and_plurality; -1 where there is no such class or it is
+    contempt, unknown or not-a-face. Stricter than the plurality: ambiguous faces drop out."""
+    counts = np.asarray(counts, np.float32).reshape(-1, len(NO_VOTES))
+    kept = np.where(counts > 1, counts, 0)
+    top = kept.max(axis=1)
+    majority = kept.argmax(axis=1)
+    scored = (top > kept.sum(axis=1) / 2) & (majority < len(CLASSES))
+    return np.where(scored, majority, -1).astype(np.int64)
+
+
 def _to_split(faces: list[np.ndarray], labels: list[int], vote_counts: list[np.ndarray]) -> Split:
     stacked = np.stack(faces) if faces else np.zeros((0, INPUT_SIZE, INPUT_SIZE), np.uint8)
     counts = np.stack(vote_counts) if vote_counts else np.zeros((0, len(NO_VOTES)), np.float32)
     shares, plurality = vote_shares_and_plurality(counts)
-    return Split(stacked.astype(np.uint8), np.asarray(labels, dtype=np.int64), shares, plurality)
+    return Split(stacked.astype(np.uint8), np.asarray(labels, dtype=np.int64), shares, plurality,
+                 majority_labels(counts))
 
 
 def load_ferplus_votes(path: Path) -> dict[str, np.ndarray]:

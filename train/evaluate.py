@@ -2,9 +2,10 @@
 
 Each split is scored on both label sets (train.data): FER2013's own labels, with the model's `fer2013`
 head where it has one (comparable with FER2013 papers), and the FER+ plurality over the seven classes
-(faces without one left out), with the served head. How well the served probabilities match the FER+
-vote shares is reported too. Writes the model card (metrics and provenance), the confusion matrices
-and the training curves.
+(faces without one left out), with the served head; also the FER+ majority label (train.data.majority_labels,
+the stricter rule FER+ papers test on, so their accuracies can be set beside ours). How well the served
+probabilities match the FER+ vote shares is reported too. Writes the model card (metrics and provenance),
+the confusion matrices and the training curves.
 """
 
 import csv
@@ -150,15 +151,17 @@ def fer2013_head(heads: tuple[str, ...]) -> str:
 
 
 def score_split(split: Split, probabilities: dict[str, np.ndarray]) -> dict[str, Scores]:
-    """FER2013 labels (with the fer2013 head where there is one) and FER+ pluralities (served head), from
-    the split's probabilities per head (Predictor.classify_heads)."""
+    """FER2013 labels (with the fer2013 head where there is one) and FER+ pluralities and majorities
+    (served head), from the split's probabilities per head (Predictor.classify_heads)."""
     heads = tuple(probabilities)
-    served = probabilities[served_head_of(heads)]
-    on_ferplus = split.ferplus_labels >= 0
+    served = probabilities[served_head_of(heads)].argmax(axis=1)
+    on_plurality = split.ferplus_labels >= 0
+    on_majority = split.ferplus_majority_labels >= 0
     return {
         "fer2013": score(split.labels, probabilities[fer2013_head(heads)].argmax(axis=1)),
-        "ferplus": score(split.ferplus_labels[on_ferplus], served[on_ferplus].argmax(axis=1)),
-        "fer2013_served_head": score(split.labels, served.argmax(axis=1)),
+        "ferplus": score(split.ferplus_labels[on_plurality], served[on_plurality]),
+        "ferplus_majority": score(split.ferplus_majority_labels[on_majority], served[on_majority]),
+        "fer2013_served_head": score(split.labels, served),
     }
 
 
