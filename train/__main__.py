@@ -3,6 +3,7 @@
 import argparse
 from pathlib import Path
 
+from train.adjust import CHOICES, adjust
 from train.fit import FitConfig, fit
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
@@ -39,6 +40,8 @@ def main() -> None:
     adjust_parser.add_argument("--model", type=Path, default=Path("runs/latest/best.keras"))
     adjust_parser.add_argument("--out", type=Path, default=None, help="default: <model's folder>/adjusted.keras")
     adjust_parser.add_argument("--head", default=None, help="the head to adjust (default: the served one)")
+    adjust_parser.add_argument("--choose-by", choices=CHOICES, default="accuracy",
+                               help="what alpha maximises on PublicTest")
 
     ensemble_parser = commands.add_parser("ensemble", help="average models (and mirror images), chosen on PublicTest")
     ensemble_parser.add_argument("--data", type=Path, required=True)
@@ -66,11 +69,11 @@ def main() -> None:
         best = fit(arguments.data, arguments.out, config, resume=arguments.resume, photos_path=arguments.photos)
         print(f"best model: {best}")
     elif arguments.command == "adjust":
-        from train.adjust import adjust
 
         out = arguments.out or arguments.model.parent / "adjusted.keras"
-        record = adjust(arguments.data, arguments.model, out, arguments.head)
+        record = adjust(arguments.data, arguments.model, out, arguments.head, arguments.choose_by)
         print(f"{record['head']} head, PublicTest accuracy by alpha: {record['public_test_accuracy_by_alpha']}")
+        print(f"macro recall by alpha: {record['public_test_macro_recall_by_alpha']}")
         print(f"alpha {record['alpha']}: {out} (and {out.with_suffix('.json').name})")
     elif arguments.command == "ensemble":
         from train.ensemble import build_ensemble
