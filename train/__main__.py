@@ -69,7 +69,6 @@ def main() -> None:
         best = fit(arguments.data, arguments.out, config, resume=arguments.resume, photos_path=arguments.photos)
         print(f"best model: {best}")
     elif arguments.command == "adjust":
-
         out = arguments.out or arguments.model.parent / "adjusted.keras"
         record = adjust(arguments.data, arguments.model, out, arguments.head, arguments.choose_by)
         print(f"{record['head']} head, PublicTest accuracy by alpha: {record['public_test_accuracy_by_alpha']}")
