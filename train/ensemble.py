@@ -7,6 +7,7 @@ each other candidate only if the score rises with it, then flips only if they ra
 """
 
 import json
+from collections.abc import Collection
 from pathlib import Path
 
 import keras
@@ -21,10 +22,15 @@ from train.evaluate import score_split, selection_score_of
 from train.model import LABEL_SETS, fold_batch_norm
 
 
+def heads_among(head_sets: list[Collection[str]]) -> list[str]:
+    """The heads any member has (each member given by its head names), in LABEL_SETS order."""
+    return [head for head in LABEL_SETS if any(head in heads for heads in head_sets)]
+
+
 def combine(members: list[keras.Model], flips: bool) -> keras.Model:
     """One model whose every head averages that head over the members that have it (BatchNorm folded) and
     the views: a member trained on one label set adds to that set's head only."""
-    heads = [head for head in LABEL_SETS if any(head in member.output_names for member in members)]
+    heads = heads_among([member.output_names for member in members])
     inputs = keras.Input((INPUT_SIZE, INPUT_SIZE, 1), name="face")
     views = [inputs, HorizontalFlip(name="mirror")(inputs)] if flips else [inputs]
     per_head: dict[str, list] = {head: [] for head in heads}
@@ -42,8 +48,7 @@ def combine(members: list[keras.Model], flips: bool) -> keras.Model:
 
 def averaged(runs: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
     """Each head's probabilities averaged over the runs that have that head."""
-    heads = [head for head in LABEL_SETS if any(head in run for run in runs)]
-    return {head: np.mean([run[head] for run in runs if head in run], axis=0) for head in heads}
+    return {head: np.mean([run[head] for run in runs if head in run], axis=0) for head in heads_among(runs)}
 
 
 def build_ensemble(data_path: Path, model_paths: list[Path], out_path: Path) -> dict:
