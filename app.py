@@ -19,9 +19,11 @@ import pandas as pd
 from PIL import Image
 
 from emotion import CLASSES, ImageError, Predictor, draw_faces, open_image
-from emotion.predictor import ASSETS, FaceResult
+from emotion.classifier import ASSETS
+from emotion.label_sets import LABEL_SETS, evaluations
 from emotion.requestlog import log_request
 from emotion.rest import MAX_UPLOAD_BYTES, build_rest_router
+from emotion.results import FaceResult
 from emotion.tracking import FaceTracker
 
 predictor = Predictor.load(os.environ.get("EMOTION_MODEL") or None)
@@ -211,15 +213,15 @@ def select_face(choice: str | None, faces: list[dict]):
 
 
 # Model-card metrics shown in "About the model": only faces the model was never trained or selected on.
-MEASURED_ON = {
-    "ferplus_private_test": "FER2013 PrivateTest, FER+ labels (plurality of 10 annotators)",
-    "fer2013_private_test": "FER2013 PrivateTest, FER2013's own labels (one annotator)",
-    "photos_held_out": "real photos (photos-dev, held-out half), largest face",
-}
-BARS_MEAN = ("**What the bars mean.** The model learnt from FER+, where ten people labelled every face: a bar "
-             "estimates the share of people who would read that expression in the face (the label is the "
-             "most likely one). A face many people read differently gets several middling bars, not a "
-             "confident wrong one.")
+MEASURED_ON = {f"{evaluation.name}_private_test": f"FER2013 PrivateTest, {evaluation.title}"
+               for _, evaluation in evaluations()} | {
+    "photos_held_out": "real photos (photos-dev, held-out half), largest face"}
+
+
+def bars_mean() -> str:
+    """What the served head's probabilities mean (emotion.label_sets), for the About panel."""
+    label_set = LABEL_SETS.get(predictor.served_head)
+    return f"**What the bars mean.** {label_set.meaning}" if label_set else ""
 
 
 def about_markdown() -> str:
@@ -228,7 +230,7 @@ def about_markdown() -> str:
     if not metrics:
         return "No model card was found beside the model, so no measured accuracy can be shown."
     lines = [f"**{card.get('name', 'model')}** ({card.get('version', '')}), {card.get('parameters', 0):,} "
-             f"parameters, {card.get('input', '')}. {card.get('data', '')}.", "", BARS_MEAN, "",
+             f"parameters, {card.get('input', '')}. {card.get('data', '')}.", "", bars_mean(), "",
              "| faces the model never trained on | images | accuracy | macro recall |", "|---|---|---|---|"]
     for key, name in MEASURED_ON.items():
         if key in metrics:

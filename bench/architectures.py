@@ -2,8 +2,9 @@
 
     python -m bench.architectures [--steps 20] [--modes float32,float32+xla]
 
-For each shape: training images/s (the train.fit step: augmentation in tf.data, AdamW, batch 128) in
-float32, mixed bfloat16 and float32 with XLA, and batched inference faces/s (batches of 64, float32).
+For each shape: training images/s (the train.fit step: train.fit.FaceBatches augmenting in loader threads,
+AdamW, batch 128) in float32, mixed bfloat16 and float32 with XLA, and batched inference faces/s (batches of
+64, float32, through emotion.Classifier). Any Keras backend (KERAS_BACKEND).
 Run it on a quiet machine: it measures whatever the cores have left.
 """
 
@@ -12,11 +13,12 @@ import time
 
 import keras
 import numpy as np
-import tensorflow as tf
 
-from train.augment import build_augmenter
-from train.fit import FitConfig, losses_for
-from train.model import LABEL_SETS, build_model
+from emotion.classifier import Classifier
+from emotion.label_sets import LABEL_SETS
+from train.augment import Augmentation
+from train.fit import FaceBatches, FitConfig, losses_for
+from train.model import build_model
 
 SHAPES = (  # (channels per stage, convolutions per stage)
     ((32, 64, 128, 256), 2),
@@ -31,37 +33,31 @@ BATCH = FitConfig.batch_size
 
 
 def training_rate(widths: tuple[int, ...], convs: int, mode: str, steps: int) -> float:
-    keras.mixed_precision.set_global_policy("mixed_bfloat16" if mode == "mixed_bfloat16" else "float32")
+    keras.config.set_dtype_policy("mixed_bfloat16" if mode == "mixed_bfloat16" else "float32")
     model = build_model(widths, convs)
-    model.compile(optimizer=keras.optimizers.AdamW(1e-3), loss=losses_for(LABEL_SETS, 0.1),
+    keras.config.set_dtype_policy("float32")
+    heads = tuple(LABEL_SETS)
+    model.compile(optimizer=keras.optimizers.AdamW(1e-3), loss=losses_for(heads, 0.1),
                   jit_compile=mode.endswith("xla"))
     rng = np.random.default_rng(0)
-    faces = rng.integers(0, 256, (BATCH * 8, 48, 48, 1)).astype(np.float32)
-    one_hot = keras.utils.to_categorical(np.arange(len(faces)) % 7, 7)
-    targets = {head: one_hot for head in LABEL_SETS}
-    augmenter = build_augmenter(0)
-    data = (tf.data.Dataset.from_tensor_slices((faces, targets)).batch(BATCH)
-            .map(lambda x, y: (augmenter(x, training=True), y), num_parallel_calls=tf.data.AUTOTUNE)
-            .repeat().prefetch(2))
-    model.fit(data, steps_per_epoch=3, epochs=1, verbose=0)  # traces and warms up
+    faces = rng.integers(0, 256, (BATCH * (steps + 3), 48, 48)).astype(np.uint8)
+    one_hot = np.eye(7, dtype=np.float32)[np.arange(len(faces)) % 7]
+    batches = FaceBatches(faces, {head: one_hot for head in heads}, BATCH, Augmentation(), seed=0,
+                          threads=FitConfig.loader_threads)
+    model.fit(batches, steps_per_epoch=3, epochs=1, verbose=0)  # traces and warms up
     started = time.perf_counter()
-    model.fit(data, steps_per_epoch=steps, epochs=1, verbose=0)
-    rate = steps * BATCH / (time.perf_counter() - started)
-    keras.mixed_precision.set_global_policy("float32")
-    return rate
+    model.fit(batches, steps_per_epoch=steps, epochs=1, verbose=0)
+    return steps * BATCH / (time.perf_counter() - started)
 
 
 def inference_rate(widths: tuple[int, ...], convs: int, batch: int = 64, faces: int = 2048) -> float:
-    model = build_model(widths, convs)
-    infer = tf.function(lambda x: model(x, training=False))
-    inputs = np.random.default_rng(1).integers(0, 256, (faces, 48, 48, 1)).astype(np.float32)
-    infer(tf.constant(inputs[:batch]))  # traces
+    classifier = Classifier(build_model(widths, convs))
+    inputs = np.random.default_rng(1).integers(0, 256, (faces, 48, 48)).astype(np.uint8)
     best = 0.0
     for _ in range(3):
         started = time.perf_counter()
         for start in range(0, faces, batch):
-            for scores in infer(tf.constant(inputs[start:start + batch])).values():
-                scores.numpy()
+            classifier.classify_heads(inputs[start:start + batch])
         best = max(best, faces / (time.perf_counter() - started))
     return best
 

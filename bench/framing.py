@@ -17,7 +17,7 @@ from emotion.images import open_image, to_rgb_array
 from emotion.predictor import Predictor
 from emotion.preprocess import ALIGN_EYES, FACE_MARGIN, prepare_face
 from train.data import is_held_out_photo, labelled_photos
-from train.evaluate import score
+from train.metrics import score
 
 
 def main() -> None:

@@ -16,7 +16,7 @@ import numpy as np
 from bench.machine import describe_machine
 from emotion.predictor import Predictor
 from train.data import labelled_photos
-from train.evaluate import held_out_photos, run_photos
+from train.metrics import held_out_photos, run_photos
 
 
 def main() -> None:

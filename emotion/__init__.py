@@ -4,9 +4,11 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's start-up chatter is not for users
 
+from emotion.classifier import Classifier  # noqa: E402
 from emotion.drawing import draw_faces  # noqa: E402
 from emotion.images import ImageError, open_image  # noqa: E402
 from emotion.labels import CLASSES  # noqa: E402
-from emotion.predictor import FaceResult, Predictor  # noqa: E402
+from emotion.predictor import Predictor  # noqa: E402
+from emotion.results import FaceResult  # noqa: E402
 
-__all__ = ["CLASSES", "FaceResult", "ImageError", "Predictor", "draw_faces", "open_image"]
+__all__ = ["CLASSES", "Classifier", "FaceResult", "ImageError", "Predictor", "draw_faces", "open_image"]

@@ -6,7 +6,8 @@ import sys
 from pathlib import Path
 
 from emotion.images import ImageError, open_image
-from emotion.predictor import FaceResult, Predictor
+from emotion.predictor import Predictor
+from emotion.results import FaceResult
 
 
 def describe(faces: list[FaceResult]) -> str:

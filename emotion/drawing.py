@@ -7,7 +7,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from emotion.images import to_rgb_array
-from emotion.predictor import FaceResult
+from emotion.results import FaceResult
 
 COLOURS = {
     "angry": (220, 50, 47), "disgust": (133, 153, 0), "fear": (108, 113, 196), "happy": (250, 180, 0),

@@ -68,6 +68,7 @@ def build_rest_router(predictor: Predictor, max_bytes: int = MAX_UPLOAD_BYTES) -
     @router.get("/healthz")
     def healthz() -> dict:
         card = predictor.model_card
-        return {"status": "ok", "model": card.get("name", predictor.model.name), "version": card.get("version", "")}
+        return {"status": "ok", "model": card.get("name", predictor.classifier.model.name),
+                "version": card.get("version", "")}
 
     return router

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from emotion.labels import CLASSES
-from emotion.predictor import FaceResult, scores_of
+from emotion.results import FaceResult, scores_of
 
 SMOOTHING_SECONDS = 0.3
 LOST_AFTER = 1.0  # seconds a track survives without a matching face

@@ -12,8 +12,9 @@ import numpy as np
 import pytest
 from PIL import Image
 from skimage import data as skimage_data
+from synthetic import FERPLUS_HEADER, ferplus_row, synthetic_faces
 
-from emotion import Predictor
+from emotion import CLASSES, Predictor
 from train.model import build_model
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -81,6 +82,36 @@ def no_face() -> np.ndarray:
     yy, xx = np.mgrid[0:240, 0:320]
     checker = ((xx // 20 + yy // 20) % 2) * 200
     return np.stack([checker, xx * 255 // 320, yy * 255 // 240], axis=-1).astype(np.uint8)
+
+
+@pytest.fixture(scope="session")
+def fer_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """FER2013's folder layout with ferplus.csv: 70 Training, 28 PublicTest and 21 PrivateTest synthetic faces."""
+    root = tmp_path_factory.mktemp("fer2013")
+    rows = [FERPLUS_HEADER]
+    for split, prefix, count, seed in (("train", "Training", 70, 0), ("test", "PublicTest", 28, 1),
+                                       ("test", "PrivateTest", 21, 2)):
+        faces, labels = synthetic_faces(count, seed)
+        for index, (face, label) in enumerate(zip(faces, labels, strict=True)):
+            folder = root / split / CLASSES[label]
+            folder.mkdir(parents=True, exist_ok=True)
+            Image.fromarray(face).save(folder / f"{prefix}_{index}.png")
+            rows.append(ferplus_row(f"{split}/{CLASSES[label]}/{prefix}_{index}.png", label, index))
+    (root / "ferplus.csv").write_text("\n".join(rows) + "\n")
+    return root
+
+
+@pytest.fixture(scope="session")
+def photo_folder(tmp_path_factory: pytest.TempPathFactory, astronaut: np.ndarray,
+                 no_face: np.ndarray) -> Path:
+    """Labelled photos: the astronaut under several names and labels (both halves), and one photo without a face."""
+    root = tmp_path_factory.mktemp("photos")
+    for index in range(12):
+        folder = root / CLASSES[index % 3]
+        folder.mkdir(exist_ok=True)
+        Image.fromarray(astronaut).save(folder / f"photo_{index}.jpg")
+    Image.fromarray(no_face).save(root / "angry" / "no_face.jpg")
+    return root
 
 
 @pytest.fixture(scope="session")

@@ -113,7 +113,7 @@ def test_drawing_returns_a_marked_copy(predictor: Predictor, astronaut, size):
 
 def test_shipped_model_is_real_and_confident(shipped_predictor: Predictor, astronaut):
     """Load-time validation of the shipped artefact, as production loads it."""
-    assert shipped_predictor.model.input_shape == (None, 48, 48, 1)
+    assert shipped_predictor.classifier.model.input_shape == (None, 48, 48, 1)
     faces = shipped_predictor.predict(astronaut)
     assert len(faces) == 1
     assert max(faces[0].scores.values()) > 1 / 7 + 0.05  # a trained model, not a uniform guess

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image
+from synthetic import synthetic_faces
 
 from emotion import CLASSES, Predictor
 from emotion.detector import FaceDetector
@@ -24,62 +24,11 @@ from train.data import (
     vote_shares_and_plurality,
 )
 from train.ensemble import build_ensemble, combine
-from train.evaluate import evaluate, export, mean_kl_divergence, score
+from train.evaluate import evaluate
+from train.export import export
 from train.fit import FitConfig, copy_weights, fit, losses_for, targets_of
+from train.metrics import mean_kl_divergence, score
 from train.model import build_model, fold_batch_norm
-
-FERPLUS_HEADER = ("file,ferplus_image,correlation,neutral,happiness,surprise,sadness,anger,disgust,fear,"
-                  "contempt,unknown,NF")
-
-
-def synthetic_faces(count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """48x48 images whose class is drawn into them (a bright bar at a class-specific height)."""
-    rng = np.random.default_rng(seed)
-    labels = np.arange(count) % len(CLASSES)
-    faces = rng.integers(0, 60, (count, 48, 48)).astype(np.uint8)
-    for face, label in zip(faces, labels, strict=True):
-        face[4 + label * 6: 8 + label * 6, 8:40] = 250
-    return faces, labels
-
-
-def ferplus_row(file: str, label: int, index: int) -> str:
-    """Votes for a synthetic face: every fifth face has none (as FER+ left some unnamed), every seventh a
-    contempt plurality, the others 7 votes for the face's FER2013 class and 3 for neutral."""
-    if index % 5 == 4:
-        return f"{file},,,,,,,,,,,,"
-    if index % 7 == 6:
-        return f"{file},fer{index}.png,0.99,2,0,0,0,0,0,0,8,0,0"
-    ferplus_order = ("neutral", "happy", "surprise", "sad", "angry", "disgust", "fear")
-    votes = [3 * (name == "neutral") + 7 * (name == CLASSES[label]) for name in ferplus_order]
-    return f"{file},fer{index}.png,0.99," + ",".join(map(str, votes)) + ",0,0,0"
-
-
-@pytest.fixture(scope="module")
-def fer_folder(tmp_path_factory):
-    root = tmp_path_factory.mktemp("fer2013")
-    rows = [FERPLUS_HEADER]
-    for split, prefix, count, seed in (("train", "Training", 70, 0), ("test", "PublicTest", 28, 1),
-                                       ("test", "PrivateTest", 21, 2)):
-        faces, labels = synthetic_faces(count, seed)
-        for index, (face, label) in enumerate(zip(faces, labels, strict=True)):
-            folder = root / split / CLASSES[label]
-            folder.mkdir(parents=True, exist_ok=True)
-            Image.fromarray(face).save(folder / f"{prefix}_{index}.png")
-            rows.append(ferplus_row(f"{split}/{CLASSES[label]}/{prefix}_{index}.png", label, index))
-    (root / "ferplus.csv").write_text("\n".join(rows) + "\n")
-    return root
-
-
-@pytest.fixture(scope="module")
-def photo_folder(tmp_path_factory, astronaut, no_face):
-    """Labelled photos: the astronaut under several names and labels (both halves), and one photo without a face."""
-    root = tmp_path_factory.mktemp("photos")
-    for index in range(12):
-        folder = root / CLASSES[index % 3]
-        folder.mkdir(exist_ok=True)
-        Image.fromarray(astronaut).save(folder / f"photo_{index}.jpg")
-    Image.fromarray(no_face).save(root / "angry" / "no_face.jpg")
-    return root
 
 
 def test_folder_layout_splits_by_file_name_prefix(fer_folder):
@@ -253,7 +202,7 @@ def test_fit_resume_evaluate_export(fer_folder, tmp_path, monkeypatch):
         assert (tmp_path / "evaluation" / name).stat().st_size > 1000
     assert (tmp_path / "evaluation" / "training_curves.png").stat().st_size > 1000
     served = Predictor.load(tmp_path / "evaluation" / "model.keras")  # the exported file is what the app loads
-    assert not [layer for layer in served.model.layers if "BatchNormalization" in type(layer).__name__]
+    assert not [layer for layer in served.classifier.model.layers if "BatchNormalization" in type(layer).__name__]
     faces = private.faces
     assert np.allclose(served.classify(faces), Predictor.load(run / "best.keras").classify(faces), atol=1e-4)
     assert card["model_file_bytes"] < (run / "best.keras").stat().st_size  # no optimizer state
@@ -334,7 +283,7 @@ def test_adjusted_model_serves_the_shifted_logits_and_its_card_says_so(fer_folde
     faces = load_fer2013(fer_folder)["private_test"].faces
     before = Predictor.load(tmp_path / "best.keras").classify(faces, head="fer2013")
     record = adjust(fer_folder, tmp_path / "best.keras", tmp_path / "adjusted.keras", head="fer2013")
-    shift = -record["alpha"] * np.log(class_prior(load_fer2013(fer_folder)["train"].labels))
+    shift = -record["alpha"] * np.log(class_prior(np.eye(7)[load_fer2013(fer_folder)["train"].labels]))
     expected = np.exp(np.log(before) + shift)
     expected /= expected.sum(axis=1, keepdims=True)
     adjusted = Predictor.load(tmp_path / "adjusted.keras")

@@ -1,10 +1,12 @@
-"""python -m train fit|adjust|ensemble|evaluate|export: a thin command line over train.fit and train.evaluate."""
+"""python -m train fit|adjust|ensemble|evaluate|pack|export: a thin command line over the train package."""
 
 import argparse
+import json
 from pathlib import Path
 
 from train.adjust import CHOICES, adjust
 from train.fit import FitConfig, fit
+from train.lease import LeaseConfig
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 
@@ -19,6 +21,7 @@ def main() -> None:
     fit_parser.add_argument("--epochs", type=int, default=FitConfig.epochs)
     fit_parser.add_argument("--optimizer", choices=("adamw", "sgd"), default=FitConfig.optimizer)
     fit_parser.add_argument("--learning-rate", type=float, default=FitConfig.peak_learning_rate)
+    fit_parser.add_argument("--warmup-epochs", type=int, default=FitConfig.warmup_epochs)
     fit_parser.add_argument("--weight-decay", type=float, default=FitConfig.weight_decay)
     fit_parser.add_argument("--batch-size", type=int, default=FitConfig.batch_size)
     fit_parser.add_argument("--seed", type=int, default=FitConfig.seed)
@@ -33,6 +36,14 @@ def main() -> None:
     fit_parser.add_argument("--init-from", default=FitConfig.init_from, help="a .keras model to start from")
     fit_parser.add_argument("--teacher", default=FitConfig.teacher, help="a .keras model to distil (train.ensemble)")
     fit_parser.add_argument("--teacher-weight", type=float, default=FitConfig.teacher_weight)
+    fit_parser.add_argument("--erasing", type=float, default=FitConfig.erasing,
+                            help="probability of random erasing per face")
+    fit_parser.add_argument("--precision", choices=("float32", "mixed_bfloat16", "mixed_float16"),
+                            default=FitConfig.precision, help="mixed_bfloat16 on a GPU")
+    fit_parser.add_argument("--time-limit-minutes", type=float, default=FitConfig.time_limit_minutes,
+                            help="stop after the epoch that passes this (0: none)")
+    fit_parser.add_argument("--loader-threads", type=int, default=FitConfig.loader_threads,
+                            help="threads that augment batches")
     fit_parser.add_argument("--resume", action="store_true", help="continue the unfinished run in --out")
 
     adjust_parser = commands.add_parser("adjust", help="logit adjustment for class priors, chosen on PublicTest")
@@ -54,6 +65,26 @@ def main() -> None:
     evaluate_parser.add_argument("--out", type=Path, default=None, help="default: <model's folder>/evaluation")
     evaluate_parser.add_argument("--photos", type=Path, default=None, help="labelled photos: scores the held-out half")
 
+    pack_parser = commands.add_parser("pack", help="one file with the faces, labels and photo faces a run needs")
+    pack_parser.add_argument("--data", type=Path, required=True, help="FER2013 folder (train/, test/, ferplus.csv)")
+    pack_parser.add_argument("--photos", type=Path, default=None, help="labelled photo folder: its training half")
+    pack_parser.add_argument("--out", type=Path, default=Path("lease/pack.npz"))
+
+    lease_parser = commands.add_parser("lease", help="the GPU recipe: teachers, ensemble, distilled student")
+    lease_parser.add_argument("--pack", type=Path, required=True, help="written by `python -m train pack`")
+    lease_parser.add_argument("--out", type=Path, required=True, help="what comes back (summary, models)")
+    lease_parser.add_argument("--work", type=Path, default=Path("runs/lease"), help="checkpoints and logs")
+    lease_parser.add_argument("--teacher-widths", type=lambda text: tuple(tuple(int(w) for w in shape.split(","))
+                                                                          for shape in text.split(";")),
+                              default=LeaseConfig.teacher_widths, help="e.g. '64,128,256,512;40,80,160,320'")
+    lease_parser.add_argument("--student-widths", type=lambda text: tuple(int(w) for w in text.split(",")),
+                              default=LeaseConfig.student_widths)
+    lease_parser.add_argument("--teacher-epochs", type=int, default=LeaseConfig.teacher_epochs)
+    lease_parser.add_argument("--student-epochs", type=int, default=LeaseConfig.student_epochs)
+    lease_parser.add_argument("--batch-size", type=int, default=LeaseConfig.batch_size)
+    lease_parser.add_argument("--precision", default=LeaseConfig.precision)
+    lease_parser.add_argument("--minutes", type=float, default=LeaseConfig.minutes, help="for the whole recipe")
+
     export_parser = commands.add_parser("export", help="ship an evaluated model if it beats the one in assets/")
     export_parser.add_argument("evaluation", type=Path, help="a folder written by `evaluate`")
     arguments = parser.parse_args()
@@ -61,11 +92,14 @@ def main() -> None:
     if arguments.command == "fit":
         config = FitConfig(epochs=arguments.epochs, batch_size=arguments.batch_size, optimizer=arguments.optimizer,
                            peak_learning_rate=arguments.learning_rate, weight_decay=arguments.weight_decay,
+                           warmup_epochs=arguments.warmup_epochs,
                            seed=arguments.seed,
                            heads=arguments.heads, photo_repeats=arguments.photo_repeats,
                            init_from=arguments.init_from, widths=arguments.widths,
                            dropout=arguments.dropout, teacher=arguments.teacher,
-                           teacher_weight=arguments.teacher_weight)
+                           teacher_weight=arguments.teacher_weight, erasing=arguments.erasing,
+                           precision=arguments.precision, time_limit_minutes=arguments.time_limit_minutes,
+                           loader_threads=arguments.loader_threads)
         best = fit(arguments.data, arguments.out, config, resume=arguments.resume, photos_path=arguments.photos)
         print(f"best model: {best}")
     elif arguments.command == "adjust":
@@ -96,8 +130,24 @@ def main() -> None:
                 print(f"  PrivateTest {labels:>7} {name:>8}: precision {figures['precision']:.2f} "
                       f"recall {figures['recall']:.2f}")
         print(f"model card, confusion matrix and curves in {out}")
+    elif arguments.command == "lease":
+        from train.lease import lease
+
+        config = LeaseConfig(teacher_widths=arguments.teacher_widths, student_widths=arguments.student_widths,
+                             teacher_epochs=arguments.teacher_epochs, student_epochs=arguments.student_epochs,
+                             batch_size=arguments.batch_size, precision=arguments.precision,
+                             minutes=arguments.minutes)
+        summary = lease(arguments.pack, arguments.out, arguments.work, config)
+        print(json.dumps(summary["models"], indent=2))
+        print(f"seconds: {summary['seconds']}; ensemble {summary['ensemble']}; written to {arguments.out}")
+    elif arguments.command == "pack":
+        from train.pack import write_pack
+
+        summary = write_pack(arguments.data, arguments.photos, arguments.out)
+        print(f"{summary.path}: {summary.megabytes:.1f} MiB, {summary.images:,} FER2013 images and "
+              f"{summary.photo_faces} photo faces; checked equal to the folders")
     else:
-        from train.evaluate import export
+        from train.export import export
 
         shipped = export(arguments.evaluation, ASSETS)
         print("shipped to assets/" if shipped else "not shipped: it does not beat assets/ on PublicTest")

@@ -13,10 +13,11 @@ from pathlib import Path
 import keras
 import numpy as np
 
+from emotion.classifier import Classifier
+from emotion.label_sets import LABEL_SETS, LabelSet
 from emotion.labels import CLASSES
-from emotion.predictor import Predictor
 from train.data import Split, load_fer2013
-from train.evaluate import Scores, score
+from train.metrics import Scores, score
 
 ALPHAS = (0.0, 0.25, 0.5, 0.75, 1.0)
 # What alpha is chosen by on PublicTest: accuracy (the default: adjusts only where it pays overall) or the
@@ -24,9 +25,12 @@ ALPHAS = (0.0, 0.25, 0.5, 0.75, 1.0)
 CHOICES = ("accuracy", "macro_recall")
 
 
-def class_prior(labels: np.ndarray) -> np.ndarray:
-    counts = np.bincount(labels, minlength=len(CLASSES)).astype(np.float64)
-    return np.maximum(counts, 1) / max(counts.sum(), 1)
+def class_prior(targets: np.ndarray) -> np.ndarray:
+    """A head's class prior on Training: the mean of its training targets over the faces that have one
+    (FER2013's label counts, or the FER+ vote shares), each class at least 1e-4."""
+    rows = targets[targets.sum(axis=1) > 0]
+    prior = np.maximum(rows.mean(axis=0), 1e-4) if len(rows) else np.full(len(CLASSES), 1 / len(CLASSES))
+    return prior / prior.sum()
 
 
 def adjusted_predictions(probabilities: np.ndarray, prior: np.ndarray, alpha: float) -> np.ndarray:
@@ -48,14 +52,13 @@ def choose_alpha(probabilities: np.ndarray, labels: np.ndarray, prior: np.ndarra
     return best, scores
 
 
-def head_prior_and_labels(head: str, train: Split, public_test: Split) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """For a head: its Training class prior, and PublicTest's rows and labels it is scored on."""
-    if head == "ferplus":
-        voted = train.votes[train.votes.sum(axis=1) > 0]
-        prior = np.maximum(voted.mean(axis=0), 1e-4) if len(voted) else np.full(len(CLASSES), 1 / len(CLASSES))
-        rows = np.flatnonzero(public_test.ferplus_labels >= 0)
-        return prior / prior.sum(), rows, public_test.ferplus_labels[rows]
-    return class_prior(train.labels), np.arange(len(public_test)), public_test.labels
+def head_prior_and_labels(label_set: LabelSet, train: Split, public_test: Split) -> tuple[np.ndarray, np.ndarray,
+                                                                                         np.ndarray]:
+    """For a head: its Training class prior, and PublicTest's rows and labels it is selected on (the label
+    set's first evaluation)."""
+    labels = label_set.evaluations[0].labels(public_test)
+    rows = np.flatnonzero(labels >= 0)
+    return class_prior(label_set.target(train)), rows, labels[rows]
 
 
 def fold_into_bias(model: keras.Model, head: str, shift: np.ndarray) -> None:
@@ -69,14 +72,14 @@ def adjust(data_path: Path, model_path: Path, out_path: Path, head: str | None =
     """Adjust one head (default: the served one) with the alpha that scores best on `by` on PublicTest; write
     the adjusted model to out_path and what was chosen, and why, beside it (same name, .json)."""
     data = load_fer2013(data_path)
-    predictor = Predictor.load(model_path)
-    head = head or predictor.served_head
-    prior, rows, labels = head_prior_and_labels(head, data["train"], data["public_test"])
-    probabilities = predictor.classify(data["public_test"].faces[rows], head=head)
+    classifier = Classifier.load(model_path)
+    head = head or classifier.served_head
+    prior, rows, labels = head_prior_and_labels(LABEL_SETS[head], data["train"], data["public_test"])
+    probabilities = classifier.classify(data["public_test"].faces[rows], head=head)
     alpha, scores = choose_alpha(probabilities, labels, prior, by=by)
-    fold_into_bias(predictor.model, head, -alpha * np.log(prior))
+    fold_into_bias(classifier.model, head, -alpha * np.log(prior))
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    predictor.model.save(out_path)
+    classifier.model.save(out_path)
     record = {
         "method": "logit adjustment (Menon et al. 2021): logits - alpha * log(Training class prior)",
         "adjusted_from": str(model_path),

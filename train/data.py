@@ -116,23 +116,34 @@ def split_of_file(path: Path, folder_split: str) -> str:
     return FILE_PREFIX_TO_SPLIT.get(prefix, folder_split)
 
 
+def folder_images(root: Path) -> list[str]:
+    """Every image of the folder layout, as its path relative to `root` (train/<class>/x.jpg, test/<class>/x.jpg),
+    in a stable order."""
+    return [path.relative_to(root).as_posix() for folder in ("train", "test") for name in CLASSES
+            for path in sorted((root / folder / name).glob("*")) if path.suffix.lower() in (".jpg", ".jpeg", ".png")]
+
+
+def splits_of_images(files: list[str], read: Callable[[str], np.ndarray], votes: dict[str, np.ndarray],
+                     prepare: Callable[[np.ndarray], np.ndarray] = prepare_face) -> dict[str, Split]:
+    """The three splits from images named as in the folder layout (folder_images), each read by `read`
+    (relative name -> RGB array) and joined with its FER+ vote counts by name (none: no votes)."""
+    faces: dict[str, list[np.ndarray]] = {name: [] for name in SPLITS}
+    labels: dict[str, list[int]] = {name: [] for name in SPLITS}
+    vote_counts: dict[str, list[np.ndarray]] = {name: [] for name in SPLITS}
+    for file in files:
+        folder, name, _ = file.split("/")
+        split = split_of_file(Path(file), "train" if folder == "train" else "public_test")
+        faces[split].append(prepare(read(file)))
+        labels[split].append(CLASSES.index(name))
+        vote_counts[split].append(votes.get(file, NO_VOTES))
+    return {name: _to_split(faces[name], labels[name], vote_counts[name]) for name in SPLITS}
+
+
 def load_folder(root: Path, prepare: Callable[[np.ndarray], np.ndarray] = prepare_face) -> dict[str, Split]:
     """`root/train/<class>/*.jpg` and `root/test/<class>/*.jpg`; test is split by file-name prefix.
     Votes come from `root/ferplus.csv` when it is there (faces without votes get none)."""
     votes = load_ferplus_votes(root / FERPLUS_FILE) if (root / FERPLUS_FILE).is_file() else {}
-    faces: dict[str, list[np.ndarray]] = {name: [] for name in SPLITS}
-    labels: dict[str, list[int]] = {name: [] for name in SPLITS}
-    vote_counts: dict[str, list[np.ndarray]] = {name: [] for name in SPLITS}
-    for folder, folder_split in (("train", "train"), ("test", "public_test")):
-        for label, name in enumerate(CLASSES):
-            for path in sorted((root / folder / name).glob("*")):
-                if path.suffix.lower() not in (".jpg", ".jpeg", ".png"):
-                    continue
-                split = split_of_file(path, folder_split)
-                faces[split].append(prepare(to_rgb_array(open_image(path))))
-                labels[split].append(label)
-                vote_counts[split].append(votes.get(f"{folder}/{name}/{path.name}", NO_VOTES))
-    return {name: _to_split(faces[name], labels[name], vote_counts[name]) for name in SPLITS}
+    return splits_of_images(folder_images(root), lambda file: to_rgb_array(open_image(root / file)), votes, prepare)
 
 
 def load_csv(path: Path, prepare: Callable[[np.ndarray], np.ndarray] = prepare_face) -> dict[str, Split]:
@@ -149,12 +160,16 @@ def load_csv(path: Path, prepare: Callable[[np.ndarray], np.ndarray] = prepare_f
 
 
 def load_fer2013(path: Path, prepare: Callable[[np.ndarray], np.ndarray] = prepare_face) -> dict[str, Split]:
-    """Either form: a .csv file or a folder holding train/ and test/.
+    """Any form: a .csv file, a folder holding train/ and test/, or a pack (train.pack, .npz).
 
     `prepare` turns each image into a face; the default is the project's one preprocessing, which
     training and evaluation must use. Benchmarks of other models pass their own.
     """
     path = Path(path)
+    if path.is_file() and path.suffix.lower() == ".npz":
+        from train.pack import load_pack  # the pack is read with this module's functions
+
+        return load_pack(path, prepare)
     if path.is_file() and path.suffix.lower() == ".csv":
         return load_csv(path, prepare)
     if (path / "fer2013.csv").is_file():
@@ -178,11 +193,23 @@ def labelled_photos(folder: Path) -> list[tuple[Path, int]]:
             for path in sorted((Path(folder) / name).glob("*")) if path.suffix.lower() in PHOTO_SUFFIXES]
 
 
+def photo_split(faces: list[np.ndarray] | np.ndarray, labels: list[int] | np.ndarray) -> Split:
+    """Photo faces as a Split: a photo's one label stands for both label sets, as a FER2013 label and as a
+    unanimous vote."""
+    one_vote_each = [np.eye(len(NO_VOTES), dtype=np.float32)[label] for label in labels]
+    return _to_split(list(faces), list(labels), one_vote_each)
+
+
 def load_photo_faces(folder: Path, detector: FaceDetector | None = None) -> Split:
     """The largest face of each training-half photo (see is_held_out_photo), cropped the way the app crops it.
 
-    Photos in which the detector finds no face are left out.
+    Photos in which the detector finds no face are left out. A pack (train.pack, .npz) holds these faces
+    already.
     """
+    if Path(folder).suffix.lower() == ".npz":
+        from train.pack import load_pack_photos
+
+        return load_pack_photos(Path(folder))
     detector = detector or FaceDetector()
     faces, labels = [], []
     for path, label in labelled_photos(folder):
@@ -193,6 +220,4 @@ def load_photo_faces(folder: Path, detector: FaceDetector | None = None) -> Spli
         if detections:
             faces.append(prepare_face(rgb, detections[0].box, detections[0].landmarks))
             labels.append(label)
-    # A photo's one label stands for both label sets: as a FER2013 label and as a unanimous vote.
-    one_vote_each = [np.eye(len(NO_VOTES), dtype=np.float32)[label] for label in labels]
-    return _to_split(faces, labels, one_vote_each)
+    return photo_split(faces, labels)

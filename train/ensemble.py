@@ -14,12 +14,13 @@ import keras
 import numpy as np
 from keras import layers
 
+from emotion.classifier import Classifier
+from emotion.label_sets import LABEL_SETS
 from emotion.layers import HorizontalFlip
-from emotion.predictor import Predictor
 from emotion.preprocess import INPUT_SIZE
 from train.data import load_fer2013
-from train.evaluate import score_split, selection_score_of
-from train.model import LABEL_SETS, fold_batch_norm
+from train.metrics import score_split, selection_score_of
+from train.model import fold_batch_norm
 
 
 def heads_among(head_sets: list[Collection[str]]) -> list[str]:
@@ -55,9 +56,9 @@ def build_ensemble(data_path: Path, model_paths: list[Path], out_path: Path) -> 
     """Choose members and flips on PublicTest, write the combined model to out_path and the choice beside
     it (same name, .json); returns that record."""
     public_test = load_fer2013(data_path)["public_test"]
-    predictors = [Predictor(keras.saving.load_model(path, compile=False)) for path in model_paths]
-    plain = [predictor.classify_heads(public_test.faces) for predictor in predictors]
-    mirrored = [predictor.classify_heads(public_test.faces[:, :, ::-1]) for predictor in predictors]
+    classifiers = [Classifier(keras.saving.load_model(path, compile=False)) for path in model_paths]
+    plain = [classifier.classify_heads(public_test.faces) for classifier in classifiers]
+    mirrored = [classifier.classify_heads(public_test.faces[:, :, ::-1]) for classifier in classifiers]
 
     tried: list[dict] = []
 
@@ -67,7 +68,7 @@ def build_ensemble(data_path: Path, model_paths: list[Path], out_path: Path) -> 
         tried.append({"members": [str(model_paths[i]) for i in chosen], "flips": flips, "score": round(score, 4)})
         return score
 
-    singles = [score_of([i], False) for i in range(len(predictors))]
+    singles = [score_of([i], False) for i in range(len(classifiers))]
     chosen, best = [int(np.argmax(singles))], max(singles)
     for candidate in np.argsort(singles)[::-1][1:]:
         with_it = score_of(chosen + [int(candidate)], False)
@@ -77,7 +78,7 @@ def build_ensemble(data_path: Path, model_paths: list[Path], out_path: Path) -> 
     flips = flipped > best
 
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    combine([predictors[i].model for i in chosen], flips).save(out_path)
+    combine([classifiers[i].model for i in chosen], flips).save(out_path)
     record = {"method": "average of the members' probabilities per head, chosen greedily on PublicTest",
               "members": [str(model_paths[i]) for i in chosen], "flips": flips,
               "public_test_tried": tried, "public_test_score": round(max(best, flipped), 4)}

@@ -1,8 +1,10 @@
-"""The training loop: one block of defaults, a tf.data pipeline, Keras fit with per-epoch checkpoints.
+"""The training loop: one block of defaults, numpy batches, Keras fit with per-epoch checkpoints, on any backend.
 
-Resuming: BackupAndRestore keeps the weights, optimizer state and epoch in `<out>/backup`, and the
-learning-rate schedule is a function of the optimizer's step, so an interrupted run continues the
-same curve when started again with --resume.
+Batches come from a keras.utils.PyDataset whose worker threads augment in numpy and OpenCV (train.augment),
+so the same code trains on TensorFlow on a CPU and on JAX on a GPU; several GPUs share each batch through
+keras.distribution (JAX). Resuming: BackupAndRestore keeps the weights, optimizer state and epoch in
+`<out>/backup`, and the learning-rate schedule is a function of the optimizer's step, so an interrupted run
+continues the same curve when started again with --resume.
 """
 
 import json
@@ -13,13 +15,12 @@ from pathlib import Path
 
 import keras
 import numpy as np
-import tensorflow as tf
 
-from emotion.labels import CLASSES
-from emotion.predictor import Predictor
-from train.augment import build_augmenter
+from emotion.classifier import Classifier
+from emotion.label_sets import LABEL_SETS
+from train.augment import Augmentation, augment
 from train.data import Split, join_splits, load_fer2013, load_photo_faces
-from train.model import LABEL_SETS, build_model
+from train.model import build_model
 
 
 @dataclass
@@ -37,7 +38,9 @@ class FitConfig:
     widths: tuple[int, ...] = (16, 32, 128, 256)  # the shipped wide36; 16-32-96-192 (photos22) underfitted
     convs_per_stage: int = 2
     # One head per label set: "ferplus" learns the FER+ vote shares, "fer2013" FER2013's labels (train.model).
-    heads: tuple[str, ...] = LABEL_SETS
+    heads: tuple[str, ...] = tuple(LABEL_SETS)
+    # Random erasing's probability per face (train.augment); the rest of the augmentation is Augmentation's.
+    erasing: float = 0.0
     # The training half of a labelled photo folder (passed to fit) joins Training, repeated this many times.
     photo_repeats: int = 6
     # Start from the weights of this .keras model (layers matched by name); "" = from scratch.
@@ -46,28 +49,32 @@ class FitConfig:
     # .keras model's probabilities for the (unaugmented) face, e.g. an ensemble from train.ensemble; "" = none.
     teacher: str = ""
     teacher_weight: float = 0.5
+    # "mixed_bfloat16" on a GPU (about 2x there); "float32" on a CPU, where bfloat16 is slower.
+    precision: str = "float32"
+    # Stop at the end of the first epoch after this many minutes (0: no limit), keeping the best so far:
+    # the lease recipe's guard against running out of device time.
+    time_limit_minutes: float = 0.0
+    loader_threads: int = 4
     seed: int = 1337
 
 
 def targets_of(split: Split, heads: tuple[str, ...], teacher: dict[str, np.ndarray] | None = None,
                teacher_weight: float = 0.0) -> dict[str, np.ndarray]:
-    """Each head's training target: FER+ vote shares (zeros, so no loss, for faces without votes) or
-    FER2013's label one-hot; blended with a teacher's probabilities for the same head where one is given
-    (a face without votes then learns the teacher's share alone, at teacher_weight)."""
-    targets = {"ferplus": split.votes.astype(np.float32),
-               "fer2013": keras.utils.to_categorical(split.labels, len(CLASSES)).astype(np.float32)}
+    """Each head's training target (emotion.label_sets: FER+ vote shares, zeros and so no loss for a face
+    without votes; FER2013's label one-hot), blended with a teacher's probabilities for the same head where
+    one is given (a face without votes then learns the teacher's share alone, at teacher_weight)."""
+    targets = {head: LABEL_SETS[head].target(split) for head in heads}
     if teacher is None:
-        return {head: targets[head] for head in heads}
+        return targets
     return {head: ((1 - teacher_weight) * targets[head] + teacher_weight * teacher[head]).astype(np.float32)
             for head in heads}
 
 
 def losses_for(heads: tuple[str, ...], label_smoothing: float) -> dict[str, keras.losses.Loss]:
-    """Cross-entropy per head. The vote shares are soft already, so only the one-annotator labels are
-    smoothed; an all-zero vote target gives a zero loss (Keras does not renormalise targets)."""
-    losses = {"ferplus": keras.losses.CategoricalCrossentropy(),
-              "fer2013": keras.losses.CategoricalCrossentropy(label_smoothing=label_smoothing)}
-    return {head: losses[head] for head in heads}
+    """Cross-entropy per head, smoothed where the label set says so (one-annotator labels; the vote shares
+    are soft already). An all-zero target gives a zero loss (Keras does not renormalise targets)."""
+    return {head: keras.losses.CategoricalCrossentropy(
+        label_smoothing=label_smoothing if LABEL_SETS[head].label_smoothing else 0.0) for head in heads}
 
 
 class MeanHeadAccuracy(keras.callbacks.Callback):
@@ -85,16 +92,68 @@ class MeanHeadAccuracy(keras.callbacks.Callback):
             logs["val_mean_accuracy"] = float(np.mean([logs[name] for name in names]))
 
 
-def make_dataset(split: Split, targets: dict[str, np.ndarray], batch_size: int, augmenter: keras.Sequential | None,
-                 seed: int) -> tf.data.Dataset:
-    faces = split.faces[..., None].astype(np.float32)
-    dataset = tf.data.Dataset.from_tensor_slices((faces, targets))
-    if augmenter is not None:
-        dataset = dataset.shuffle(len(split), seed=seed, reshuffle_each_iteration=True)
-    dataset = dataset.batch(batch_size)
-    if augmenter is not None:
-        dataset = dataset.map(lambda x, y: (augmenter(x, training=True), y), num_parallel_calls=tf.data.AUTOTUNE)
-    return dataset.prefetch(tf.data.AUTOTUNE)
+class FaceBatches(keras.utils.PyDataset):
+    """Batches of (faces (B, 48, 48, 1) float32 raw pixels, {head: targets}); with an augmentation, shuffled
+    each epoch, augmented in worker threads and only whole batches. Each batch's random numbers depend on
+    the seed, the epoch and the batch alone, so a run is the same whatever thread makes which batch."""
+
+    def __init__(self, faces: np.ndarray, targets: dict[str, np.ndarray], batch_size: int,
+                 augmentation: Augmentation | None, seed: int, threads: int = 1):
+        super().__init__(workers=threads, use_multiprocessing=False)
+        self.faces, self.targets, self.batch_size = faces, targets, batch_size
+        self.augmentation, self.seed, self.epoch = augmentation, seed, 0
+        self.order = self.order_for(0)
+
+    def order_for(self, epoch: int) -> np.ndarray:
+        if self.augmentation is None:
+            return np.arange(len(self.faces))
+        return np.random.default_rng((self.seed, epoch)).permutation(len(self.faces))
+
+    def __len__(self) -> int:
+        if self.augmentation is None:
+            return int(np.ceil(len(self.faces) / self.batch_size))
+        return max(len(self.faces) // self.batch_size, 1)
+
+    def __getitem__(self, index: int) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        rows = self.order[index * self.batch_size:(index + 1) * self.batch_size]
+        faces = self.faces[rows]
+        if self.augmentation is None:
+            faces = faces.astype(np.float32)
+        else:
+            faces = augment(faces, np.random.default_rng((self.seed, self.epoch, index)), self.augmentation)
+        return faces[..., None], {head: target[rows] for head, target in self.targets.items()}
+
+    def on_epoch_end(self) -> None:
+        self.epoch += 1
+        self.order = self.order_for(self.epoch)
+
+
+class TimeLimit(keras.callbacks.Callback):
+    """Ends training at the end of the first epoch that finishes after `minutes` from now."""
+
+    def __init__(self, minutes: float):
+        super().__init__()
+        self.deadline = time.time() + minutes * 60
+
+    def on_epoch_end(self, epoch, logs=None):
+        if time.time() > self.deadline:
+            print(f"time limit reached after epoch {epoch + 1}: stopping")
+            self.model.stop_training = True
+
+
+def gpus() -> list[str]:
+    """The GPUs this Keras backend sees ([] on a CPU-only machine; asking for "gpu" there raises on JAX)."""
+    return [device for device in keras.distribution.list_devices() if "gpu" in device.lower()]
+
+
+def spread_over_gpus() -> int:
+    """Data parallelism over every GPU (keras.distribution, JAX backend); returns how many replicas share
+    each batch (1 on a CPU or one GPU, or on TensorFlow, where keras.distribution does not run)."""
+    gpus_here = gpus() if keras.backend.backend() == "jax" else []
+    if len(gpus_here) > 1:
+        keras.distribution.set_distribution(keras.distribution.DataParallel(devices=gpus_here))
+        return len(gpus_here)
+    return 1
 
 
 def record_training(out_dir: Path, config: FitConfig, seconds: float, photos_path: Path | None) -> None:
@@ -103,7 +162,8 @@ def record_training(out_dir: Path, config: FitConfig, seconds: float, photos_pat
     record = json.loads(path.read_text()) if path.is_file() else {"seconds": 0, "sittings": 0}
     record = {"config": asdict(config), "seconds": round(record["seconds"] + seconds),
               "sittings": record["sittings"] + 1, "photos": str(photos_path) if photos_path else None,
-              "hardware": f"{os.cpu_count()} CPU cores, {len(tf.config.list_physical_devices('GPU'))} GPUs"}
+              "hardware": f"{os.cpu_count()} CPU cores, {len(gpus())} GPUs",
+              "backend": keras.backend.backend()}
     path.write_text(json.dumps(record, indent=2))
 
 
@@ -147,39 +207,41 @@ def fit(data_path: Path, out_dir: Path, config: FitConfig, resume: bool = False,
         train_split = join_splits([train_split] + [photos] * config.photo_repeats)
     print(f"data: {len(train_split)} training, {len(val_split)} validation faces ({time.time() - started:.0f} s)")
 
-    # MirroredStrategy spreads batches over several GPUs; on a CPU-only machine it only adds overhead.
-    gpus = tf.config.list_logical_devices("GPU")
-    strategy = tf.distribute.MirroredStrategy() if len(gpus) > 1 else tf.distribute.get_strategy()
-    batch_size = config.batch_size * strategy.num_replicas_in_sync
-    steps_per_epoch = int(np.ceil(len(train_split) / batch_size))
+    batch_size = config.batch_size * spread_over_gpus()
+    steps_per_epoch = max(len(train_split) // batch_size, 1)
     teacher = None
     if config.teacher:
-        teacher = Predictor(keras.saving.load_model(config.teacher, compile=False)).classify_heads(train_split.faces)
+        teacher = Classifier(keras.saving.load_model(config.teacher, compile=False)).classify_heads(train_split.faces)
         print(f"teacher {config.teacher}: probabilities for {len(train_split)} faces ({time.time() - started:.0f} s)")
     train_targets = targets_of(train_split, config.heads, teacher, config.teacher_weight)
-    train_data = make_dataset(train_split, train_targets, batch_size, build_augmenter(config.seed), config.seed)
-    val_data = make_dataset(val_split, targets_of(val_split, config.heads), batch_size, None, config.seed)
+    augmentation = Augmentation(erasing=config.erasing)
+    train_data = FaceBatches(train_split.faces, train_targets, batch_size, augmentation, config.seed,
+                             config.loader_threads)
+    val_data = FaceBatches(val_split.faces, targets_of(val_split, config.heads), batch_size, None, config.seed)
 
-    with strategy.scope():
+    keras.config.set_dtype_policy(config.precision)
+    try:
         model = build_model(config.widths, config.convs_per_stage, config.dropout, config.heads)
-        if config.init_from and not resume:
-            print(f"initialised {copy_weights(Path(config.init_from), model)} layers from {config.init_from}")
-        warmup_steps = config.warmup_epochs * steps_per_epoch
-        schedule = keras.optimizers.schedules.CosineDecay(
-            initial_learning_rate=config.peak_learning_rate / 10,
-            decay_steps=max(config.epochs * steps_per_epoch - warmup_steps, 1),
-            warmup_target=config.peak_learning_rate,
-            warmup_steps=warmup_steps,
-        )
-        if config.optimizer == "sgd":
-            optimizer = keras.optimizers.SGD(schedule, momentum=0.9, nesterov=True, weight_decay=config.weight_decay)
-        else:
-            optimizer = keras.optimizers.AdamW(schedule, weight_decay=config.weight_decay)
-        model.compile(
-            optimizer=optimizer,
-            loss=losses_for(config.heads, config.label_smoothing),
-            metrics={head: ["accuracy"] for head in config.heads},
-        )
+    finally:  # the policy is global: what is built after training (folded, evaluated models) stays float32
+        keras.config.set_dtype_policy("float32")
+    if config.init_from and not resume:
+        print(f"initialised {copy_weights(Path(config.init_from), model)} layers from {config.init_from}")
+    warmup_steps = config.warmup_epochs * steps_per_epoch
+    schedule = keras.optimizers.schedules.CosineDecay(
+        initial_learning_rate=config.peak_learning_rate / 10,
+        decay_steps=max(config.epochs * steps_per_epoch - warmup_steps, 1),
+        warmup_target=config.peak_learning_rate,
+        warmup_steps=warmup_steps,
+    )
+    if config.optimizer == "sgd":
+        optimizer = keras.optimizers.SGD(schedule, momentum=0.9, nesterov=True, weight_decay=config.weight_decay)
+    else:
+        optimizer = keras.optimizers.AdamW(schedule, weight_decay=config.weight_decay)
+    model.compile(
+        optimizer=optimizer,
+        loss=losses_for(config.heads, config.label_smoothing),
+        metrics={head: ["accuracy"] for head in config.heads},
+    )
     best_path = out_dir / "best.keras"
     callbacks = [
         keras.callbacks.BackupAndRestore(backup_dir),
@@ -188,6 +250,8 @@ def fit(data_path: Path, out_dir: Path, config: FitConfig, resume: bool = False,
         keras.callbacks.ModelCheckpoint(out_dir / "last.keras"),
         keras.callbacks.CSVLogger(out_dir / "history.csv", append=True),
     ]
+    if config.time_limit_minutes:
+        callbacks.append(TimeLimit(config.time_limit_minutes))
     model.fit(train_data, validation_data=val_data, epochs=config.epochs, callbacks=callbacks, verbose=2)
     record_training(out_dir, config, time.time() - started, photos_path)
     return best_path

@@ -1,6 +1,6 @@
 """The expression classifier: a VGG-style network for 48x48 grayscale faces, built from scratch.
 
-It has one softmax head per label set it learns (see train.data): `ferplus` (FER+ vote shares, what
+It has one softmax head per label set it learns (emotion.label_sets): `ferplus` (FER+ vote shares, what
 the app serves) and `fer2013` (FER2013's single-annotator labels, kept for FER2013-comparable scores).
 """
 
@@ -10,10 +10,9 @@ import keras
 import numpy as np
 from keras import layers
 
+from emotion.label_sets import LABEL_SETS
 from emotion.labels import CLASSES
 from emotion.preprocess import INPUT_SIZE
-
-LABEL_SETS = ("ferplus", "fer2013")
 
 
 def conv_bn_relu(x, filters: int, name: str, batch_norm: bool = True):
@@ -26,8 +25,8 @@ def conv_bn_relu(x, filters: int, name: str, batch_norm: bool = True):
     return layers.Activation("relu", name=f"{name}_relu")(x)
 
 
-def build_model(widths: tuple[int, ...] = (32, 64, 128, 256), convs_per_stage: int = 2,
-                dropout: float = 0.4, heads: tuple[str, ...] = LABEL_SETS, batch_norm: bool = True) -> keras.Model:
+def build_model(widths: tuple[int, ...] = (32, 64, 128, 256), convs_per_stage: int = 2, dropout: float = 0.4,
+                heads: tuple[str, ...] = tuple(LABEL_SETS), batch_norm: bool = True) -> keras.Model:
     """Stride-1 stem, one max-pool per stage, global average pooling, one softmax layer per head.
 
     The model takes raw pixels (0..255, shape (48, 48, 1)) and scales them itself, so serving
@@ -36,7 +35,7 @@ def build_model(widths: tuple[int, ...] = (32, 64, 128, 256), convs_per_stage: i
     """
     unknown = set(heads) - set(LABEL_SETS)
     if unknown or not heads:
-        raise ValueError(f"heads must be a non-empty subset of {LABEL_SETS}, not {heads}")
+        raise ValueError(f"heads must be a non-empty subset of {tuple(LABEL_SETS)}, not {heads}")
     inputs = keras.Input((INPUT_SIZE, INPUT_SIZE, 1), name="face")
     x = layers.Rescaling(1 / 127.5, offset=-1.0, name="scale_pixels")(inputs)
     for stage, filters in enumerate(widths, start=1):
@@ -56,11 +55,12 @@ def fold_batch_norm(model: keras.Model) -> keras.Model:
     A trained BatchNorm is an affine map per channel, so conv -> BN becomes one conv with scaled kernels
     and a bias; the serving model then skips a pass over every feature map. The weights come from
     `model`; the shape (widths, convolutions per stage, heads) is read from its layer names. A model
-    without BatchNorm (folded already) comes back as it is.
+    without BatchNorm (folded already), or one not built by build_model (its layers named otherwise),
+    comes back as it is.
     """
-    if not any(isinstance(layer, layers.BatchNormalization) for layer in model.layers):
-        return model
     conv_names = [layer.name for layer in model.layers if re.fullmatch(r"stage\d+_\d+_conv", layer.name)]
+    if not conv_names or not any(isinstance(layer, layers.BatchNormalization) for layer in model.layers):
+        return model
     stages = sorted({int(name.split("_")[0].removeprefix("stage")) for name in conv_names})
     widths = tuple(model.get_layer(f"stage{stage}_1_conv").filters for stage in stages)
     convs_per_stage = len(conv_names) // len(stages)

@@ -1,0 +1,76 @@
+"""Face crops in, each head's probabilities out: the model, its heads and batching, on any Keras backend.
+
+Training, evaluation, ensembles and benchmarks classify arrays of faces through this alone; the photo
+pipeline (emotion.predictor) adds the detector, the crop and the warnings around it.
+"""
+
+import json
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from emotion.images import to_rgb_array
+from emotion.label_sets import served_head_of
+from emotion.labels import CLASSES
+from emotion.layers import HorizontalFlip  # noqa: F401  (registered, so load_model can rebuild ensembles)
+from emotion.preprocess import INPUT_SIZE, prepare_face
+
+ASSETS = Path(__file__).resolve().parent.parent / "assets"
+DEFAULT_MODEL_PATH = ASSETS / "model.keras"
+BATCH_SIZE = 256
+
+
+def face_batch(faces: np.ndarray | list) -> np.ndarray:
+    """(N, 48, 48) uint8 model input from a uint8 (N, H, W) gray array or a list of crops of any size or mode."""
+    if isinstance(faces, np.ndarray) and faces.ndim == 3 and faces.dtype == np.uint8:
+        if faces.shape[1:] == (INPUT_SIZE, INPUT_SIZE):
+            return faces
+        return np.stack([prepare_face(face) for face in faces]) if len(faces) else \
+            np.zeros((0, INPUT_SIZE, INPUT_SIZE), np.uint8)
+    if not len(faces):
+        return np.zeros((0, INPUT_SIZE, INPUT_SIZE), np.uint8)
+    return np.stack([prepare_face(to_rgb_array(face)) for face in faces])
+
+
+class Classifier:
+    """A loaded model and its heads (one per label set it learnt, emotion.label_sets); safe to call from
+    several threads once built (the warm-up compiles the predict function)."""
+
+    def __init__(self, model: keras.Model, model_card: dict | None = None):
+        self.model = model
+        self.model_card = model_card or {}
+        self.heads = tuple(model.output_names)
+        self.served_head = served_head_of(self.heads)
+        for count in (1, 2):  # warm-up: on TensorFlow the second batch size traces the any-size function
+            self.classify(np.zeros((count, INPUT_SIZE, INPUT_SIZE), np.uint8))
+
+    @classmethod
+    def load(cls, model_path: Path | str | None = None) -> "Classifier":
+        """Load a .keras model (default: assets/model.keras) and its model card if one sits beside it."""
+        path = Path(model_path) if model_path else DEFAULT_MODEL_PATH
+        if not path.is_file():
+            raise FileNotFoundError(f"No model at {path}: train one with `python -m train fit` or pass model_path")
+        card_path = path.with_name("model_card.json")
+        card = json.loads(card_path.read_text()) if card_path.is_file() else {}
+        return cls(keras.saving.load_model(path, compile=False), card)
+
+    def classify(self, faces: np.ndarray | list, head: str | None = None) -> np.ndarray:
+        """Probabilities (N, 7) float32 for face crops: a uint8 (N, H, W) gray array or a list of crops.
+
+        `head` picks a label set's head (see self.heads); the default is the served one.
+        """
+        return self.classify_heads(faces)[head or self.served_head]
+
+    def classify_heads(self, faces: np.ndarray | list) -> dict[str, np.ndarray]:
+        """Every head's probabilities (N, 7) float32, from one pass through the model (see classify)."""
+        batch = face_batch(faces)
+        per_head: dict[str, list[np.ndarray]] = {head: [] for head in self.heads}
+        for start in range(0, len(batch), BATCH_SIZE):
+            outputs = self.model.predict_on_batch(batch[start:start + BATCH_SIZE, :, :, None].astype(np.float32))
+            if not isinstance(outputs, dict):  # a one-output model from elsewhere: its one head
+                outputs = {self.heads[0]: outputs}
+            for head in self.heads:
+                per_head[head].append(np.asarray(outputs[head], np.float32))
+        return {head: np.concatenate(parts) if parts else np.zeros((0, len(CLASSES)), np.float32)
+                for head, parts in per_head.items()}

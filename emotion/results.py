@@ -1,0 +1,28 @@
+"""What the pipeline answers for a face, and nothing that computes it: drawing, tracking and the REST and
+CLI code read these without importing the model."""
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from emotion.labels import CLASSES
+from emotion.preprocess import Box, Landmarks
+
+
+@dataclass(frozen=True)
+class FaceResult:
+    box: Box  # x, y, width, height in the original photo's pixels
+    scores: dict[str, float]  # class -> probability, in emotion.CLASSES order, summing to 1
+    label: str  # the most probable class
+    confidence: float | None  # the detector's confidence; None when the whole image was classified
+    landmarks: Landmarks | None = None  # eyes, nose tip, mouth corners in the photo's pixels; None for a whole image
+    warnings: tuple[str, ...] = ()  # plain reasons the answer may be unreliable (emotion.reliability)
+
+    def to_dict(self) -> dict:
+        landmarks = [list(point) for point in self.landmarks] if self.landmarks else None
+        return asdict(self) | {"box": list(self.box), "landmarks": landmarks, "warnings": list(self.warnings)}
+
+
+def scores_of(probabilities: np.ndarray) -> dict[str, float]:
+    """One face's probability vector as {class: probability} in CLASSES order."""
+    return {name: float(p) for name, p in zip(CLASSES, probabilities, strict=True)}

@@ -1,0 +1,134 @@
+"""Keras on any backend: nothing in emotion/ or train/ imports TensorFlow; a tiny fit, evaluate and export on
+JAX; a model trained on JAX serves on TensorFlow with the same outputs; the pack and the lease recipe."""
+
+import ast
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+from dataclasses import fields
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from emotion import Classifier, Predictor
+from train.data import Split, load_fer2013, load_folder, load_photo_faces
+from train.pack import check_pack, write_pack
+
+ROOT = Path(__file__).resolve().parent.parent
+needs_jax = pytest.mark.skipif(importlib.util.find_spec("jax") is None, reason="JAX is not installed")
+
+
+# As on the lent GPU machine, where TensorFlow is not installed: importing it fails (Keras then does without).
+WITHOUT_TENSORFLOW = """
+import sys
+class NoTensorFlow:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] == "tensorflow":
+            raise ModuleNotFoundError(f"No module named {name!r} (blocked by the test)")
+sys.meta_path.insert(0, NoTensorFlow())
+"""
+
+
+def on_backend(backend: str, script: str, *arguments: str) -> str:
+    """Run a Python script in a fresh process with KERAS_BACKEND=backend and no TensorFlow; its standard output."""
+    result = subprocess.run([sys.executable, "-c", WITHOUT_TENSORFLOW + script, *arguments], cwd=ROOT, capture_output=True, text=True,
+                            env=os.environ | {"KERAS_BACKEND": backend}, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result.stdout
+
+
+def test_no_module_of_emotion_or_train_imports_tensorflow():
+    for path in [*(ROOT / "emotion").glob("*.py"), *(ROOT / "train").glob("*.py")]:
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = [alias.name for alias in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            assert not [name for name in names if name.split(".")[0] == "tensorflow"], path
+
+
+@pytest.fixture(scope="session")
+def pack_path(fer_folder: Path, photo_folder: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("pack") / "pack.npz"
+    write_pack(fer_folder, photo_folder, path)
+    return path
+
+
+def test_the_pack_reads_back_as_the_folders(pack_path, fer_folder, photo_folder):
+    folders, packed = load_folder(fer_folder), load_fer2013(pack_path)
+    for name in ("train", "public_test", "private_test"):
+        for field in fields(Split):
+            assert np.array_equal(getattr(packed[name], field.name), getattr(folders[name], field.name))
+    assert (packed["train"].votes.sum(axis=1) > 0).any()  # the votes travelled
+    photos = load_photo_faces(pack_path)
+    assert len(photos) > 0 and np.array_equal(photos.faces, load_photo_faces(photo_folder).faces)
+    altered = load_folder(fer_folder)
+    altered["train"].labels[0] = (altered["train"].labels[0] + 1) % 7
+    with pytest.raises(ValueError, match="train.labels differs"):
+        check_pack(pack_path, altered, photos)
+
+
+def test_packing_something_else_than_the_folder_layout_is_explained(tmp_path):
+    with pytest.raises(FileNotFoundError, match="folder layout"):
+        write_pack(tmp_path, None, tmp_path / "pack.npz")
+
+
+FIT_EVALUATE_EXPORT = """
+import json, sys
+from pathlib import Path
+import keras, numpy as np
+from emotion import Classifier
+from train.data import load_fer2013
+from train.evaluate import evaluate
+from train.export import export
+from train.fit import FitConfig, fit
+data, out = Path(sys.argv[1]), Path(sys.argv[2])
+best = fit(data, out / "run", FitConfig(epochs=2, batch_size=16, widths=(4, 8), convs_per_stage=1, erasing=0.5))
+card = evaluate(data, best, out / "evaluation")
+assert export(out / "evaluation", out / "assets")
+faces = load_fer2013(data)["private_test"].faces
+np.save(out / "probabilities.npy", Classifier.load(out / "assets" / "model.keras").classify(faces))
+print(json.dumps({"backend": keras.backend.backend(), "selection": card["selection"]["score"]}))
+"""
+
+
+@needs_jax
+def test_a_model_trained_on_jax_serves_on_tensorflow_with_the_same_outputs(fer_folder, tmp_path):
+    report = json.loads(on_backend("jax", FIT_EVALUATE_EXPORT, str(fer_folder), str(tmp_path)).splitlines()[-1])
+    assert report["backend"] == "jax"
+    assert 0 <= report["selection"] <= 1
+    served = Classifier.load(tmp_path / "assets" / "model.keras")  # this process: TensorFlow
+    faces = load_fer2013(fer_folder)["private_test"].faces
+    np.testing.assert_allclose(served.classify(faces), np.load(tmp_path / "probabilities.npy"), atol=1e-5)
+    assert served.model_card["training"]["backend"] == "jax"
+
+
+LEASE = """
+import sys
+from pathlib import Path
+from train.lease import LeaseConfig, lease
+config = LeaseConfig(teacher_widths=((4, 8), (8, 8)), teacher_epochs=2, student_widths=(4, 4), student_epochs=2,
+                     batch_size=16, precision="float32", loader_threads=2, minutes=5)
+lease(Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]), config)
+"""
+
+
+@needs_jax
+def test_the_lease_recipe_runs_on_jax_and_its_models_serve_here(pack_path, fer_folder, tmp_path, astronaut):
+    out = tmp_path / "out"
+    on_backend("jax", LEASE, str(pack_path), str(out), str(tmp_path / "work"))
+    summary = json.loads((out / "summary.json").read_text())
+    assert set(summary["models"]) == {"teacher0", "teacher1", "student", "ensemble"}
+    assert summary["single"] in ("teacher0", "teacher1") and summary["seconds"]["total"] > 0
+    sent_back = [path for path in out.rglob("*") if path.is_file()]
+    assert len(sent_back) <= 8 and all(path.stat().st_size <= 16 * 2**20 for path in sent_back)  # the device's limits
+    assert max(len(path.relative_to(out).parts) for path in sent_back) <= 3  # at most two folders down
+    training = json.loads((out / "student" / "training.json").read_text())
+    assert training["config"]["teacher"].endswith("ensemble/model.keras") and training["photos"] == str(pack_path)
+    predictor = Predictor.load(out / "student" / "model.keras")  # served here, on TensorFlow
+    assert len(predictor.predict(astronaut)) == 1
+    private = load_fer2013(fer_folder)["private_test"]
+    assert summary["models"]["student"]["ferplus_private_test"] == pytest.approx(
+        (predictor.classify(private.faces).argmax(axis=1) == private.ferplus_labels)[private.ferplus_labels >= 0]
+        .mean(), abs=1e-3)
