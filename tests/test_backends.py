@@ -34,8 +34,8 @@ sys.meta_path.insert(0, NoTensorFlow())
 
 def on_backend(backend: str, script: str, *arguments: str) -> str:
     """Run a Python script in a fresh process with KERAS_BACKEND=backend and no TensorFlow; its standard output."""
-    result = subprocess.run([sys.executable, "-c", WITHOUT_TENSORFLOW + script, *arguments], cwd=ROOT, capture_output=True, text=True,
-                            env=os.environ | {"KERAS_BACKEND": backend}, timeout=600)
+    result = subprocess.run([sys.executable, "-c", WITHOUT_TENSORFLOW + script, *arguments], cwd=ROOT,
+                            capture_output=True, text=True, env=os.environ | {"KERAS_BACKEND": backend}, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     return result.stdout
 
@@ -121,6 +121,7 @@ def test_the_lease_recipe_runs_on_jax_and_its_models_serve_here(pack_path, fer_f
     summary = json.loads((out / "summary.json").read_text())
     assert set(summary["models"]) == {"teacher0", "teacher1", "student", "ensemble"}
     assert summary["single"] in ("teacher0", "teacher1") and summary["seconds"]["total"] > 0
+    assert summary["epochs_trained"] == {"teacher0": 2, "teacher1": 2, "student": 2}
     sent_back = [path for path in out.rglob("*") if path.is_file()]
     assert len(sent_back) <= 8 and all(path.stat().st_size <= 16 * 2**20 for path in sent_back)  # the device's limits
     assert max(len(path.relative_to(out).parts) for path in sent_back) <= 3  # at most two folders down

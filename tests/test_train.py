@@ -2,6 +2,7 @@
 
 import csv
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +13,7 @@ from emotion import CLASSES, Predictor
 from emotion.detector import FaceDetector
 from emotion.preprocess import prepare_face
 from train.adjust import adjust, choose_alpha, class_prior, fold_into_bias
+from train.augment import Augmentation, augment
 from train.data import (
     CSV_CODE_TO_CLASS,
     is_held_out_photo,
@@ -26,7 +28,7 @@ from train.data import (
 from train.ensemble import build_ensemble, combine
 from train.evaluate import evaluate
 from train.export import export
-from train.fit import FitConfig, copy_weights, fit, losses_for, targets_of
+from train.fit import FaceBatches, FitConfig, copy_weights, fit, losses_for, targets_of
 from train.metrics import mean_kl_divergence, score
 from train.model import build_model, fold_batch_norm
 
@@ -386,3 +388,55 @@ def test_a_one_head_model_trains_and_is_chosen_by_its_accuracy(fer_folder, tmp_p
     card = evaluate(fer_folder, best, tmp_path / "evaluation")
     assert card["heads"]["fer2013 labels scored with"] == "ferplus"
     assert (tmp_path / "evaluation" / "training_curves.png").stat().st_size > 1000
+
+
+def test_augmentation_changes_each_face_within_the_pixel_range():
+    faces = synthetic_faces(32, 4)[0]
+    augmented = augment(faces, np.random.default_rng(0))
+    assert augmented.shape == faces.shape and augmented.dtype == np.float32
+    assert augmented.min() >= 0 and augmented.max() <= 255
+    assert not np.allclose(augmented, faces, atol=1)
+    assert np.array_equal(augment(faces, np.random.default_rng(0)), augmented)  # the generator decides it all
+    still = Augmentation(flip=False, rotation_degrees=0, zoom=0, shift=0, brightness=0, contrast=0)
+    assert np.allclose(augment(faces, np.random.default_rng(1), still), faces, atol=1e-3)
+
+
+def test_flipping_alone_mirrors_about_half_the_faces_exactly():
+    faces = synthetic_faces(200, 5)[0]
+    flip_only = Augmentation(rotation_degrees=0, zoom=0, shift=0, brightness=0, contrast=0)
+    augmented = augment(faces, np.random.default_rng(2), flip_only)
+    pairs = list(zip(augmented, faces, strict=True))
+    mirrored = np.array([np.allclose(out, face[:, ::-1], atol=1e-3) for out, face in pairs])
+    unchanged = np.array([np.allclose(out, face, atol=1e-3) for out, face in pairs])
+    assert np.all(mirrored | unchanged) and 70 < mirrored.sum() < 130
+
+
+def test_erasing_hides_a_rectangle_of_the_faces_it_picks():
+    faces = np.full((50, 48, 48), 128, np.uint8)
+    plain = Augmentation(flip=False, rotation_degrees=0, zoom=0, shift=0, brightness=0, contrast=0)
+    erased = augment(faces, np.random.default_rng(3), replace(plain, erasing=0.5))
+    changed = (np.abs(erased - 128) > 1e-3).reshape(50, -1).sum(axis=1)
+    assert 10 < (changed > 0).sum() < 40 and changed.max() < 48 * 48 / 4
+
+
+def test_face_batches_shuffle_per_epoch_and_keep_every_face_once():
+    faces, labels = synthetic_faces(100, 6)
+    targets = {"fer2013": np.eye(7, dtype=np.float32)[labels]}
+    training = FaceBatches(faces, targets, 32, Augmentation(), seed=7)
+    assert len(training) == 3  # whole batches only
+    first = [training[index][1]["fer2013"].argmax(axis=1) for index in range(3)]
+    assert np.array_equal(training[2][0], training[2][0])  # a batch depends on (seed, epoch, index) alone
+    training.on_epoch_end()
+    second = [training[index][1]["fer2013"].argmax(axis=1) for index in range(3)]
+    assert not all(np.array_equal(a, b) for a, b in zip(first, second, strict=True))
+    validation = FaceBatches(faces, targets, 32, None, seed=7)
+    assert len(validation) == 4
+    x, y = validation[3]
+    assert x.shape == (4, 48, 48, 1) and np.array_equal(x[..., 0], faces[96:]) and np.array_equal(
+        y["fer2013"].argmax(axis=1), labels[96:])
+
+
+def test_a_time_limit_stops_training_after_the_epoch_that_passes_it(fer_folder, tmp_path):
+    config = FitConfig(epochs=3, batch_size=16, widths=(4, 8), convs_per_stage=1, time_limit_minutes=1e-6)
+    assert fit(fer_folder, tmp_path / "run", config).is_file()
+    assert len((tmp_path / "run" / "history.csv").read_text().splitlines()) == 2  # header and one epoch

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# The lease recipe (python -m train lease) on a GPU machine that has JAX but no Keras, such as a lent device
+# (../shared/notes/gpu-lease.md) or any CUDA machine with `pip install "jax[cuda12]"`.
+#
+#   here:   bash deploy/lease.sh prepare      pack the data and download Keras' wheels into lease/ (git ignores it)
+#   there:  bash deploy/lease.sh run OUT      install the wheels, train, write summary.json and models to OUT
+#
+# With the device tool: run "bash deploy/lease.sh run $OUT" with carry ["lease"]; what comes back lies under
+# OUT (at most 8 files). Then, here: python -m train evaluate --data ../shared/fer2013 --photos
+# ../shared/photos-dev --model OUT/student/model.keras (and OUT/single/model.keras), and bench.compare.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+keras_version="$(sed -n 's/^keras==//p' requirements.txt)"
+
+case "${1:-}" in
+prepare)
+    python -m train pack --data "${DATA:-../shared/fer2013}" --photos "${PHOTOS:-../shared/photos-dev}" \
+        --out lease/pack.npz
+    # Keras and the two of its needs a JAX machine lacks (absl-py, h5py, ml-dtypes, rich, packaging are there),
+    # for the device's Python (3.12 on the lent machines; LEASE_PYTHON=3.11 etc. for another).
+    rm -rf lease/wheels
+    python -m pip download --quiet --no-deps --only-binary=:all: --python-version "${LEASE_PYTHON:-3.12}" \
+        --implementation cp --platform manylinux_2_28_x86_64 --platform manylinux_2_17_x86_64 \
+        --platform manylinux2014_x86_64 -d lease/wheels "keras==$keras_version" namex optree
+    du -sh lease/pack.npz lease/wheels
+    ;;
+run)
+    out="${2:?usage: deploy/lease.sh run OUT}"
+    mkdir -p "$out"
+    python3 -m pip install --quiet --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site \
+        lease/wheels/*.whl
+    # JAX would take 75% of the GPU at its first use; the recipe runs several training processes on it.
+    export PYTHONPATH="/tmp/site:$PWD" KERAS_BACKEND=jax PYTHONUNBUFFERED=1 XLA_PYTHON_CLIENT_PREALLOCATE=false
+    nvidia-smi --query-gpu=name,memory.total --format=csv,noheader || true
+    python3 -m train lease --pack lease/pack.npz --out "$out" "${@:3}" 2>&1 | tee "$out/lease.log"
+    ;;
+*)
+    echo "usage: deploy/lease.sh prepare | run OUT [python -m train lease options]" >&2
+    exit 2
+    ;;
+esac
