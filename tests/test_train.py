@@ -5,6 +5,7 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
+import keras
 import numpy as np
 import pytest
 from synthetic import synthetic_faces
@@ -440,3 +441,17 @@ def test_a_time_limit_stops_training_after_the_epoch_that_passes_it(fer_folder, 
     config = FitConfig(epochs=3, batch_size=16, widths=(4, 8), convs_per_stage=1, time_limit_minutes=1e-6)
     assert fit(fer_folder, tmp_path / "run", config).is_file()
     assert len((tmp_path / "run" / "history.csv").read_text().splitlines()) == 2  # header and one epoch
+
+
+def test_evaluate_scores_a_model_not_built_by_train_model(fer_folder, tmp_path):
+    """Any Keras model with this input and these heads: its layers named otherwise, BatchNorm included."""
+    from keras import layers
+
+    inputs = keras.Input((48, 48, 1))
+    x = layers.Conv2D(4, 3, name="mine")(layers.Rescaling(1 / 255)(inputs))
+    x = layers.GlobalAveragePooling2D()(layers.BatchNormalization()(x))
+    outputs = {head: layers.Dense(7, activation="softmax", name=head)(x) for head in ("ferplus", "fer2013")}
+    keras.Model(inputs, outputs).save(tmp_path / "other.keras")
+    card = evaluate(fer_folder, tmp_path / "other.keras", tmp_path / "evaluation")
+    assert card["metrics"]["ferplus_private_test"]["images"] > 0 and card["parameters"] > 0
+    assert Predictor.load(tmp_path / "evaluation" / "model.keras").heads == ("fer2013", "ferplus")

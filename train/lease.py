@@ -20,6 +20,7 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from emotion.label_sets import evaluations
 from train.ensemble import build_ensemble
 from train.evaluate import evaluate
 from train.fit import FitConfig
@@ -92,10 +93,9 @@ def figures(card: dict) -> dict:
     metrics = card["metrics"]
     return {"selection_score": card["selection"]["score"], "parameters": card["parameters"],
             "model_file_bytes": card["model_file_bytes"],
-            "ferplus_private_test": metrics["ferplus_private_test"]["accuracy"],
-            "fer2013_private_test": metrics["fer2013_private_test"]["accuracy"],
-            "ferplus_majority_private_test": metrics["ferplus_majority_private_test"]["accuracy"],
-            "ferplus_vote_kl_private_test": card["ferplus_vote_kl_private_test"]}
+            "ferplus_vote_kl_private_test": card["ferplus_vote_kl_private_test"]} | {
+        f"{evaluation.name}_private_test": metrics[f"{evaluation.name}_private_test"]["accuracy"]
+        for _, evaluation in evaluations()}
 
 
 def epochs_in(run_dir: Path) -> int:
