@@ -7,9 +7,12 @@ EMOTION_MODEL points at another .keras model (the tests use a tiny one).
 
 import argparse
 import base64
+import csv
 import io
+import json
 import logging
 import os
+import tempfile
 import time
 from pathlib import Path
 
@@ -25,6 +28,16 @@ from emotion.requestlog import log_request
 from emotion.rest import MAX_UPLOAD_BYTES, build_rest_router
 from emotion.results import FaceResult
 from emotion.tracking import FaceTracker
+from emotion.video import (
+    CSV_HEADER,
+    LIMITS_TEXT,
+    MAX_VIDEO_BYTES,
+    VIDEO_SUFFIXES,
+    VideoError,
+    analyse_clip,
+    check_video_file,
+    csv_rows,
+)
 
 predictor = Predictor.load(os.environ.get("EMOTION_MODEL") or None)
 EXAMPLES = sorted(str(path) for path in (ASSETS / "examples").glob("*.jpg"))
@@ -38,6 +51,7 @@ TIMELINE_EVERY = 1.0  # seconds between timeline redraws: a chart per frame cost
 # Gradio keeps every upload and every result image in its cache: sweep it every minute and delete what is
 # older than two minutes (long enough for the browser to fetch results and for "classify the whole image").
 CACHE_CLEANUP = (60, 120)
+CLIP_SECONDS_PER_MINUTE = 20  # python -m bench.video, README "Video clips"
 LIMITS = ("Frontal faces work best. FER2013 mixes posed and spontaneous expressions, 48x48 grayscale, mostly "
           "adults; the model reads a face's appearance, not what the person feels. Disgust is rare (1.8% of the "
           "FER+ votes on its training faces), so the model seldom says it.")
@@ -79,6 +93,8 @@ def analyse(photo: str | None, whole_image: bool = False):
     started, path = time.perf_counter(), Path(photo)
     try:
         size = path.stat().st_size
+        if size > MAX_UPLOAD_BYTES:
+            raise ImageError(f"The photo is larger than the {MAX_UPLOAD_BYTES // (1024 * 1024)} MB limit.")
         image = open_image(path)
     except FileNotFoundError:
         log_request("ui", 0, "gone", started)
@@ -161,8 +177,13 @@ def timeline_of(history: list[tuple[float, np.ndarray]], now: float) -> pd.DataF
     """The followed face's smoothed probabilities over the last 30 s, long format for gr.LinePlot."""
     rows = [(round(moment - now, 2), name, float(probability))
             for moment, probabilities in history for name, probability in zip(CLASSES, probabilities, strict=True)]
-    return pd.DataFrame(rows or [(0.0, name, 0.0) for name in CLASSES],
-                        columns=["seconds", "expression", "probability"])
+    return probability_frame(rows)
+
+
+def probability_frame(rows: list[tuple[float, str, float]]) -> pd.DataFrame:
+    """(seconds, expression, probability) rows for a gr.LinePlot; a flat line at 0 when there are none."""
+    columns = ["seconds", "expression", "probability"]
+    return pd.DataFrame(rows or [(0.0, name, 0.0) for name in CLASSES], columns=columns)
 
 
 def analyse_live(frame: np.ndarray | None, tracker: FaceTracker | None, followed: str | None):
@@ -193,6 +214,61 @@ def analyse_live(frame: np.ndarray | None, tracker: FaceTracker | None, followed
         timeline_of(tracker.history(chosen.number), now) if redraw_timeline else gr.skip(),
         tracker,
     )
+
+
+def person_timeline(choice: str | None, clip: dict | None) -> pd.DataFrame:
+    """The chosen person's smoothed probabilities over the clip, long format for gr.LinePlot."""
+    person = next((face for face in (clip or {}).get("faces", []) if f"Person #{face['id']}" == choice), None)
+    rows = [(sample["time"], name, sample["scores"][name]) for sample in (person or {}).get("samples", [])
+            for name in CLASSES]
+    return probability_frame(rows)
+
+
+def analyse_video(clip: str | None, progress: gr.Progress = gr.Progress()):  # noqa: B008 (Gradio's progress API)
+    """Clip path in; the annotated clip, the person picker, the first person's timeline, a message, the result
+    and its CSV and JSON files out. A generator: its temporary folder (annotated clip, CSV, JSON) is removed
+    only after its one answer, once Gradio has copied the files into its cache."""
+    if not clip:
+        raise gr.Error("Upload a clip first.", title="No clip")
+    started, path = time.perf_counter(), Path(clip)
+    size = path.stat().st_size if path.is_file() else 0
+    with tempfile.TemporaryDirectory(prefix="emotion-clip-") as folder:
+        annotated = Path(folder) / "annotated.webm"
+        try:
+            check_video_file(path)
+            result = analyse_clip(predictor, path, annotated=annotated,
+                                  progress=lambda done: progress(done, desc="Analysing the clip"))
+        except FileNotFoundError:
+            log_request("ui-video", 0, "gone", started)
+            raise gr.Error("This clip is no longer on the server (uploads are deleted after a couple of minutes); "
+                           "please upload it again.", title="Clip expired") from None
+        except VideoError as problem:
+            log_request("ui-video", size, "unreadable", started)
+            raise gr.Error(str(problem), title="Cannot analyse this clip") from None
+        log_request("ui-video", size, "ok", started, None, len(result.faces))
+        record = result.to_dict()
+        (Path(folder) / "faces.json").write_text(json.dumps(record, indent=2))
+        with (Path(folder) / "faces.csv").open("w", newline="") as file:
+            csv.writer(file).writerows([CSV_HEADER, *csv_rows(result)])
+        choices = [f"Person #{person.id}" for person in result.faces]
+        people = "person" if len(choices) == 1 else "people"
+        message = (f"Followed {len(choices)} {people} through {result.duration:.1f} s "
+                   f"({result.sample_rate:g} frames a second analysed)." if choices
+                   else "**No face found anywhere in the clip.**")
+        yield (
+            str(annotated) if annotated.is_file() else None,
+            gr.Dropdown(choices=choices, value=choices[0] if choices else None, visible=bool(choices)),
+            person_timeline(choices[0] if choices else None, record),
+            message,
+            record,
+            gr.DownloadButton(value=str(Path(folder) / "faces.csv"), visible=bool(choices)),
+            gr.DownloadButton(value=str(Path(folder) / "faces.json"), visible=bool(choices)),
+        )
+
+
+def show_results_of(tab: str):
+    """The photo results beside the Upload and Webcam tabs, the clip's beside the Video tab."""
+    return gr.Column(visible=tab != "video"), gr.Column(visible=tab == "video")
 
 
 def show_webcam_mode(mode: str):
@@ -255,20 +331,39 @@ def build_demo(delete_cache: tuple[int, int] = CACHE_CLEANUP) -> gr.Blocks:
         last_result = gr.State(None, time_to_live=CACHE_CLEANUP[1])
         tracker = gr.State(None)  # the live stream's FaceTracker, one per visitor
         with gr.Row(equal_height=False):
-            with gr.Column(scale=1, min_width=300):
-                with gr.Tabs():
-                    with gr.Tab("Upload"):
-                        upload = photo_input(sources=["upload", "clipboard"], label="Photo")
-                        upload_button = gr.Button("Find faces", variant="primary")
-                    with gr.Tab("Webcam"):
-                        webcam_mode = gr.Radio(["Snapshot", "Live"], value="Snapshot", show_label=False)
-                        webcam = photo_input(sources=["webcam"], label="Snapshot")
-                        webcam_button = gr.Button("Find faces", variant="primary")
-                        # type="numpy": streamed frames are decoded in memory, not saved to the cache.
-                        live = gr.Image(sources=["webcam"], streaming=True, type="numpy", visible=False,
-                                        label=f"Live (updates while the camera runs, up to {LIVE_SECONDS} s)")
-                gr.Examples(EXAMPLES, inputs=upload)
-            with gr.Column(scale=1, min_width=300):
+            with gr.Column(scale=1, min_width=300), gr.Tabs():
+                with gr.Tab("Upload") as upload_tab:
+                    upload = photo_input(sources=["upload", "clipboard"], label="Photo")
+                    upload_button = gr.Button("Find faces", variant="primary")
+                    gr.Examples(EXAMPLES, inputs=upload)
+                with gr.Tab("Webcam") as webcam_tab:
+                    webcam_mode = gr.Radio(["Snapshot", "Live"], value="Snapshot", show_label=False)
+                    webcam = photo_input(sources=["webcam"], label="Snapshot")
+                    webcam_button = gr.Button("Find faces", variant="primary")
+                    # type="numpy": streamed frames are decoded in memory, not saved to the cache.
+                    live = gr.Image(sources=["webcam"], streaming=True, type="numpy", visible=False,
+                                    label=f"Live (updates while the camera runs, up to {LIVE_SECONDS} s)")
+                with gr.Tab("Video") as video_tab:
+                    # A file input, not gr.Video: the browser need not play a clip for the server to read it
+                    # (Chromium without H.264 greets a phone's MP4 with "Video not playable").
+                    clip_input = gr.File(label="Clip", file_types=list(VIDEO_SUFFIXES), elem_id="clip-input")
+                    gr.Markdown(f"{LIMITS_TEXT} A 60 s 720p clip takes about {CLIP_SECONDS_PER_MINUTE} s "
+                                "on two CPU cores.")
+                    clip_button = gr.Button("Analyse clip", variant="primary")
+            with gr.Column(scale=1, min_width=300, visible=False) as clip_results:
+                clip_output = gr.Video(label="Annotated clip (boxes, numbers, labels)", interactive=False,
+                                       elem_id="clip-output")
+                clip_message = gr.Markdown()
+                person = gr.Dropdown(label="Timeline of", visible=False, interactive=True, elem_id="person")
+                clip_timeline = gr.LinePlot(x="seconds", y="probability", color="expression", y_lim=[0, 1],
+                                            label="Expression probabilities over the clip (smoothed)",
+                                            elem_id="clip-timeline")
+                with gr.Row():
+                    clip_csv = gr.DownloadButton("Download CSV", visible=False, size="sm")
+                    clip_json_file = gr.DownloadButton("Download JSON", visible=False, size="sm")
+                with gr.Accordion("Result data (JSON)", open=False):
+                    clip_json = gr.JSON(label="People", elem_id="clip-json")
+            with gr.Column(scale=1, min_width=300) as photo_results:
                 # No label chip: it sat over the photo's top-left corner, hiding the label of a face there.
                 annotated = gr.Image(label="Faces found", show_label=False, type="pil", interactive=False,
                                      buttons=["download"],
@@ -317,6 +412,14 @@ def build_demo(delete_cache: tuple[int, int] = CACHE_CLEANUP) -> gr.Blocks:
                            outputs=[webcam, webcam_button, annotated, live, live_output, follow, timeline],
                            api_visibility="private")
         picker.change(select_face, inputs=[picker, faces_json], outputs=scores, api_visibility="private")
+        clip_button.click(analyse_video, inputs=clip_input,
+                          outputs=[clip_output, person, clip_timeline, clip_message, clip_json, clip_csv,
+                                   clip_json_file], api_name="predict_video", concurrency_limit=1,
+                          concurrency_id="video")
+        person.change(person_timeline, inputs=[person, clip_json], outputs=clip_timeline, api_visibility="private")
+        for tab, name in ((upload_tab, "photo"), (webcam_tab, "photo"), (video_tab, "video")):
+            tab.select(lambda name=name: show_results_of(name), outputs=[photo_results, clip_results],
+                       api_visibility="private")
     demo.queue(default_concurrency_limit=2, max_size=32)
     return demo
 
@@ -332,7 +435,7 @@ def serve(share: bool = False, server_port: int | None = None, prevent_thread_lo
         share=share,
         server_port=server_port,
         prevent_thread_lock=prevent_thread_lock,
-        max_file_size=MAX_UPLOAD_BYTES,
+        max_file_size=MAX_VIDEO_BYTES,  # photos are held to MAX_UPLOAD_BYTES in analyse
         run_history=False,
         allowed_paths=[],
         show_error=False,

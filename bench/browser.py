@@ -68,6 +68,13 @@ def upload_photo(page, photo: Path) -> None:
     page.locator("input[type=file]").first.set_input_files(str(photo))
 
 
+def upload_clip(page, clip: Path) -> None:
+    """Put a clip into the Video tab's input, as the file picker would, and press Analyse clip."""
+    page.get_by_role("tab", name="Video").click()
+    page.locator("#clip-input input[type=file]").set_input_files(str(clip))
+    page.get_by_role("button", name="Analyse clip").click()
+
+
 def shown_scores(page) -> dict[str, str]:
     """The bar chart as the page shows it: {label: percentage text}."""
     rows = page.locator("#scores button").all_inner_texts()

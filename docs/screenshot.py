@@ -3,6 +3,8 @@
     python app.py &            # or any running instance
     python -m docs.screenshot [--url http://127.0.0.1:7860] [--photo assets/examples/two_faces.jpg]
     python -m docs.screenshot --phone       # a 390x844 phone screen, into docs/phone.png
+    python -m docs.screenshot --clip clip.mp4 [--phone]   # the Video tab after a clip: docs/video*.png
+    (python -m bench.video --seconds 8 --keep clip.mp4 makes such a clip)
 """
 
 import argparse
@@ -10,7 +12,7 @@ from pathlib import Path
 
 from playwright.sync_api import expect, sync_playwright
 
-from bench.browser import PHONE, launch_chromium, upload_photo
+from bench.browser import PHONE, launch_chromium, upload_clip, upload_photo
 
 
 def main() -> None:
@@ -18,15 +20,23 @@ def main() -> None:
     parser.add_argument("--url", default="http://127.0.0.1:7860")
     parser.add_argument("--photo", type=Path, default=Path("assets/examples/two_faces.jpg"))
     parser.add_argument("--phone", action="store_true", help="a phone-sized screen (390x844, touch)")
-    parser.add_argument("--out", type=Path, default=None, help="default: docs/screenshot.png or docs/phone.png")
+    parser.add_argument("--clip", type=Path, default=None, help="analyse this clip in the Video tab instead")
+    parser.add_argument("--out", type=Path, default=None, help="default: docs/{screenshot,phone,video,video_phone}.png")
     arguments = parser.parse_args()
-    out = arguments.out or Path("docs/phone.png" if arguments.phone else "docs/screenshot.png")
+    name = ("video" if arguments.clip else "screenshot") if not arguments.phone else (
+        "video_phone" if arguments.clip else "phone")
+    out = arguments.out or Path(f"docs/{name}.png")
     with sync_playwright() as playwright:
         browser = launch_chromium(playwright)
         page = browser.new_page(**(PHONE if arguments.phone else {"viewport": {"width": 1280, "height": 900}}))
         page.goto(arguments.url)
-        upload_photo(page, arguments.photo)
-        expect(page.get_by_text("Found 2 faces").or_(page.get_by_text("Found 1 face"))).to_be_visible(timeout=60_000)
+        if arguments.clip:
+            upload_clip(page, arguments.clip)
+            expect(page.get_by_text("Followed")).to_be_visible(timeout=120_000)
+        else:
+            upload_photo(page, arguments.photo)
+            expect(page.get_by_text("Found 2 faces").or_(page.get_by_text("Found 1 face"))).to_be_visible(
+                timeout=60_000)
         page.wait_for_timeout(1500)
         page.screenshot(path=str(out), full_page=True)
         browser.close()

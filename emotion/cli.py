@@ -1,4 +1,8 @@
-"""python -m emotion predict PHOTO... [--json] [--whole-image] [--model PATH]"""
+"""python -m emotion predict PHOTO_OR_CLIP... [--json] [--whole-image] [--model PATH]
+
+A clip (.mp4, .webm, .mov, ...) prints one JSON line per person followed through it (emotion.video), whatever
+--json says: a timeline is data, not a sentence.
+"""
 
 import argparse
 import json
@@ -8,6 +12,7 @@ from pathlib import Path
 from emotion.images import ImageError, open_image
 from emotion.predictor import Predictor
 from emotion.results import FaceResult
+from emotion.video import VIDEO_SUFFIXES, VideoError, analyse_clip, check_video_file
 
 
 def describe(faces: list[FaceResult]) -> str:
@@ -20,6 +25,9 @@ def predict_files(predictor: Predictor, paths: list[Path], as_json: bool, whole_
     """Print one line per photo; returns the number of photos that could not be read."""
     failures = 0
     for path in paths:
+        if path.suffix.lower() in VIDEO_SUFFIXES:
+            failures += not predict_clip(predictor, path)
+            continue
         try:
             faces = predictor.predict(open_image(path), whole_image=whole_image)
         except (ImageError, OSError) as error:
@@ -35,11 +43,31 @@ def predict_files(predictor: Predictor, paths: list[Path], as_json: bool, whole_
     return failures
 
 
+def predict_clip(predictor: Predictor, path: Path) -> bool:
+    """Print one JSON line per person in the clip ({"file": ..., "faces": []} when there is none); False when
+    the clip cannot be read."""
+    try:
+        check_video_file(path)
+        result = analyse_clip(predictor, path)
+    except (VideoError, OSError) as error:
+        message = str(error) if isinstance(error, VideoError) else f"cannot open the file: {error.strerror}"
+        print(json.dumps({"file": str(path), "error": message}))
+        return False
+    record = result.to_dict()
+    clip = {"file": str(path), "duration": record["duration"], "sample_rate": record["sample_rate"]}
+    for person in record["faces"]:
+        print(json.dumps(clip | person))
+    if not record["faces"]:
+        print(json.dumps(clip | {"faces": []}))
+    sys.stdout.flush()
+    return True
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m emotion", description="Facial-expression recognition on photos.")
     commands = parser.add_subparsers(dest="command", required=True)
-    predict = commands.add_parser("predict", help="find the faces in photos and classify their expressions")
-    predict.add_argument("photos", nargs="+", type=Path)
+    predict = commands.add_parser("predict", help="find the faces in photos or clips and classify their expressions")
+    predict.add_argument("photos", nargs="+", type=Path, help="photos, or clips (.mp4, .webm, .mov, ...)")
     predict.add_argument("--json", action="store_true", help="one JSON object per line")
     predict.add_argument("--whole-image", action="store_true", help="treat each whole photo as one face")
     predict.add_argument("--model", type=Path, default=None, help="a .keras model (default: assets/model.keras)")

@@ -1,10 +1,12 @@
-"""The plain REST endpoint beside the UI: POST /process_image and GET /healthz.
+"""The plain REST endpoint beside the UI: POST /process_image, POST /process_video and GET /healthz.
 
 Kept from the project this grew from: multipart field `file`, answer `{"result": <label>}`, now
 with every face. Errors are JSON `{"error": message}` with a status that says what went wrong.
 """
 
+import tempfile
 import time
+from pathlib import Path
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
@@ -13,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from emotion.images import ImageError, ImageTooLarge, open_image
 from emotion.predictor import Predictor
 from emotion.requestlog import log_request
+from emotion.video import MAX_VIDEO_BYTES, VideoError, VideoTooLarge, analyse_clip
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 
@@ -21,49 +24,91 @@ def error(status: int, message: str) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status)
 
 
-def build_rest_router(predictor: Predictor, max_bytes: int = MAX_UPLOAD_BYTES) -> APIRouter:
-    router = APIRouter()
+class Refused(Exception):
+    """An upload answered with an error status before or instead of its analysis."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+async def read_upload(request: Request, max_bytes: int, what: str) -> bytes:
+    """The bytes of the multipart field `file`, at most max_bytes; raises Refused (400, 413) otherwise.
+    Nothing is kept: a spooled temporary file of the form is removed before this returns."""
+    declared = request.headers.get("content-length")
     too_large = f"The file is larger than the {max_bytes // (1024 * 1024)} MB limit."
+    if declared and declared.isdigit() and int(declared) > max_bytes + 64 * 1024:
+        raise Refused(413, too_large)
+    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+        raise Refused(400, f"Send the {what} as multipart/form-data in a field named 'file'.")
+    try:
+        form = await request.form(max_files=1, max_fields=10)
+    except Exception:  # starlette raises several types for malformed multipart bodies
+        raise Refused(400, "The request body is not valid multipart/form-data.") from None
+    try:
+        upload = form.get("file")
+        if upload is None or isinstance(upload, str):
+            raise Refused(400, f"No file: send the {what} in a multipart field named 'file'.")
+        data = await upload.read(max_bytes + 1)
+    finally:
+        await form.close()
+    if len(data) > max_bytes:
+        raise Refused(413, too_large)
+    return data
+
+
+def analyse_clip_bytes(predictor: Predictor, data: bytes) -> dict:
+    """A clip's analysis from its bytes, through a temporary file (OpenCV reads files) removed at once."""
+    with tempfile.TemporaryDirectory(prefix="emotion-clip-") as folder:
+        path = Path(folder) / "clip"
+        path.write_bytes(data)
+        return analyse_clip(predictor, path).to_dict()
+
+
+def build_rest_router(predictor: Predictor, max_bytes: int = MAX_UPLOAD_BYTES,
+                      max_video_bytes: int = MAX_VIDEO_BYTES) -> APIRouter:
+    router = APIRouter()
 
     @router.post("/process_image")
     async def process_image(request: Request, whole_image: bool = False) -> JSONResponse:
-        started = time.perf_counter()
-        declared = request.headers.get("content-length")
-        size = int(declared) if declared and declared.isdigit() else 0
-
-        def refuse(status: int, message: str) -> JSONResponse:
-            log_request("rest", size, str(status), started)
-            return error(status, message)
-
-        if size > max_bytes + 64 * 1024:
-            return refuse(413, too_large)
-        if not request.headers.get("content-type", "").startswith("multipart/form-data"):
-            return refuse(400, "Send the photo as multipart/form-data in a field named 'file'.")
+        started, size = time.perf_counter(), 0
         try:
-            form = await request.form(max_files=1, max_fields=10)
-        except Exception:  # starlette raises several types for malformed multipart bodies
-            return refuse(400, "The request body is not valid multipart/form-data.")
-        try:
-            upload = form.get("file")
-            if upload is None or isinstance(upload, str):
-                return refuse(400, "No file: send the photo in a multipart field named 'file'.")
-            data = await upload.read(max_bytes + 1)
-        finally:
-            await form.close()  # removes any spooled temporary file: nothing uploaded is kept
-        size = len(data)
-        if size > max_bytes:
-            return refuse(413, too_large)
-        try:
+            data = await read_upload(request, max_bytes, "photo")
+            size = len(data)
             image = await run_in_threadpool(open_image, data)
-        except ImageTooLarge as problem:
-            return refuse(413, str(problem))
+        except Refused as refused:
+            log_request("rest", size, str(refused.status), started)
+            return error(refused.status, refused.message)
         except ImageError as problem:
-            return refuse(400, str(problem))
+            status = 413 if isinstance(problem, ImageTooLarge) else 400
+            log_request("rest", size, str(status), started)
+            return error(status, str(problem))
         faces = await run_in_threadpool(predictor.predict, image, whole_image)
         log_request("rest", size, "200" if faces else "422", started, image.size, len(faces))
         if not faces:
             return error(422, "No face found in the photo. If it is already a cropped face, add ?whole_image=true.")
         return JSONResponse({"result": faces[0].label, "faces": [face.to_dict() for face in faces]})
+
+    @router.post("/process_video")
+    async def process_video(request: Request) -> JSONResponse:
+        started, size = time.perf_counter(), 0
+        try:
+            data = await read_upload(request, max_video_bytes, "clip")
+            size = len(data)
+            if not data:
+                raise Refused(400, "The file is empty.")
+            result = await run_in_threadpool(analyse_clip_bytes, predictor, data)
+        except Refused as refused:
+            log_request("rest-video", size, str(refused.status), started)
+            return error(refused.status, refused.message)
+        except VideoError as problem:
+            status = 413 if isinstance(problem, VideoTooLarge) else 400
+            log_request("rest-video", size, str(status), started)
+            return error(status, str(problem))
+        log_request("rest-video", size, "200" if result["faces"] else "422", started, None, len(result["faces"]))
+        if not result["faces"]:
+            return error(422, "No face found anywhere in the clip.")
+        return JSONResponse(result)
 
     @router.get("/healthz")
     def healthz() -> dict:

@@ -1,12 +1,15 @@
-"""Steady live mode: faces followed across frames, each keeping its number, with smoothed probabilities.
+"""Faces followed across live frames or a clip's samples, each keeping its number, with smoothed probabilities.
 
-Matching: a new frame's faces are paired with the tracks of the last frames by box overlap (IoU),
-best pairs first; a face that overlaps no track starts a new one with the next number, and a track
-unseen for LOST_AFTER seconds is dropped. Smoothing: an exponential moving average whose weight follows
-the time between frames, with time constant SMOOTHING_SECONDS: frame-to-frame jitter is averaged away,
-while after a real change of expression the new class passes the old one within about that long
-(a step from one class to another crosses halfway after 0.69 time constants), so well within half a
-second at the 6 updates a second live mode runs at.
+Matching: a new frame's faces are paired with the tracks of the last frames by how far the box's centre
+moved, in face sizes (closest pairs first, at most MAX_JUMP, sizes within MAX_RESIZE of each other); a
+face near no track starts a new one with the next number, and a track unseen for LOST_AFTER seconds is
+dropped. Distance rather than box overlap, because a clip is sampled 5 times a second: a face crossing the
+frame moves half its width between samples, where the overlap of its boxes falls below any useful threshold.
+
+Smoothing: an exponential moving average whose weight follows the time between frames, with time constant
+SMOOTHING_SECONDS: frame-to-frame jitter is averaged away, while after a real change of expression the new
+class passes the old one within about that long (a step from one class to another crosses halfway after 0.69
+time constants), so well within half a second at the 6 updates a second live mode runs at.
 """
 
 from collections import deque
@@ -19,18 +22,19 @@ from emotion.results import FaceResult, scores_of
 
 SMOOTHING_SECONDS = 0.3
 LOST_AFTER = 1.0  # seconds a track survives without a matching face
-MIN_OVERLAP = 0.3  # IoU for a face to continue a track
+MAX_JUMP = 0.75  # how far (in face sizes) a face may move between updates and keep its number
+MAX_RESIZE = 1.5  # how much bigger or smaller its box may get between updates
 HISTORY_SECONDS = 30.0
 
 
-def overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
-    """Intersection over union of two (x, y, w, h) boxes."""
-    width = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
-    height = min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1])
-    if width <= 0 or height <= 0:
-        return 0.0
-    intersection = width * height
-    return intersection / (a[2] * a[3] + b[2] * b[3] - intersection)
+def jump(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
+    """How far apart two (x, y, w, h) boxes' centres are, in their mean side; inf when their sizes differ by
+    more than MAX_RESIZE (not the same face)."""
+    side_a, side_b = (a[2] + a[3]) / 2, (b[2] + b[3]) / 2
+    if max(side_a, side_b) > MAX_RESIZE * max(min(side_a, side_b), 1):
+        return float("inf")
+    distance = np.hypot(a[0] + a[2] / 2 - b[0] - b[2] / 2, a[1] + a[3] / 2 - b[1] - b[3] / 2)
+    return float(distance / ((side_a + side_b) / 2))
 
 
 @dataclass
@@ -60,13 +64,12 @@ class FaceTracker:
     def update(self, faces: list[FaceResult], now: float) -> list[TrackedFace]:
         """This frame's faces, matched to tracks and smoothed, in the order given."""
         self.tracks = [track for track in self.tracks if now - track.last_seen <= LOST_AFTER]
-        pairs = sorted(((overlap(face.box, track.box), index, track_index)
-                        for index, face in enumerate(faces) for track_index, track in enumerate(self.tracks)),
-                       reverse=True)
+        pairs = sorted((jump(face.box, track.box), index, track_index)
+                       for index, face in enumerate(faces) for track_index, track in enumerate(self.tracks))
         matched: dict[int, Track] = {}
         used_tracks = set()
-        for score, index, track_index in pairs:
-            if score < MIN_OVERLAP:
+        for distance, index, track_index in pairs:
+            if distance > MAX_JUMP:
                 break
             if index not in matched and track_index not in used_tracks:
                 matched[index] = self.tracks[track_index]

@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 from PIL import Image
 from skimage import data as skimage_data
-from synthetic import FERPLUS_HEADER, ferplus_row, synthetic_faces
 
 from emotion import CLASSES, Predictor
+from tests.synthetic import FERPLUS_HEADER, ferplus_row, synthetic_faces
 from train.model import build_model
 
 ROOT = Path(__file__).resolve().parent.parent

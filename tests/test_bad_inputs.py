@@ -138,7 +138,7 @@ def test_rest_endpoint(case: Case, photos: Photos, server, astronaut_box):
     assert httpx.get(f"{url}/healthz", timeout=10).status_code == 200
 
 
-@pytest.mark.parametrize("case", [case for case in CASES if case.name != "over 10 MB"], ids=lambda case: case.name)
+@pytest.mark.parametrize("case", CASES, ids=IDS)
 def test_ui_function(case: Case, photos: Photos, server, astronaut_box, tmp_path):
     """What the page's Find faces button runs, on the file Gradio stored for the upload."""
     _, app = server

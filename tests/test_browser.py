@@ -21,6 +21,7 @@ from bench.browser import (
     moving_frames,
     shown_scores,
     start_camera,
+    upload_clip,
     upload_photo,
     write_y4m,
 )
@@ -202,3 +203,47 @@ def test_on_a_phone_a_label_at_the_top_left_of_the_photo_stays_visible(phone_pag
     assert phone_page.evaluate(COVERING, list(label_point)) == []
     phone_page.screenshot(path=tmp_path / "phone.png", full_page=True)
     assert Image.open(tmp_path / "phone.png").size[0] == 390 * PHONE["device_scale_factor"]
+
+
+@pytest.fixture(scope="module")
+def clip_file(astronaut: np.ndarray, two_faces: np.ndarray, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """4 s at 10 frames a second: the astronaut alone, then two faces (as tests/test_video.py's clip)."""
+    from bench.video import write_clip
+
+    alone = np.full_like(two_faces, 96)
+    alone[:, :astronaut.shape[1]] = astronaut
+    path = tmp_path_factory.mktemp("clips") / "clip.webm"
+    write_clip(path, [alone] * 20 + [two_faces] * 20, fps=10, codec="VP80")
+    return path
+
+
+@pytest.mark.parametrize("viewport", [{"width": 1280, "height": 900}, {"width": 390, "height": 844}],
+                         ids=["desktop", "phone"])
+def test_a_clip_gives_a_playable_annotated_clip_a_person_picker_and_a_timeline(browser, server, clip_file, viewport,
+                                                                               tmp_path):
+    url, _ = server
+    context = browser.new_context(viewport=viewport)
+    page = context.new_page()
+    page.goto(url)
+    upload_clip(page, clip_file)
+    expect(page.get_by_text("Followed 2 people")).to_be_visible(timeout=TIMEOUT_MS)
+    expect(page.locator("#scores")).to_be_hidden()  # the photo results give way to the clip's
+    video = page.locator("#clip-output video")
+    expect(video).to_be_visible()
+    video.evaluate("video => new Promise((done) => video.readyState >= 2 ? done() : "
+                   "video.addEventListener('loadeddata', done, {once: true}))")
+    played = video.evaluate("video => ({ready: video.readyState, duration: video.duration, error: video.error,"
+                            " width: video.videoWidth})")
+    assert played["ready"] >= 2 and played["duration"] > 3 and played["error"] is None and played["width"] > 0
+    expect(page.locator("#clip-timeline")).to_be_visible()
+    expect(page.locator("#clip-timeline canvas, #clip-timeline svg").first).to_be_visible(timeout=TIMEOUT_MS)
+    person = page.locator("#person")
+    expect(person).to_be_visible()
+    person.locator("input").click()
+    expect(page.get_by_role("option", name="Person #2")).to_be_visible()
+    page.get_by_role("option", name="Person #2").click()
+    expect(person.locator("input")).to_have_value("Person #2")
+    page.screenshot(path=tmp_path / "clip.png", full_page=True)
+    page.get_by_role("tab", name="Upload").click()
+    expect(page.locator("#scores")).to_be_visible()  # back to the photo results
+    context.close()

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from emotion import CLASSES, FaceResult
-from emotion.tracking import HISTORY_SECONDS, LOST_AFTER, FaceTracker, overlap
+from emotion.tracking import HISTORY_SECONDS, LOST_AFTER, MAX_JUMP, FaceTracker, jump
 
 FRAME = 1 / 6  # seconds between live updates, as measured by bench.live
 
@@ -16,10 +16,19 @@ def face(box: tuple[int, int, int, int], **probabilities: float) -> FaceResult:
     return FaceResult(box, scores, max(scores, key=scores.get), 0.9)
 
 
-def test_overlap_is_intersection_over_union():
-    assert overlap((0, 0, 10, 10), (0, 0, 10, 10)) == 1
-    assert overlap((0, 0, 10, 10), (5, 0, 10, 10)) == pytest.approx(50 / 150)
-    assert overlap((0, 0, 10, 10), (20, 20, 5, 5)) == 0
+def test_jump_is_the_centres_distance_in_face_sizes():
+    assert jump((0, 0, 10, 10), (0, 0, 10, 10)) == 0
+    assert jump((0, 0, 10, 10), (6, 8, 10, 10)) == pytest.approx(1.0)
+    assert jump((0, 0, 10, 10), (0, 0, 20, 20)) == float("inf")  # twice the size: another face
+
+
+def test_a_face_that_moves_half_its_width_between_samples_keeps_its_number():
+    tracker = FaceTracker()
+    numbers = {tracker.update([face((100 + 50 * step, 40, 100, 100), happy=0.9)], step * 0.2)[0].number
+               for step in range(8)}
+    assert len(numbers) == 1 and MAX_JUMP > 0.5
+    [far] = tracker.update([face((1000, 40, 100, 100), happy=0.9)], 1.8)
+    assert far.number not in numbers
 
 
 def test_two_faces_keep_their_numbers_while_they_move_and_the_order_changes():

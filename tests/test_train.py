@@ -8,11 +8,11 @@ from pathlib import Path
 import keras
 import numpy as np
 import pytest
-from synthetic import synthetic_faces
 
 from emotion import CLASSES, Predictor
 from emotion.detector import FaceDetector
 from emotion.preprocess import prepare_face
+from tests.synthetic import synthetic_faces
 from train.adjust import adjust, choose_alpha, class_prior, fold_into_bias
 from train.augment import Augmentation, augment
 from train.data import (

@@ -1,0 +1,172 @@
+"""Video clips: every face followed through a clip with the live mode's tracker, a timeline per person, and an
+annotated clip to keep.
+
+OpenCV's VideoCapture reads the clip one frame at a time (memory holds a few frames, never the clip); frames
+between samples are only grabbed (decoded, not converted). Every sampled frame goes through the photo pipeline
+(emotion.Predictor) and emotion.tracking.FaceTracker, which keeps each face's number and smooths its
+probabilities over the clip's own time. The annotated clip is written with OpenCV as VP8 WebM, which every
+browser plays (the OpenCV wheel's H.264 encoder is missing, and its MPEG-4 part 2 does not play in browsers);
+it has one frame per sample, at most ANNOTATED_SIDE pixels wide.
+"""
+
+import math
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from emotion.drawing import draw_faces
+from emotion.labels import CLASSES
+from emotion.predictor import Predictor
+from emotion.tracking import FaceTracker
+
+SAMPLE_RATE = 5.0  # frames analysed per second of clip
+MAX_VIDEO_BYTES = 50 * 1024 * 1024
+MAX_SECONDS = 60.0
+MAX_FRAME_PIXELS = 1920 * 1080  # "Full HD": larger frames are refused rather than slowly decoded
+ANNOTATED_SIDE = 854  # the annotated clip's longest side at most (480p), so it stays small to send
+VIDEO_SUFFIXES = (".mp4", ".webm", ".mov", ".m4v", ".mkv", ".avi")
+LIMITS_TEXT = (f"Clips up to {MAX_VIDEO_BYTES // (1024 * 1024)} MB, {MAX_SECONDS:.0f} seconds and 1920x1080 "
+               f"(MP4, WebM or MOV); {SAMPLE_RATE:g} frames a second are analysed.")
+
+
+class VideoError(ValueError):
+    """A clip that cannot be analysed; the message is meant for the person who sent it (HTTP 400)."""
+
+
+class VideoTooLarge(VideoError):
+    """A clip over a limit: size, length or resolution (HTTP 413)."""
+
+
+@dataclass(frozen=True)
+class Sample:
+    time: float  # seconds from the clip's start
+    box: tuple[int, int, int, int]  # x, y, width, height in the clip's pixels
+    label: str  # the most probable class after smoothing
+    scores: dict[str, float]  # smoothed probabilities, emotion.CLASSES order
+
+
+@dataclass
+class Person:
+    id: int  # the tracker's number: kept while the face stays in view
+    first_seen: float
+    last_seen: float
+    samples: list[Sample] = field(default_factory=list)
+
+
+@dataclass
+class ClipResult:
+    duration: float  # seconds of clip read
+    sample_rate: float  # frames analysed per second
+    faces: list[Person]  # one per person followed, in order of first appearance
+
+    def to_dict(self) -> dict:
+        return {"duration": self.duration, "sample_rate": self.sample_rate,
+                "faces": [asdict(person) | {"samples": [asdict(sample) | {"box": list(sample.box)}
+                                                         for sample in person.samples]} for person in self.faces]}
+
+
+def check_video_file(path: Path, max_bytes: int = MAX_VIDEO_BYTES) -> None:
+    """Refuse a file by its size before anything decodes it."""
+    size = path.stat().st_size
+    if size == 0:
+        raise VideoError("The file is empty.")
+    if size > max_bytes:
+        raise VideoTooLarge(f"The clip is larger than the {max_bytes // (1024 * 1024)} MB limit.")
+
+
+def open_clip(path: Path, max_seconds: float = MAX_SECONDS) -> tuple[cv2.VideoCapture, float]:
+    """An opened capture and its frame rate, after the checks its header allows (length, resolution)."""
+    capture = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
+    if not capture.isOpened():
+        capture.release()
+        raise VideoError("This file is not a video we can read (no picture stream found): please send an MP4, "
+                         "WebM or MOV clip.")
+    fps = capture.get(cv2.CAP_PROP_FPS)
+    width, height = capture.get(cv2.CAP_PROP_FRAME_WIDTH), capture.get(cv2.CAP_PROP_FRAME_HEIGHT)
+    frames = capture.get(cv2.CAP_PROP_FRAME_COUNT)
+    problem = None
+    if not math.isfinite(fps) or fps <= 0 or fps > 1000 or width <= 0 or height <= 0:
+        problem = VideoError("This file has no video we can read (no picture stream, or a damaged header).")
+    elif width * height > MAX_FRAME_PIXELS:
+        problem = VideoTooLarge(f"The clip's frames are {width:.0f}x{height:.0f}; the limit is 1920x1080.")
+    elif frames > 0 and frames / fps > max_seconds + 1 / fps:
+        problem = VideoTooLarge(f"The clip is {frames / fps:.0f} seconds long; the limit is {max_seconds:.0f}.")
+    if problem:
+        capture.release()
+        raise problem
+    return capture, fps
+
+
+def analyse_clip(predictor: Predictor, path: Path, sample_rate: float = SAMPLE_RATE, annotated: Path | None = None,
+                 progress: Callable[[float], None] | None = None, max_seconds: float = MAX_SECONDS) -> ClipResult:
+    """Follow every face through the clip at `path`, `sample_rate` frames a second; write the annotated clip to
+    `annotated` (.webm) if given. `progress` gets the fraction of the clip done. Raises VideoError when the clip
+    cannot be read or has fewer than two frames, VideoTooLarge over a limit."""
+    capture, fps = open_clip(path, max_seconds)
+    total_frames = capture.get(cv2.CAP_PROP_FRAME_COUNT)
+    tracker, people, writer = FaceTracker(), {}, None
+    frame_index, next_sample, frame_time = 0, 0.0, 0.0
+    try:
+        while capture.grab():
+            frame_time = frame_index / fps
+            frame_index += 1
+            if frame_time > max_seconds + 0.5 / fps:
+                raise VideoTooLarge(f"The clip is longer than the {max_seconds:.0f} second limit.")
+            if frame_time + 0.5 / fps < next_sample:
+                continue
+            next_sample = max(next_sample, frame_time) + 1 / sample_rate
+            ok, bgr = capture.retrieve()
+            if not ok:
+                break
+            rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+            tracked = tracker.update(predictor.predict(rgb), frame_time)
+            for face in tracked:
+                person = people.setdefault(face.number, Person(face.number, round(frame_time, 3), 0.0))
+                person.last_seen = round(frame_time, 3)
+                person.samples.append(Sample(round(frame_time, 3), face.face.box, face.face.label, face.face.scores))
+            if annotated is not None:
+                drawn = np.asarray(draw_faces(rgb, [face.face for face in tracked],
+                                              numbers=[face.number for face in tracked]))
+                writer = writer or annotated_writer(annotated, drawn.shape, sample_rate)
+                writer.write(cv2.cvtColor(annotated_frame(drawn), cv2.COLOR_RGB2BGR))
+            if progress is not None and total_frames > 0:
+                progress(min(frame_index / total_frames, 1.0))
+    finally:
+        capture.release()
+        if writer is not None:
+            writer.release()
+    if progress is not None:
+        progress(1.0)
+    if frame_index < 2:
+        raise VideoError("The clip has no video frames we can decode (it may be a still image, audio only, "
+                         "or damaged).")
+    return ClipResult(round(frame_index / fps, 3), min(sample_rate, round(fps, 3)),
+                      [people[number] for number in sorted(people)])
+
+
+def annotated_frame(rgb: np.ndarray) -> np.ndarray:
+    """A drawn frame brought within ANNOTATED_SIDE, with even sides (what VP8 needs)."""
+    height, width = rgb.shape[:2]
+    scale = min(1.0, ANNOTATED_SIDE / max(height, width))
+    size = (max(2, round(width * scale) // 2 * 2), max(2, round(height * scale) // 2 * 2))
+    return cv2.resize(rgb, size, interpolation=cv2.INTER_AREA) if size != (width, height) else rgb
+
+
+def annotated_writer(path: Path, frame_shape: tuple[int, ...], sample_rate: float) -> cv2.VideoWriter:
+    height, width = annotated_frame(np.zeros(frame_shape, np.uint8)).shape[:2]
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"VP80"), sample_rate, (width, height))
+    if not writer.isOpened():
+        raise RuntimeError("OpenCV cannot write VP8 WebM here")  # a broken install, not the user's clip
+    return writer
+
+
+CSV_HEADER = ["person", "time", "label", "x", "y", "width", "height", *CLASSES]
+
+
+def csv_rows(result: ClipResult) -> list[list]:
+    """The clip's samples as CSV rows under CSV_HEADER, person by person."""
+    return [[person.id, sample.time, sample.label, *sample.box, *(round(sample.scores[name], 4) for name in CLASSES)]
+            for person in result.faces for sample in person.samples]
