@@ -77,6 +77,22 @@ def photo_input(**options) -> gr.Image:
     return image
 
 
+def clip_input(**options) -> gr.File:
+    """A gr.File (a clip's path) whose preprocessing hands on the cached upload's path and nothing else.
+
+    Gradio's own gr.File preprocessing opens an empty NamedTemporaryFile in its cache for every call and
+    never closes, uses or deletes it (a 0-byte file and an open descriptor per clip, which the cache sweep
+    does not know of). The clip's content is judged by emotion.video, not by its name.
+    """
+    component = gr.File(**options)
+
+    def preprocess(payload):
+        return str(payload.path) if payload is not None else None
+
+    component.preprocess = preprocess
+    return component
+
+
 def face_choices(faces: list[dict]) -> list[str]:
     return [f"#{number} {face['label']}" for number, face in enumerate(faces, start=1)]
 
@@ -346,7 +362,7 @@ def build_demo(delete_cache: tuple[int, int] = CACHE_CLEANUP) -> gr.Blocks:
                 with gr.Tab("Video") as video_tab:
                     # A file input, not gr.Video: the browser need not play a clip for the server to read it
                     # (Chromium without H.264 greets a phone's MP4 with "Video not playable").
-                    clip_input = gr.File(label="Clip", file_types=list(VIDEO_SUFFIXES), elem_id="clip-input")
+                    clip = clip_input(label="Clip", file_types=list(VIDEO_SUFFIXES), elem_id="clip-input")
                     gr.Markdown(f"{LIMITS_TEXT} A 60 s 720p clip takes about {CLIP_SECONDS_PER_MINUTE} s "
                                 "on two CPU cores.")
                     clip_button = gr.Button("Analyse clip", variant="primary")
@@ -412,7 +428,7 @@ def build_demo(delete_cache: tuple[int, int] = CACHE_CLEANUP) -> gr.Blocks:
                            outputs=[webcam, webcam_button, annotated, live, live_output, follow, timeline],
                            api_visibility="private")
         picker.change(select_face, inputs=[picker, faces_json], outputs=scores, api_visibility="private")
-        clip_button.click(analyse_video, inputs=clip_input,
+        clip_button.click(analyse_video, inputs=clip,
                           outputs=[clip_output, person, clip_timeline, clip_message, clip_json, clip_csv,
                                    clip_json_file], api_name="predict_video", concurrency_limit=1,
                           concurrency_id="video")

@@ -75,3 +75,29 @@ def test_logs_hold_sizes_and_timings_only(server, astronaut, tmp_path, caplog):
     assert lines[1].startswith("ui ok: ") and lines[2].startswith("rest 400: ")
     for line in lines:
         assert line.endswith(" ms") and "alice" not in line and "/" not in line
+
+
+def test_clips_and_their_results_are_swept_and_rest_keeps_no_clip(sweeping_server, server, astronaut, tmp_path,
+                                                                   monkeypatch):
+    from bench.video import write_clip
+
+    clip = tmp_path / "someone.webm"
+    write_clip(clip, [astronaut] * 10, fps=10, codec="VP80")
+    cache = Path(os.environ["GRADIO_TEMP_DIR"])
+    before = files_under(cache)
+    client = Client(sweeping_server, verbose=False, download_files=str(tmp_path))  # its copies are not the cache
+    message = client.predict(handle_file(str(clip)), api_name="/predict_video")[3]
+    assert message.startswith("Followed 1 person")
+    created = files_under(cache) - before
+    assert {path.suffix for path in created} >= {".webm", ".csv", ".json"}  # the upload and the three results
+    deadline = time.monotonic() + 30
+    while any(path.exists() for path in created) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert not [path for path in created if path.exists()]
+
+    url, _ = server
+    spool = tmp_path / "spool"
+    spool.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(spool))
+    response = httpx.post(f"{url}/process_video", files={"file": ("someone.webm", clip.read_bytes())}, timeout=60)
+    assert response.status_code == 200 and files_under(spool) == set() and not list(spool.iterdir())
