@@ -463,4 +463,5 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description="Serve the facial-expression demo.")
     parser.add_argument("--share", action="store_true", help="ask Gradio for a temporary public link")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # Gradio's own start-up checks, a line per request
     serve(share=parser.parse_args().share)

@@ -8,6 +8,7 @@ interpreter, installs requirements.txt into it, starts `python app.py` from the 
 """
 
 import argparse
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -47,13 +48,31 @@ def check(python: str, folder: Path) -> dict:
         return result
 
 
+def resolve_python(name: str) -> str:
+    """The interpreter's own path for a name or path (a pyenv shim, python3.13, /usr/bin/python3); SystemExit
+    with a plain message when it cannot be found or run."""
+    found = shutil.which(name)
+    if found is None:
+        raise SystemExit(f"deploy.check: no Python called {name!r} on PATH or at that path")
+    try:
+        ran = subprocess.run([found, "-c", "import sys; print(sys.executable)"], capture_output=True, text=True,
+                             timeout=60)
+    except OSError as error:
+        raise SystemExit(f"deploy.check: {name!r} ({found}) cannot be run: {error.strerror}") from None
+    if ran.returncode != 0 or not ran.stdout.strip():
+        reason = (ran.stderr.strip().splitlines() or ["no output"])[0]
+        raise SystemExit(f"deploy.check: {name!r} ({found}) is not a working Python: {reason}")
+    return ran.stdout.strip()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m deploy.check", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--python", default=sys.executable, help="the interpreter the Space's virtualenv uses")
     arguments = parser.parse_args()
+    python = resolve_python(arguments.python)
     with tempfile.TemporaryDirectory() as folder:
-        check(arguments.python, Path(folder))
+        check(python, Path(folder))
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ training code or runs). The upload replaces every file of the Space, so files re
 """
 
 import argparse
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -32,15 +33,25 @@ SPACE_FILES = (
 )
 
 
+def readme_pictures(root: Path = ROOT) -> list[Path]:
+    """The pictures README.md shows from this repository (`![...](docs/x.png)`): the Space's page is that
+    README, so without them it shows broken images."""
+    links = re.findall(r"!\[[^\]]*\]\(([^)\s]+)\)", (root / "README.md").read_text())
+    return sorted({Path(link) for link in links if "://" not in link})
+
+
 def space_files(root: Path = ROOT) -> list[Path]:
-    """The Space's files, relative to root, sorted; a pattern that matches nothing is an error."""
-    files = []
+    """The Space's files, relative to root, sorted; a pattern or picture that matches nothing is an error."""
+    missing = [path for path in readme_pictures(root) if not (root / path).is_file()]
+    if missing:
+        raise FileNotFoundError(f"README.md shows pictures that are not in {root}: {missing}")
+    files = readme_pictures(root)
     for pattern in SPACE_FILES:
         matches = sorted(path.relative_to(root) for path in root.glob(pattern) if path.is_file())
         if not matches:
             raise FileNotFoundError(f"nothing in {root} matches {pattern!r}, which the Space needs")
         files += matches
-    return files
+    return sorted(set(files))
 
 
 def stage(folder: Path, root: Path = ROOT) -> list[Path]:

@@ -1,6 +1,10 @@
 """The real app on a free loopback port: REST endpoint, health, and Gradio's own API via gradio_client."""
 
 import io
+import os
+import re
+import subprocess
+import sys
 
 import httpx
 import numpy as np
@@ -9,7 +13,7 @@ from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image
 
-from tests.conftest import encode
+from tests.conftest import ROOT, encode
 
 
 def post_photo(url: str, payload: bytes, name: str = "photo.jpg", field: str = "file", query: str = ""):
@@ -126,3 +130,14 @@ def test_about_shows_only_figures_on_faces_the_model_never_trained_on(server, mo
     assert "51.0%" in text and "81.0%" in text and "62.0%" in text and "photos-dev" in text
     assert "99.0%" not in text and "98.0%" not in text  # PublicTest chose the model: not an unbiased figure
     assert "share of people" in text and "0.432" in text  # what the bars mean, and how well they match the votes
+
+
+def test_starting_the_app_on_a_cpu_prints_no_cuda_or_onednn_noise(tiny_model_path):
+    """What a visitor's terminal shows at start: nothing from TensorFlow's libraries that reads like a failure."""
+    started = subprocess.run([sys.executable, "-c", "import app; print('built', app.predictor.served_head)"],
+                             cwd=ROOT, capture_output=True, text=True, timeout=300,
+                             env=os.environ | {"EMOTION_MODEL": str(tiny_model_path)})
+    assert started.returncode == 0 and "built ferplus" in started.stdout, started.stderr[-2000:]
+    noise = [line for line in (started.stdout + started.stderr).splitlines()
+             if re.search(r"cuInit|cuda|oneDNN|cpu_feature_guard|absl|TF_ENABLE", line, re.IGNORECASE)]
+    assert noise == []

@@ -1,12 +1,15 @@
 """The Space's file set: what it holds, that it runs on its own, and how it is sent to the Hub."""
 
 import os
+import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from deploy.check import resolve_python
 from deploy.space import ROOT, space_files, stage, upload
 
 
@@ -14,8 +17,25 @@ def test_the_space_gets_the_app_its_model_and_detector_and_nothing_for_developme
     files = {str(path) for path in space_files()}
     assert {"app.py", "README.md", "requirements.txt", "emotion/predictor.py", "assets/model.keras",
             "assets/model_card.json", "assets/face_detection_yunet_2026may.onnx"} <= files
-    assert not [name for name in files if name.split("/")[0] in {"tests", "bench", "train", "deploy", "docs", "runs"}]
+    assert not [name for name in files if name.split("/")[0] in {"tests", "bench", "train", "deploy", "runs"}]
+    assert not [name for name in files if name.startswith("docs/") and not name.endswith(".png")]
     assert "requirements-dev.txt" not in files
+
+
+def test_every_picture_the_space_page_shows_is_staged(tmp_path):
+    stage(tmp_path / "space")
+    readme = (tmp_path / "space" / "README.md").read_text()
+    pictures = re.findall(r"!\[[^\]]*\]\(([^)\s]+)\)", readme)
+    assert "docs/screenshot.png" in pictures
+    assert not [picture for picture in pictures if not (tmp_path / "space" / picture).is_file()]
+
+
+def test_check_says_plainly_which_python_it_cannot_use():
+    assert Path(resolve_python(sys.executable)).is_file()
+    with pytest.raises(SystemExit, match="no Python called 'python3.99-nowhere'"):
+        resolve_python("python3.99-nowhere")
+    with pytest.raises(SystemExit, match="not a working Python"):
+        resolve_python(shutil.which("false"))
 
 
 def test_staging_copies_exactly_the_file_set_into_an_empty_folder(tmp_path):
