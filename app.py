@@ -27,6 +27,7 @@ from emotion.label_sets import LABEL_SETS, evaluations
 from emotion.requestlog import log_request
 from emotion.rest import MAX_UPLOAD_BYTES, build_rest_router
 from emotion.results import FaceResult
+from emotion.table import TABLE_HEADERS, csv_text, table_row
 from emotion.tracking import FaceTracker
 from emotion.video import (
     CSV_HEADER,
@@ -41,7 +42,6 @@ from emotion.video import (
 
 predictor = Predictor.load(os.environ.get("EMOTION_MODEL") or None)
 EXAMPLES = sorted(str(path) for path in (ASSETS / "examples").glob("*.jpg"))
-TABLE_HEADERS = ["face", "expression", "confidence", "box (x, y, w, h)", "warnings"]
 # Live webcam: a frame every LIVE_INTERVAL s (the pipeline takes ~35 ms a frame, so the queue keeps up),
 # each stream stops after LIVE_SECONDS so one visitor cannot hold a slot, at most LIVE_STREAMS at once.
 LIVE_INTERVAL = 0.1
@@ -97,11 +97,6 @@ def face_choices(faces: list[dict]) -> list[str]:
     return [f"#{number} {face['label']}" for number, face in enumerate(faces, start=1)]
 
 
-def table_row(number: int, face: FaceResult) -> list:
-    """One line of the faces table (TABLE_HEADERS)."""
-    return [number, face.label, round(face.scores[face.label], 3), str(list(face.box)), "; ".join(face.warnings)]
-
-
 def analyse(photo: str | None, whole_image: bool = False):
     """Photo path in; annotated photo, the first face's scores, face picker, table, message, faces out."""
     if not photo:
@@ -139,6 +134,7 @@ def analyse(photo: str | None, whole_image: bool = False):
         records,
         gr.Button(visible=not faces),
         (image, faces),
+        csv_text(faces),
     )
 
 
@@ -172,13 +168,8 @@ SAVE_IN_BROWSER = """(text, name, type) => {
 DOWNLOAD_JSON = f"""(faces) => {{
     ({SAVE_IN_BROWSER})(JSON.stringify(faces || [], null, 2), "faces.json", "application/json");
 }}"""
-DOWNLOAD_CSV = f"""(faces) => {{
-    const classes = {list(CLASSES)};
-    const quote = (value) => '"' + String(value).replaceAll('"', '""') + '"';
-    const rows = [["face", "label", "x", "y", "width", "height", "detector_confidence", "warnings", ...classes]];
-    (faces || []).forEach((face, index) => rows.push([index + 1, face.label, ...face.box,
-        face.confidence ?? "", (face.warnings || []).join("; "), ...classes.map((name) => face.scores[name])]));
-    ({SAVE_IN_BROWSER})(rows.map((row) => row.map(quote).join(",")).join("\\n") + "\\n", "faces.csv", "text/csv");
+DOWNLOAD_CSV = f"""(text) => {{
+    ({SAVE_IN_BROWSER})(text || "", "faces.csv", "text/csv");
 }}"""
 
 
@@ -397,6 +388,7 @@ def build_demo(delete_cache: tuple[int, int] = CACHE_CLEANUP) -> gr.Blocks:
                 table = gr.Dataframe(headers=TABLE_HEADERS, label="All faces", interactive=False, elem_id="faces-table")
                 with gr.Accordion("Result data (JSON, CSV)", open=False):
                     faces_json = gr.JSON(label="Faces", elem_id="faces-json")
+                    faces_csv = gr.Textbox(visible=False)  # emotion.table's CSV, for the download button
                     with gr.Row():
                         json_button = gr.Button("Download JSON", size="sm")
                         csv_button = gr.Button("Download CSV", size="sm")
@@ -407,7 +399,7 @@ def build_demo(delete_cache: tuple[int, int] = CACHE_CLEANUP) -> gr.Blocks:
                          label="PrivateTest confusion matrix, FER+ labels",
                          interactive=False, show_label=True)
 
-        outputs = [annotated, scores, picker, table, message, faces_json, whole_button, last_result]
+        outputs = [annotated, scores, picker, table, message, faces_json, whole_button, last_result, faces_csv]
         for analysis in (
             upload_button.click(analyse, inputs=upload, outputs=outputs, api_name="predict"),
             upload.upload(analyse, inputs=upload, outputs=outputs, api_visibility="private"),
@@ -419,7 +411,7 @@ def build_demo(delete_cache: tuple[int, int] = CACHE_CLEANUP) -> gr.Blocks:
                           api_visibility="private")
         explain.change(show_explanation, inputs=[explain, last_result], outputs=annotated, api_visibility="private")
         json_button.click(None, inputs=faces_json, js=DOWNLOAD_JSON)
-        csv_button.click(None, inputs=faces_json, js=DOWNLOAD_CSV)
+        csv_button.click(None, inputs=faces_csv, js=DOWNLOAD_CSV)
         live.stream(analyse_live, inputs=[live, tracker, follow],
                     outputs=[live_output, scores, follow, table, message, timeline, tracker], api_name="predict_live",
                     stream_every=LIVE_INTERVAL, time_limit=LIVE_SECONDS, concurrency_limit=LIVE_STREAMS,

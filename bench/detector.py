@@ -81,7 +81,7 @@ def face_free_images() -> list[np.ndarray]:
 
 def best_scores(detector: FaceDetector, images: list[np.ndarray]) -> np.ndarray:
     """The highest face score in each image (0 where none)."""
-    return np.array([max((d.confidence for d in detector.detect(image)), default=0.0) for image in images])
+    return np.array([max((d.score for d in detector.detect(image)), default=0.0) for image in images])
 
 
 def main() -> None:
@@ -94,10 +94,10 @@ def main() -> None:
     photos = [to_rgb_array(open_image(path)) for path, _ in labelled_photos(arguments.folder)]
     face_free = face_free_images()
     shipped = FaceDetector()
-    low = FaceDetector(min_confidence=min(arguments.thresholds))
+    low = FaceDetector(min_score=min(arguments.thresholds))
     photo_scores, free_scores = best_scores(low, photos), best_scores(low, face_free)
     print(f"{len(photos)} photos in {arguments.folder}, {len(face_free)} face-free images; "
-          f"shipped threshold {shipped.min_confidence}\n")
+          f"shipped threshold {shipped.min_score}\n")
     print("| score threshold | face found (photos) | face-free images with a false face |")
     print("|---|---|---|")
     for threshold in arguments.thresholds:

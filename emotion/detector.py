@@ -21,7 +21,7 @@ TOP_K = 5000  # candidates kept before non-maximum suppression (the model zoo's 
 @dataclass(frozen=True)
 class Detection:
     box: Box  # x, y, width, height in the photo's pixels
-    confidence: float  # 0..1
+    score: float  # 0..1: how sure the detector is that this is a face
     landmarks: tuple[tuple[int, int], ...]  # right eye, left eye, nose tip, mouth corners, in the photo's pixels
 
 
@@ -32,23 +32,23 @@ class FaceDetector:
     photos, often a face crop already, are enlarged so their face is in YuNet's size range) and framed
     with a black border of `border` times that side, so that faces cut by the photo's edge are still
     found (enlarge=False only ever shrinks: bench.detector compares the two). Faces scoring below
-    `min_confidence` are dropped: chosen from faces found on photos-dev and false faces on face-free
+    `min_score` are dropped: chosen from faces found on photos-dev and false faces on face-free
     images together (`python -m bench.detector`, README "Face detector").
     """
 
-    def __init__(self, detect_side: int = 320, border: float = 0.1, min_confidence: float = 0.6,
+    def __init__(self, detect_side: int = 320, border: float = 0.1, min_score: float = 0.6,
                  enlarge: bool = True, weights: Path = YUNET_WEIGHTS):
         self.detect_side = detect_side
         self.enlarge = enlarge
         self.border = border
-        self.min_confidence = min_confidence
+        self.min_score = min_score
         self._yunet = cv2.FaceDetectorYN.create(str(weights), "", (detect_side, detect_side),
-                                                min_confidence, NMS_THRESHOLD, TOP_K)
+                                                min_score, NMS_THRESHOLD, TOP_K)
         # One network object, whose input size changes per photo: one call at a time.
         self._lock = threading.Lock()
 
     def detect(self, rgb: np.ndarray) -> list[Detection]:
-        """Faces largest first; [] when none scores at least min_confidence."""
+        """Faces largest first; [] when none scores at least min_score."""
         height, width = rgb.shape[:2]
         scale = self.detect_side / max(height, width)
         if not self.enlarge:

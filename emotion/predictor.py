@@ -52,21 +52,21 @@ class Predictor:
         rgb = to_rgb_array(image)
         height, width = rgb.shape[:2]
         if whole_image:
-            boxes, confidences, landmarks = [(0, 0, width, height)], [None], [None]
+            boxes, detector_scores, landmarks = [(0, 0, width, height)], [None], [None]
         else:
             detections = self.detector.detect(rgb)
             if not detections:
                 return []
             boxes = [d.box for d in detections]
-            confidences = [d.confidence for d in detections]
+            detector_scores = [d.score for d in detections]
             landmarks = [d.landmarks for d in detections]
         gray = to_gray(rgb)  # once per photo: every face's crop and sharpness start from it
         crops = np.stack([self.face_crop(gray, box, marks) for box, marks in zip(boxes, landmarks, strict=True)])
         probabilities = self.classify(crops)
         return [
-            FaceResult(box, scores_of(p), CLASSES[int(np.argmax(p))], confidence, marks,
+            FaceResult(box, scores_of(p), CLASSES[int(np.argmax(p))], detector_score, marks,
                        warnings_for(signals_of(gray, box, marks, p)))
-            for box, p, confidence, marks in zip(boxes, probabilities, confidences, landmarks, strict=True)
+            for box, p, detector_score, marks in zip(boxes, probabilities, detector_scores, landmarks, strict=True)
         ]
 
     @staticmethod

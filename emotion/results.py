@@ -12,9 +12,9 @@ from emotion.preprocess import Box, Landmarks
 @dataclass(frozen=True)
 class FaceResult:
     box: Box  # x, y, width, height in the original photo's pixels
-    scores: dict[str, float]  # class -> probability, in emotion.CLASSES order, summing to 1
-    label: str  # the most probable class
-    confidence: float | None  # the detector's confidence; None when the whole image was classified
+    scores: dict[str, float]  # expression -> its probability, in emotion.CLASSES order, summing to 1
+    label: str  # the most probable expression
+    detector_score: float | None  # how sure the detector is that this is a face; None for a whole image
     landmarks: Landmarks | None = None  # eyes, nose tip, mouth corners in the photo's pixels; None for a whole image
     warnings: tuple[str, ...] = ()  # plain reasons the answer may be unreliable (emotion.reliability)
 

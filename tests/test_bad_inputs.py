@@ -149,7 +149,7 @@ def test_ui_function(case: Case, photos: Photos, server, astronaut_box, tmp_path
             app.analyse(str(path))
         assert case.says in raised.value.message
         return
-    annotated, scores, _, rows, message, faces, whole_button, _ = app.analyse(str(path))
+    annotated, scores, _, rows, message, faces, whole_button, _, csv_text = app.analyse(str(path))
     if case.status == 422:
         assert faces == [] and scores is None and "No face found" in message and whole_button.visible
     else:

@@ -135,7 +135,9 @@ def test_result_downloads_as_json_and_csv(page, server, astronaut, astronaut_fil
         page.get_by_role("button", name="Download CSV").click()
     rows = list(csv.DictReader(Path(download.value.path()).read_text().splitlines()))
     assert len(rows) == 1 and rows[0]["label"] == expected.label and int(rows[0]["width"]) == expected.box[2]
-    assert float(rows[0][expected.label]) == pytest.approx(expected.scores[expected.label], abs=1e-6)
+    assert float(rows[0][expected.label]) == pytest.approx(expected.scores[expected.label], abs=1e-4)
+    assert float(rows[0]["probability"]) == float(rows[0][expected.label])
+    assert float(rows[0]["detector_score"]) == pytest.approx(expected.detector_score, abs=1e-4)
 
 
 def test_explanation_switch_changes_the_picture_and_back(page, astronaut_file):

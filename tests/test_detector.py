@@ -25,14 +25,14 @@ def test_shipped_weights_are_the_measured_file():
     assert hashlib.sha256(YUNET_WEIGHTS.read_bytes()).hexdigest() == YUNET_SHA256
 
 
-def test_face_box_landmarks_and_confidence(detector: FaceDetector, astronaut):
+def test_face_box_landmarks_and_score(detector: FaceDetector, astronaut):
     detections = detector.detect(astronaut)
     assert len(detections) == 1
     face = detections[0]
     x, y, w, h = face.box
     left, top, right, bottom = ASTRONAUT_FACE
     assert left <= x and top <= y and x + w <= right and y + h <= bottom
-    assert detector.min_confidence <= face.confidence <= 1
+    assert detector.min_score <= face.score <= 1
     assert len(face.landmarks) == 5
     assert all(x <= px <= x + w and y <= py <= y + h for px, py in face.landmarks)
     (right_eye, left_eye, nose, mouth_right, mouth_left) = face.landmarks

@@ -19,7 +19,7 @@ def test_one_face_found_where_it_is(predictor: Predictor, astronaut):
     assert len(faces) == 1
     x, y, w, h = faces[0].box
     assert 150 < x + w / 2 < 300 and 50 < y + h / 2 < 200  # the astronaut's face, not her suit
-    assert 0 < faces[0].confidence <= 1
+    assert 0 < faces[0].detector_score <= 1
 
 
 def test_two_faces_largest_first(predictor: Predictor, two_faces):
@@ -37,7 +37,7 @@ def test_no_face_gives_empty_list(predictor: Predictor, no_face):
 def test_whole_image_mode_classifies_the_photo(predictor: Predictor, no_face):
     faces = predictor.predict(no_face, whole_image=True)
     assert len(faces) == 1
-    assert faces[0].box == (0, 0, 320, 240) and faces[0].confidence is None
+    assert faces[0].box == (0, 0, 320, 240) and faces[0].detector_score is None
 
 
 def test_result_scores_are_a_distribution(predictor: Predictor, astronaut):
