@@ -177,7 +177,8 @@ def live_view(image: Image.Image) -> str:
     """The annotated frame as an inline JPEG: live frames are shown from memory, never written to disk."""
     buffer = io.BytesIO()
     image.save(buffer, format="JPEG", quality=85)
-    return f'<img src="data:image/jpeg;base64,{base64.b64encode(buffer.getvalue()).decode()}" alt="Live view">'
+    data = base64.b64encode(buffer.getvalue()).decode()
+    return f'<img src="data:image/jpeg;base64,{data}" alt="Live view" style="width: 100%; height: auto">'
 
 
 def timeline_of(history: list[tuple[float, np.ndarray]], now: float) -> pd.DataFrame:
@@ -415,7 +416,7 @@ def build_demo(delete_cache: tuple[int, int] = CACHE_CLEANUP) -> gr.Blocks:
         live.stream(analyse_live, inputs=[live, tracker, follow],
                     outputs=[live_output, scores, follow, table, message, timeline, tracker], api_name="predict_live",
                     stream_every=LIVE_INTERVAL, time_limit=LIVE_SECONDS, concurrency_limit=LIVE_STREAMS,
-                    concurrency_id="live")
+                    concurrency_id="live", show_progress="hidden")  # no pending fade over every streamed frame
         webcam_mode.change(show_webcam_mode, inputs=webcam_mode,
                            outputs=[webcam, webcam_button, annotated, live, live_output, follow, timeline],
                            api_visibility="private")

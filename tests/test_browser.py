@@ -88,6 +88,16 @@ def test_webcam_snapshot_gets_a_prediction(page):
     expect(page.locator("#scores button")).to_have_count(7)
 
 
+# Whether an element is shown faded: any opacity below 1 on it or above it, or a pending/loading wrapper.
+FADED = """(element) => {
+    for (let node = element; node; node = node.parentElement) {
+        const style = getComputedStyle(node);
+        if (parseFloat(style.opacity) < 0.99 || /pending|translucent|generating/.test(node.className)) return true;
+    }
+    return false;
+}"""
+
+
 def test_live_webcam_keeps_updating_keeps_the_face_number_and_draws_the_timeline(page, server):
     _, app = server
     cache = Path(os.environ["GRADIO_TEMP_DIR"])
@@ -103,9 +113,17 @@ def test_live_webcam_keeps_updating_keeps_the_face_number_and_draws_the_timeline
     # ...while the face keeps its number, and the followed face's timeline is drawn
     expect(page.locator("#follow input")).to_have_value("Face #1")
     expect(page.locator("#timeline canvas, #timeline svg").first).to_be_visible(timeout=TIMEOUT_MS)
-    page.wait_for_timeout(3000)
+    faded = []
+    for _ in range(8):  # Gradio's pending overlay on a streamed output fades it on every frame
+        page.wait_for_timeout(700)
+        faded.append(page.locator("#live-view img").evaluate(FADED))
+    assert faded == [False] * 8
     expect(page.locator("#follow input")).to_have_value("Face #1")
     assert page.locator("#live-view img").get_attribute("src").startswith("data:image/jpeg")
+    shown = page.locator("#live-view img").bounding_box()["width"]
+    camera = max(box["width"] for box in page.locator("video").evaluate_all(
+        "videos => videos.filter(v => v.offsetParent).map(v => v.getBoundingClientRect().toJSON())"))
+    assert shown >= 0.9 * camera  # the annotated frame is the main picture, not a thumbnail beside the camera
     files_after = sum(1 for path in cache.rglob("*") if path.is_file())
     assert files_after - files_before < 5  # live frames and results stay in memory (was ~10 files a second)
 
