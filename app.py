@@ -23,6 +23,8 @@ from PIL import Image
 
 from emotion import CLASSES, ImageError, Predictor, draw_faces, open_image
 from emotion.classifier import ASSETS
+from emotion.errors import NothingUploaded, UploadExpired, user_error
+from emotion.images import ImageTooLarge
 from emotion.label_sets import LABEL_SETS, evaluations
 from emotion.requestlog import log_request
 from emotion.rest import MAX_UPLOAD_BYTES, build_rest_router
@@ -36,6 +38,7 @@ from emotion.video import (
     VIDEO_SUFFIXES,
     VideoError,
     analyse_clip,
+    check_clip,
     check_video_file,
     csv_rows,
 )
@@ -77,6 +80,22 @@ def photo_input(**options) -> gr.Image:
     return image
 
 
+def uploaded_size(path: Path) -> int:
+    """The size of an upload in Gradio's cache; UploadExpired once the cache sweep has removed it."""
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        raise UploadExpired("This file is no longer on the server (uploads are deleted after a couple of "
+                            "minutes); please upload it again.") from None
+
+
+def page_error(problem: Exception, channel: str, size: int, started: float) -> gr.Error:
+    """The notice for an ordinary user error (emotion.errors), logged as one line, without a traceback."""
+    error = user_error(problem)
+    log_request(channel, size, str(error.status), started)
+    return gr.Error(error.text, title=error.title, duration=10, print_exception=False)
+
+
 def clip_input(**options) -> gr.File:
     """A gr.File (a clip's path) whose preprocessing hands on the cached upload's path and nothing else.
 
@@ -99,21 +118,16 @@ def face_choices(faces: list[dict]) -> list[str]:
 
 def analyse(photo: str | None, whole_image: bool = False):
     """Photo path in; annotated photo, the first face's scores, face picker, table, message, faces out."""
-    if not photo:
-        raise gr.Error("Upload a photo or take a webcam snapshot first.", title="No photo")
-    started, path = time.perf_counter(), Path(photo)
+    started, size = time.perf_counter(), 0
     try:
-        size = path.stat().st_size
+        if not photo:
+            raise NothingUploaded("Upload a photo or take a webcam snapshot first.")
+        size = uploaded_size(Path(photo))
         if size > MAX_UPLOAD_BYTES:
-            raise ImageError(f"The photo is larger than the {MAX_UPLOAD_BYTES // (1024 * 1024)} MB limit.")
-        image = open_image(path)
-    except FileNotFoundError:
-        log_request("ui", 0, "gone", started)
-        raise gr.Error("This photo is no longer on the server (uploads are deleted after a couple of minutes); "
-                       "please upload it again.", title="Photo expired") from None
-    except ImageError as problem:
-        log_request("ui", size, "unreadable", started)
-        raise gr.Error(str(problem), title="Cannot read this file") from None
+            raise ImageTooLarge(f"The photo is larger than the {MAX_UPLOAD_BYTES // (1024 * 1024)} MB limit.")
+        image = open_image(photo)
+    except (NothingUploaded, UploadExpired, ImageError) as problem:
+        raise page_error(problem, "ui", size, started) from None
     faces: list[FaceResult] = predictor.predict(image, whole_image=whole_image)
     log_request("ui", size, "ok", started, image.size, len(faces))
     records = [face.to_dict() for face in faces]
@@ -165,6 +179,7 @@ SAVE_IN_BROWSER = """(text, name, type) => {
     link.click();
     link.remove();
 }"""
+CLOSE_NOTICES = "() => document.querySelectorAll('.toast-close').forEach((button) => button.click())"
 DOWNLOAD_JSON = f"""(faces) => {{
     ({SAVE_IN_BROWSER})(JSON.stringify(faces || [], null, 2), "faces.json", "application/json");
 }}"""
@@ -236,23 +251,18 @@ def analyse_video(clip: str | None, progress: gr.Progress = gr.Progress()):  # n
     """Clip path in; the annotated clip, the person picker, the first person's timeline, a message, the result
     and its CSV and JSON files out. A generator: its temporary folder (annotated clip, CSV, JSON) is removed
     only after its one answer, once Gradio has copied the files into its cache."""
-    if not clip:
-        raise gr.Error("Upload a clip first.", title="No clip")
-    started, path = time.perf_counter(), Path(clip)
-    size = path.stat().st_size if path.is_file() else 0
+    started, size = time.perf_counter(), 0
     with tempfile.TemporaryDirectory(prefix="emotion-clip-") as folder:
         annotated = Path(folder) / "annotated.webm"
         try:
-            check_video_file(path)
-            result = analyse_clip(predictor, path, annotated=annotated,
+            if not clip:
+                raise NothingUploaded("Upload a clip first.")
+            size = uploaded_size(Path(clip))
+            check_video_file(Path(clip))
+            result = analyse_clip(predictor, Path(clip), annotated=annotated,
                                   progress=lambda done: progress(done, desc="Analysing the clip"))
-        except FileNotFoundError:
-            log_request("ui-video", 0, "gone", started)
-            raise gr.Error("This clip is no longer on the server (uploads are deleted after a couple of minutes); "
-                           "please upload it again.", title="Clip expired") from None
-        except VideoError as problem:
-            log_request("ui-video", size, "unreadable", started)
-            raise gr.Error(str(problem), title="Cannot analyse this clip") from None
+        except (NothingUploaded, UploadExpired, VideoError) as problem:
+            raise page_error(problem, "ui-video", size, started) from None
         log_request("ui-video", size, "ok", started, None, len(result.faces))
         record = result.to_dict()
         (Path(folder) / "faces.json").write_text(json.dumps(record, indent=2))
@@ -272,6 +282,19 @@ def analyse_video(clip: str | None, progress: gr.Progress = gr.Progress()):  # n
             gr.DownloadButton(value=str(Path(folder) / "faces.csv"), visible=bool(choices)),
             gr.DownloadButton(value=str(Path(folder) / "faces.json"), visible=bool(choices)),
         )
+
+
+def check_clip_upload(clip: str | None) -> None:
+    """The clip's quick refusals (nothing chosen, expired, size, header) before the long analysis starts, so
+    they come without a progress bar to replace."""
+    started, size = time.perf_counter(), 0
+    try:
+        if not clip:
+            raise NothingUploaded("Upload a clip first.")
+        size = uploaded_size(Path(clip))
+        check_clip(Path(clip))
+    except (NothingUploaded, UploadExpired, VideoError) as problem:
+        raise page_error(problem, "ui-video", size, started) from None
 
 
 def show_results_of(tab: str):
@@ -401,15 +424,21 @@ def build_demo(delete_cache: tuple[int, int] = CACHE_CLEANUP) -> gr.Blocks:
                          interactive=False, show_label=True)
 
         outputs = [annotated, scores, picker, table, message, faces_json, whole_button, last_result, faces_csv]
+        # No progress overlay on a photo's outputs (it takes well under a second): with one, Gradio puts a red
+        # "Error" badge on every output when a user error is raised, instead of leaving the last result.
+        photo_event = {"outputs": outputs, "show_progress": "hidden"}
+        for trigger in (upload_button.click, upload.upload, webcam_button.click, webcam.upload, whole_button.click,
+                        clip_button.click):
+            trigger(None, js=CLOSE_NOTICES)  # an earlier error's notice does not linger over a new result
         for analysis in (
-            upload_button.click(analyse, inputs=upload, outputs=outputs, api_name="predict"),
-            upload.upload(analyse, inputs=upload, outputs=outputs, api_visibility="private"),
-            webcam_button.click(analyse, inputs=webcam, outputs=outputs, api_name="predict_webcam"),
-            webcam.upload(analyse, inputs=webcam, outputs=outputs, api_visibility="private"),
-            whole_button.click(analyse_whole, inputs=upload, outputs=outputs, api_name="predict_whole_image"),
+            upload_button.click(analyse, inputs=upload, api_name="predict", **photo_event),
+            upload.upload(analyse, inputs=upload, api_visibility="private", **photo_event),
+            webcam_button.click(analyse, inputs=webcam, api_name="predict_webcam", **photo_event),
+            webcam.upload(analyse, inputs=webcam, api_visibility="private", **photo_event),
+            whole_button.click(analyse_whole, inputs=upload, api_name="predict_whole_image", **photo_event),
         ):
-            analysis.then(explain_after_analysis, inputs=[explain, last_result], outputs=annotated,
-                          api_visibility="private")
+            analysis.success(explain_after_analysis, inputs=[explain, last_result], outputs=annotated,
+                             show_progress="hidden", api_visibility="private")
         explain.change(show_explanation, inputs=[explain, last_result], outputs=annotated, api_visibility="private")
         json_button.click(None, inputs=faces_json, js=DOWNLOAD_JSON)
         csv_button.click(None, inputs=faces_csv, js=DOWNLOAD_CSV)
@@ -421,10 +450,10 @@ def build_demo(delete_cache: tuple[int, int] = CACHE_CLEANUP) -> gr.Blocks:
                            outputs=[webcam, webcam_button, annotated, live, live_output, follow, timeline],
                            api_visibility="private")
         picker.change(select_face, inputs=[picker, faces_json], outputs=scores, api_visibility="private")
-        clip_button.click(analyse_video, inputs=clip,
-                          outputs=[clip_output, person, clip_timeline, clip_message, clip_json, clip_csv,
-                                   clip_json_file], api_name="predict_video", concurrency_limit=1,
-                          concurrency_id="video")
+        clip_button.click(check_clip_upload, inputs=clip, show_progress="hidden", api_visibility="private").success(
+            analyse_video, inputs=clip, outputs=[clip_output, person, clip_timeline, clip_message, clip_json, clip_csv,
+                                                 clip_json_file],
+            api_name="predict_video", concurrency_limit=1, concurrency_id="video", show_progress_on=[clip_output])
         person.change(person_timeline, inputs=[person, clip_json], outputs=clip_timeline, api_visibility="private")
         for tab, name in ((upload_tab, "photo"), (webcam_tab, "photo"), (video_tab, "video")):
             tab.select(lambda name=name: show_results_of(name), outputs=[photo_results, clip_results],

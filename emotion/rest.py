@@ -12,16 +12,24 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from emotion.images import ImageError, ImageTooLarge, open_image
+from emotion.errors import user_error
+from emotion.images import ImageError, open_image
 from emotion.predictor import Predictor
 from emotion.requestlog import log_request
-from emotion.video import MAX_VIDEO_BYTES, VideoError, VideoTooLarge, analyse_clip
+from emotion.video import MAX_VIDEO_BYTES, VideoError, analyse_clip
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 
 
 def error(status: int, message: str) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status)
+
+
+def answer_user_error(problem: Exception, channel: str, size: int, started: float) -> JSONResponse:
+    """The status and message emotion.errors gives an ordinary user error, logged as one line."""
+    known = user_error(problem)
+    log_request(channel, size, str(known.status), started)
+    return error(known.status, known.message)
 
 
 class Refused(Exception):
@@ -80,9 +88,7 @@ def build_rest_router(predictor: Predictor, max_bytes: int = MAX_UPLOAD_BYTES,
             log_request("rest", size, str(refused.status), started)
             return error(refused.status, refused.message)
         except ImageError as problem:
-            status = 413 if isinstance(problem, ImageTooLarge) else 400
-            log_request("rest", size, str(status), started)
-            return error(status, str(problem))
+            return answer_user_error(problem, "rest", size, started)
         faces = await run_in_threadpool(predictor.predict, image, whole_image)
         log_request("rest", size, "200" if faces else "422", started, image.size, len(faces))
         if not faces:
@@ -102,9 +108,7 @@ def build_rest_router(predictor: Predictor, max_bytes: int = MAX_UPLOAD_BYTES,
             log_request("rest-video", size, str(refused.status), started)
             return error(refused.status, refused.message)
         except VideoError as problem:
-            status = 413 if isinstance(problem, VideoTooLarge) else 400
-            log_request("rest-video", size, str(status), started)
-            return error(status, str(problem))
+            return answer_user_error(problem, "rest-video", size, started)
         log_request("rest-video", size, "200" if result["faces"] else "422", started, None, len(result["faces"]))
         if not result["faces"]:
             return error(422, "No face found anywhere in the clip.")

@@ -100,6 +100,13 @@ def open_clip(path: Path, max_seconds: float = MAX_SECONDS) -> tuple[cv2.VideoCa
     return capture, fps
 
 
+def check_clip(path: Path, max_bytes: int = MAX_VIDEO_BYTES, max_seconds: float = MAX_SECONDS) -> None:
+    """What can be refused before decoding: the file's size, and the length and resolution its header gives."""
+    check_video_file(path, max_bytes)
+    capture, _ = open_clip(path, max_seconds)
+    capture.release()
+
+
 def analyse_clip(predictor: Predictor, path: Path, sample_rate: float = SAMPLE_RATE, annotated: Path | None = None,
                  progress: Callable[[float], None] | None = None, max_seconds: float = MAX_SECONDS) -> ClipResult:
     """Follow every face through the clip at `path`, `sample_rate` frames a second; write the annotated clip to

@@ -143,3 +143,28 @@ def test_starting_the_app_on_a_cpu_prints_no_cuda_or_onednn_noise(tiny_model_pat
     noise = [line for line in (started.stdout + started.stderr).splitlines()
              if re.search(r"cuInit|cuda|oneDNN|cpu_feature_guard|absl|TF_ENABLE", line, re.IGNORECASE)]
     assert noise == []
+
+
+def test_a_user_error_logs_one_line_and_a_real_fault_its_traceback(server, tmp_path, astronaut, capfd, caplog,
+                                                                  monkeypatch):
+    url, app = server
+    junk = tmp_path / "junk.png"
+    junk.write_bytes(b"not a photo at all")
+    client = Client(url, verbose=False)
+    capfd.readouterr()
+    with caplog.at_level("INFO", logger="emotion.requests"), pytest.raises(AppError, match="Cannot read this file"):
+        client.predict(handle_file(str(junk)), api_name="/predict")
+    assert "Traceback" not in "".join(capfd.readouterr())
+    assert [record.getMessage().split(":")[0] for record in caplog.records
+            if record.name == "emotion.requests"] == ["ui 400"]
+
+    def broken(*arguments, **options):
+        raise RuntimeError("a bug, not the user's fault")
+
+    monkeypatch.setattr(app.predictor, "predict", broken)
+    good = tmp_path / "good.png"
+    Image.fromarray(astronaut).save(good)
+    with pytest.raises(AppError):
+        client.predict(handle_file(str(good)), api_name="/predict")
+    printed = "".join(capfd.readouterr())
+    assert "Traceback" in printed and "a bug, not the user's fault" in printed

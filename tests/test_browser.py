@@ -138,6 +138,26 @@ def test_unreadable_file_shows_our_message_and_the_page_keeps_working(page, astr
     expect(page.locator("#scores button")).to_have_count(7)
 
 
+def test_a_user_error_shows_its_title_once_and_leaves_the_last_result(page, astronaut_file, tmp_path):
+    upload_photo(page, astronaut_file)
+    expect(page.get_by_text("Found 1 face.")).to_be_visible(timeout=TIMEOUT_MS)
+    page.get_by_role("tab", name="Webcam").click()
+    page.get_by_role("button", name="Find faces").last.click()  # no snapshot taken
+    notice = page.get_by_text("Nothing to analyse: Upload a photo or take a webcam snapshot first.")
+    expect(notice).to_have_count(1, timeout=TIMEOUT_MS)
+    page.wait_for_timeout(500)
+    for output in ("#annotated", "#scores", "#faces-table"):  # no red badge on any panel, the result stays
+        trackers = page.locator(f"{output} [data-testid=status-tracker]").evaluate_all(
+            "trackers => trackers.map(tracker => tracker.className)")
+        assert all("hide" in classes.split() for classes in trackers), (output, trackers)
+    expect(page.get_by_text("Found 1 face.")).to_be_visible()
+    expect(page.locator("#annotated img")).to_be_visible()
+    page.get_by_role("tab", name="Upload").click()
+    page.get_by_role("button", name="Find faces").first.click()
+    expect(page.get_by_text("Found 1 face.")).to_be_visible(timeout=TIMEOUT_MS)
+    expect(notice).to_have_count(0, timeout=5000)  # the earlier notice does not linger over the new result
+
+
 def test_result_downloads_as_json_and_csv(page, server, astronaut, astronaut_file, tmp_path):
     _, app = server
     upload_photo(page, astronaut_file)
