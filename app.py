@@ -179,6 +179,10 @@ SAVE_IN_BROWSER = """(text, name, type) => {
     link.click();
     link.remove();
 }"""
+# On a narrow screen the result is below the inputs: bring the picture into view once it is there.
+SHOW_RESULT = """() => {
+    if (window.innerWidth < 700) document.querySelector("#annotated")?.scrollIntoView({behavior: "smooth"});
+}"""
 CLOSE_NOTICES = "() => document.querySelectorAll('.toast-close').forEach((button) => button.click())"
 DOWNLOAD_JSON = f"""(faces) => {{
     ({SAVE_IN_BROWSER})(JSON.stringify(faces || [], null, 2), "faces.json", "application/json");
@@ -409,7 +413,9 @@ def build_demo(delete_cache: tuple[int, int] = CACHE_CLEANUP) -> gr.Blocks:
                 picker = gr.Dropdown(label="Show the expressions of", visible=False, interactive=True)
                 explain = gr.Checkbox(label="Show what the model looked at", value=False, elem_id="explain")
                 scores = gr.Label(num_top_classes=7, label="Expression probabilities", elem_id="scores")
-                table = gr.Dataframe(headers=TABLE_HEADERS, label="All faces", interactive=False, elem_id="faces-table")
+                # Wrapped, with widths that add up to the column, so a phone shows every column without scrolling.
+                table = gr.Dataframe(headers=TABLE_HEADERS, label="All faces", interactive=False, elem_id="faces-table",
+                                     wrap=True, column_widths=["12%", "23%", "24%", "21%", "20%"])
                 with gr.Accordion("Result data (JSON, CSV)", open=False):
                     faces_json = gr.JSON(label="Faces", elem_id="faces-json")
                     faces_csv = gr.Textbox(visible=False)  # emotion.table's CSV, for the download button
@@ -438,7 +444,7 @@ def build_demo(delete_cache: tuple[int, int] = CACHE_CLEANUP) -> gr.Blocks:
             whole_button.click(analyse_whole, inputs=upload, api_name="predict_whole_image", **photo_event),
         ):
             analysis.success(explain_after_analysis, inputs=[explain, last_result], outputs=annotated,
-                             show_progress="hidden", api_visibility="private")
+                             show_progress="hidden", api_visibility="private").success(None, js=SHOW_RESULT)
         explain.change(show_explanation, inputs=[explain, last_result], outputs=annotated, api_visibility="private")
         json_button.click(None, inputs=faces_json, js=DOWNLOAD_JSON)
         csv_button.click(None, inputs=faces_csv, js=DOWNLOAD_CSV)

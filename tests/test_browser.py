@@ -245,6 +245,21 @@ def test_on_a_phone_a_label_at_the_top_left_of_the_photo_stays_visible(phone_pag
     assert Image.open(tmp_path / "phone.png").size[0] == 390 * PHONE["device_scale_factor"]
 
 
+def test_on_a_phone_the_result_comes_into_view_and_the_table_shows_every_column(phone_page, astronaut_file):
+    upload_photo(phone_page, astronaut_file)
+    expect(phone_page.get_by_text("Found 1 face.")).to_be_visible(timeout=TIMEOUT_MS)
+    phone_page.wait_for_function("() => { const box = document.querySelector('#annotated img')"
+                                 "?.getBoundingClientRect(); return box && box.top >= -1 && box.top < innerHeight / 2"
+                                 " && box.bottom > 0; }", timeout=10_000)  # scrolled to the picture, no hunting
+    table = phone_page.locator("#faces-table")
+    table.scroll_into_view_if_needed()
+    frame = table.bounding_box()
+    headers = table.locator("th").evaluate_all("cells => cells.map(cell => cell.getBoundingClientRect().toJSON())")
+    assert len(headers) >= 5
+    assert all(cell["right"] <= frame["x"] + frame["width"] + 1 and cell["width"] > 20 for cell in headers)
+    expect(table.get_by_text("warnings", exact=True).first).to_be_in_viewport()
+
+
 @pytest.fixture(scope="module")
 def clip_file(astronaut: np.ndarray, two_faces: np.ndarray, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """4 s at 10 frames a second: the astronaut alone, then two faces (as tests/test_video.py's clip)."""
