@@ -25,12 +25,12 @@ from emotion import CLASSES, ImageError, Predictor, draw_faces, open_image
 from emotion.classifier import ASSETS
 from emotion.errors import NothingUploaded, UploadExpired, user_error
 from emotion.images import ImageTooLarge
-from emotion.label_sets import LABEL_SETS, evaluations
+from emotion.live import LiveSession
+from emotion.model_card import about_markdown
 from emotion.requestlog import log_request
 from emotion.rest import MAX_UPLOAD_BYTES, build_rest_router
 from emotion.results import FaceResult
 from emotion.table import TABLE_HEADERS, csv_text, table_row
-from emotion.tracking import FaceTracker
 from emotion.video import (
     CSV_HEADER,
     LIMITS_TEXT,
@@ -50,7 +50,6 @@ EXAMPLES = sorted(str(path) for path in (ASSETS / "examples").glob("*.jpg"))
 LIVE_INTERVAL = 0.1
 LIVE_SECONDS = 60
 LIVE_STREAMS = 4
-TIMELINE_EVERY = 1.0  # seconds between timeline redraws: a chart per frame cost more than the rest of a frame
 # Gradio keeps every upload and every result image in its cache: sweep it every minute and delete what is
 # older than two minutes (long enough for the browser to fetch results and for "classify the whole image").
 CACHE_CLEANUP = (60, 120)
@@ -200,46 +199,29 @@ def live_view(image: Image.Image) -> str:
     return f'<img src="data:image/jpeg;base64,{data}" alt="Live view" style="width: 100%; height: auto">'
 
 
-def timeline_of(history: list[tuple[float, np.ndarray]], now: float) -> pd.DataFrame:
-    """The followed face's smoothed probabilities over the last 30 s, long format for gr.LinePlot."""
-    rows = [(round(moment - now, 2), name, float(probability))
-            for moment, probabilities in history for name, probability in zip(CLASSES, probabilities, strict=True)]
-    return probability_frame(rows)
-
-
 def probability_frame(rows: list[tuple[float, str, float]]) -> pd.DataFrame:
     """(seconds, expression, probability) rows for a gr.LinePlot; a flat line at 0 when there are none."""
     columns = ["seconds", "expression", "probability"]
     return pd.DataFrame(rows or [(0.0, name, 0.0) for name in CLASSES], columns=columns)
 
 
-def analyse_live(frame: np.ndarray | None, tracker: FaceTracker | None, followed: str | None):
-    """One live frame: faces tracked across frames (numbers kept), smoothed bars of the followed face,
-    and its timeline. Frames come and go in memory."""
+def analyse_live(frame: np.ndarray | None, session: LiveSession | None, followed: str | None):
+    """One live frame through emotion.live, shown: the annotated frame, the followed face's bars, the face
+    picker, the table, a message and (once a second) the timeline."""
     if frame is None:
         return (gr.skip(),) * 7
     started = time.perf_counter()
-    tracker = tracker or FaceTracker()
-    now = time.monotonic()
-    tracked = tracker.update(predictor.predict(frame), now)
-    log_request("live", frame.nbytes, "ok", started, (frame.shape[1], frame.shape[0]), len(tracked))
-    choices = [f"Face #{face.number}" for face in tracked]
-    if followed not in choices:
-        followed = choices[0] if choices else None
-    chosen = next((face for face in tracked if f"Face #{face.number}" == followed), None)
-    rows = [table_row(face.number, face.face) for face in tracked]
-    plural = "face" if len(tracked) == 1 else "faces"
-    redraw_timeline = chosen is not None and now - tracker.timeline_drawn >= TIMELINE_EVERY
-    if redraw_timeline:
-        tracker.timeline_drawn = now
+    session = session or LiveSession()
+    update = session.update(predictor, frame, followed, time.monotonic())
+    log_request("live", frame.nbytes, "ok", started, (frame.shape[1], frame.shape[0]), len(update.choices))
     return (
-        live_view(draw_faces(frame, [face.face for face in tracked], numbers=[face.number for face in tracked])),
-        chosen.face.scores if chosen else None,
-        gr.Dropdown(choices=choices, value=followed, visible=True),
-        rows,
-        f"{len(tracked)} {plural} in view." if tracked else "No face in view.",
-        timeline_of(tracker.history(chosen.number), now) if redraw_timeline else gr.skip(),
-        tracker,
+        live_view(update.picture),
+        update.scores,
+        gr.Dropdown(choices=update.choices, value=update.followed, visible=True),
+        update.rows,
+        update.message,
+        probability_frame(update.timeline) if update.timeline is not None else gr.skip(),
+        session,
     )
 
 
@@ -323,38 +305,6 @@ def select_face(choice: str | None, faces: list[dict]):
     return faces[number - 1]["scores"]
 
 
-# Model-card metrics shown in "About the model": only faces the model was never trained or selected on.
-MEASURED_ON = {f"{evaluation.name}_private_test": f"FER2013 PrivateTest, {evaluation.title}"
-               for _, evaluation in evaluations()} | {
-    "photos_held_out": "real photos (photos-dev, held-out half), largest face"}
-
-
-def bars_mean() -> str:
-    """What the served head's probabilities mean (emotion.label_sets), for the About panel."""
-    label_set = LABEL_SETS.get(predictor.served_head)
-    return f"**What the bars mean.** {label_set.meaning}" if label_set else ""
-
-
-def about_markdown() -> str:
-    card = predictor.model_card
-    metrics = card.get("metrics", {})
-    if not metrics:
-        return "No model card was found beside the model, so no measured accuracy can be shown."
-    lines = [f"**{card.get('name', 'model')}** ({card.get('version', '')}), {card.get('parameters', 0):,} "
-             f"parameters, {card.get('input', '')}. {card.get('data', '')}.", "", bars_mean(), "",
-             "| faces the model never trained on | images | accuracy | macro recall |", "|---|---|---|---|"]
-    for key, name in MEASURED_ON.items():
-        if key in metrics:
-            figures = metrics[key]
-            lines.append(f"| {name} | {figures['images']:,} | {figures['accuracy']:.1%} "
-                         f"| {figures['macro_recall']:.1%} |")
-    if "ferplus_vote_kl_private_test" in card:
-        lines += ["", f"Mean KL divergence between the bars and the FER+ vote shares on PrivateTest: "
-                      f"{card['ferplus_vote_kl_private_test']:.3f} nats (0 would match the annotators exactly)."]
-    lines += ["", f"Limits: {LIMITS}"]
-    return "\n".join(lines)
-
-
 def build_demo(delete_cache: tuple[int, int] = CACHE_CLEANUP) -> gr.Blocks:
     # photo_input hands over the uploaded file as it is: emotion.open_image decodes it (EXIF, modes,
     # limits) exactly as the REST endpoint and CLI do.
@@ -364,7 +314,7 @@ def build_demo(delete_cache: tuple[int, int] = CACHE_CLEANUP) -> gr.Blocks:
         # The last analysed photo and its faces, for the explanation switch; dropped with the session or
         # after RESULT_SECONDS, like the cache's copies.
         last_result = gr.State(None, time_to_live=CACHE_CLEANUP[1])
-        tracker = gr.State(None)  # the live stream's FaceTracker, one per visitor
+        live_session = gr.State(None)  # the live stream's emotion.live.LiveSession, one per visitor
         with gr.Row(equal_height=False):
             with gr.Column(scale=1, min_width=300), gr.Tabs():
                 with gr.Tab("Upload") as upload_tab:
@@ -423,7 +373,7 @@ def build_demo(delete_cache: tuple[int, int] = CACHE_CLEANUP) -> gr.Blocks:
                         json_button = gr.Button("Download JSON", size="sm")
                         csv_button = gr.Button("Download CSV", size="sm")
         with gr.Accordion("About the model", open=False):
-            gr.Markdown(about_markdown())
+            gr.Markdown(about_markdown(predictor.model_card, predictor.served_head, LIMITS))
             if (ASSETS / "confusion_matrix_ferplus.png").is_file():
                 gr.Image(str(ASSETS / "confusion_matrix_ferplus.png"),
                          label="PrivateTest confusion matrix, FER+ labels",
@@ -448,8 +398,8 @@ def build_demo(delete_cache: tuple[int, int] = CACHE_CLEANUP) -> gr.Blocks:
         explain.change(show_explanation, inputs=[explain, last_result], outputs=annotated, api_visibility="private")
         json_button.click(None, inputs=faces_json, js=DOWNLOAD_JSON)
         csv_button.click(None, inputs=faces_csv, js=DOWNLOAD_CSV)
-        live.stream(analyse_live, inputs=[live, tracker, follow],
-                    outputs=[live_output, scores, follow, table, message, timeline, tracker], api_name="predict_live",
+        live.stream(analyse_live, inputs=[live, live_session, follow], api_name="predict_live",
+                    outputs=[live_output, scores, follow, table, message, timeline, live_session],
                     stream_every=LIVE_INTERVAL, time_limit=LIVE_SECONDS, concurrency_limit=LIVE_STREAMS,
                     concurrency_id="live", show_progress="hidden")  # no pending fade over every streamed frame
         webcam_mode.change(show_webcam_mode, inputs=webcam_mode,

@@ -59,7 +59,6 @@ class FaceTracker:
         self.smoothing_seconds = smoothing_seconds
         self.tracks: list[Track] = []
         self.next_number = 1
-        self.timeline_drawn = float("-inf")  # when the page last redrew this stream's timeline
 
     def update(self, faces: list[FaceResult], now: float) -> list[TrackedFace]:
         """This frame's faces, matched to tracks and smoothed, in the order given."""

@@ -1,0 +1,34 @@
+"""The model card as a person reads it (the page's "About the model"): only figures on faces the model never
+trained or was selected on, and what its bars mean, through emotion.label_sets' names."""
+
+from emotion.label_sets import LABEL_SETS, evaluations
+
+MEASURED_ON = {f"{evaluation.name}_private_test": f"FER2013 PrivateTest, {evaluation.title}"
+               for _, evaluation in evaluations()} | {
+    "photos_held_out": "real photos (photos-dev, held-out half), largest face"}
+
+
+def bars_mean(served_head: str) -> str:
+    """What the served head's probabilities mean."""
+    label_set = LABEL_SETS.get(served_head)
+    return f"**What the bars mean.** {label_set.meaning}" if label_set else ""
+
+
+def about_markdown(card: dict, served_head: str, limits: str) -> str:
+    """The card as Markdown: name, size, data, what the bars mean, the unbiased figures, calibration, limits."""
+    metrics = card.get("metrics", {})
+    if not metrics:
+        return "No model card was found beside the model, so no measured accuracy can be shown."
+    lines = [f"**{card.get('name', 'model')}** ({card.get('version', '')}), {card.get('parameters', 0):,} "
+             f"parameters, {card.get('input', '')}. {card.get('data', '')}.", "", bars_mean(served_head), "",
+             "| faces the model never trained on | images | accuracy | macro recall |", "|---|---|---|---|"]
+    for key, name in MEASURED_ON.items():
+        if key in metrics:
+            figures = metrics[key]
+            lines.append(f"| {name} | {figures['images']:,} | {figures['accuracy']:.1%} "
+                         f"| {figures['macro_recall']:.1%} |")
+    if "ferplus_vote_kl_private_test" in card:
+        lines += ["", f"Mean KL divergence between the bars and the FER+ vote shares on PrivateTest: "
+                      f"{card['ferplus_vote_kl_private_test']:.3f} nats (0 would match the annotators exactly)."]
+    lines += ["", f"Limits: {limits}"]
+    return "\n".join(lines)
