@@ -4,8 +4,11 @@ Kept from the project this grew from: multipart field `file`, answer `{"result":
 with every face. Errors are JSON `{"error": message}` with a status that says what went wrong.
 """
 
+import asyncio
+import contextlib
 import tempfile
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 from fastapi import APIRouter, Request
@@ -19,10 +22,38 @@ from emotion.requestlog import log_request
 from emotion.video import MAX_VIDEO_BYTES, VideoError, analyse_clip
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+# Analyses at once (2 cores: more only share them) and how many more may wait; beyond that a request is
+# answered 503 at once, with Retry-After, instead of waiting without end.
+MAX_RUNNING = 4
+MAX_WAITING = 32
+RETRY_AFTER_SECONDS = 5
+BUSY = "The server is busy right now; please try again in a few seconds."
+
+
+class Capacity:
+    """Admission for REST analyses: `running` at a time, `waiting` more in line, the rest refused."""
+
+    def __init__(self, running: int = MAX_RUNNING, waiting: int = MAX_WAITING):
+        self.limit = running + waiting
+        self.admitted = 0
+        self.running = asyncio.Semaphore(running)
+
+    @contextlib.asynccontextmanager
+    async def slot(self) -> AsyncIterator[None]:
+        """Hold a place for one analysis; raises Refused(503) when the line is full."""
+        if self.admitted >= self.limit:
+            raise Refused(503, BUSY)
+        self.admitted += 1
+        try:
+            async with self.running:
+                yield
+        finally:
+            self.admitted -= 1
 
 
 def error(status: int, message: str) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status)
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if status == 503 else None
+    return JSONResponse({"error": message}, status_code=status, headers=headers)
 
 
 def answer_user_error(problem: Exception, channel: str, size: int, started: float) -> JSONResponse:
@@ -74,22 +105,24 @@ def analyse_clip_bytes(predictor: Predictor, data: bytes) -> dict:
 
 
 def build_rest_router(predictor: Predictor, max_bytes: int = MAX_UPLOAD_BYTES,
-                      max_video_bytes: int = MAX_VIDEO_BYTES) -> APIRouter:
+                      max_video_bytes: int = MAX_VIDEO_BYTES, capacity: Capacity | None = None) -> APIRouter:
     router = APIRouter()
+    capacity = capacity or Capacity()
 
     @router.post("/process_image")
     async def process_image(request: Request, whole_image: bool = False) -> JSONResponse:
         started, size = time.perf_counter(), 0
         try:
-            data = await read_upload(request, max_bytes, "photo")
-            size = len(data)
-            image = await run_in_threadpool(open_image, data)
+            async with capacity.slot():
+                data = await read_upload(request, max_bytes, "photo")
+                size = len(data)
+                image = await run_in_threadpool(open_image, data)
+                faces = await run_in_threadpool(predictor.predict, image, whole_image)
         except Refused as refused:
             log_request("rest", size, str(refused.status), started)
             return error(refused.status, refused.message)
         except ImageError as problem:
             return answer_user_error(problem, "rest", size, started)
-        faces = await run_in_threadpool(predictor.predict, image, whole_image)
         log_request("rest", size, "200" if faces else "422", started, image.size, len(faces))
         if not faces:
             return error(422, "No face found in the photo. If it is already a cropped face, add ?whole_image=true.")
@@ -99,11 +132,12 @@ def build_rest_router(predictor: Predictor, max_bytes: int = MAX_UPLOAD_BYTES,
     async def process_video(request: Request) -> JSONResponse:
         started, size = time.perf_counter(), 0
         try:
-            data = await read_upload(request, max_video_bytes, "clip")
-            size = len(data)
-            if not data:
-                raise Refused(400, "The file is empty.")
-            result = await run_in_threadpool(analyse_clip_bytes, predictor, data)
+            async with capacity.slot():
+                data = await read_upload(request, max_video_bytes, "clip")
+                size = len(data)
+                if not data:
+                    raise Refused(400, "The file is empty.")
+                result = await run_in_threadpool(analyse_clip_bytes, predictor, data)
         except Refused as refused:
             log_request("rest-video", size, str(refused.status), started)
             return error(refused.status, refused.message)

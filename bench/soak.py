@@ -1,0 +1,112 @@
+"""A soak of the real app: REST requests, live webcam streams and clip jobs at once, then errors, latency and
+whether the server's memory grew.
+
+    python -m bench.soak [--requests 10000] [--concurrency 16] [--streams 4] [--photos ../shared/photos-dev]
+
+Starts `python app.py` in a child process and warms it up (photos and a clip). Then, together: `requests`
+REST photo requests with `concurrency` in flight (bench.load), `streams` live views in one headless Chromium
+(a fake camera each, Live on for the stream's full length, LIVE_SECONDS), and a clip job (POST /process_video,
+a generated 10 s 720p clip) after another while the requests last. Prints each part's answers and errors, the
+REST latency percentiles, and the server's resident memory at the end of the warm-up and at the end.
+"""
+
+import argparse
+import asyncio
+import tempfile
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+import httpx
+import numpy as np
+from PIL import Image
+from playwright.sync_api import sync_playwright
+
+from bench.browser import launch_chromium, moving_frames, start_camera, write_y4m
+from bench.load import WARM_UP_REQUESTS, fire, load_photos, report
+from bench.machine import describe_machine
+from bench.server import ROOT, running_app
+from bench.video import panning_frames, write_clip
+from emotion.images import open_image, to_rgb_array
+
+LIVE_SECONDS = 60  # app.py's limit on one stream
+
+
+def live_streams(url: str, count: int, camera: Path, results: dict) -> None:
+    """`count` pages in one Chromium, each running Live for its full length; counts updates and error notices."""
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright, camera)
+        pages = []
+        for _ in range(count):
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.goto(url)
+            page.get_by_role("tab", name="Webcam").click()
+            page.get_by_text("Live", exact=True).click()
+            start_camera(page)
+            page.get_by_label("capture photo").click()
+            pages.append(page)
+        updates, last = [0] * count, [None] * count
+        ends = time.monotonic() + LIVE_SECONDS
+        while time.monotonic() < ends:
+            for index, page in enumerate(pages):
+                source = page.locator("#live-view img").first.get_attribute("src") if page.locator(
+                    "#live-view img").count() else None
+                if source and source != last[index]:
+                    updates[index], last[index] = updates[index] + 1, source
+            time.sleep(0.05)
+        results["updates"] = updates
+        results["error notices"] = sum(page.locator(".toast-body").count() for page in pages)
+        browser.close()
+
+
+def clip_jobs(url: str, clip: bytes, stop: threading.Event, results: Counter) -> None:
+    with httpx.Client(timeout=300) as client:
+        while not stop.is_set():
+            try:
+                results[client.post(f"{url}/process_video", files={"file": ("clip.mp4", clip)}).status_code] += 1
+            except httpx.HTTPError as problem:
+                results[type(problem).__name__] += 1
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--requests", type=int, default=10_000)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--streams", type=int, default=4)
+    parser.add_argument("--photos", type=Path, default=ROOT.parent / "shared" / "photos-dev")
+    arguments = parser.parse_args()
+    photos = load_photos(arguments.photos if arguments.photos.is_dir() else None, 200)
+    astronaut = to_rgb_array(open_image(ROOT / "assets" / "examples" / "astronaut.jpg"))
+    with tempfile.TemporaryDirectory() as folder:
+        camera = write_y4m(moving_frames(Image.fromarray(astronaut)), Path(folder) / "camera.y4m")
+        clip_path = Path(folder) / "clip.mp4"
+        write_clip(clip_path, panning_frames(astronaut, 10))
+        clip = clip_path.read_bytes()
+        with running_app() as app:
+            asyncio.run(fire(app.url, photos, WARM_UP_REQUESTS, arguments.concurrency))
+            httpx.post(f"{app.url}/process_video", files={"file": ("clip.mp4", clip)}, timeout=300)
+            warm = app.resident_mb()
+            print(f"{describe_machine()}\nserver memory after warm-up: {warm:.0f} MB", flush=True)
+            live, clips, stop = {}, Counter(), threading.Event()
+            streams = threading.Thread(target=live_streams, args=(app.url, arguments.streams, camera, live))
+            jobs = threading.Thread(target=clip_jobs, args=(app.url, clip, stop, clips))
+            streams.start()
+            jobs.start()
+            latencies, statuses, seconds = asyncio.run(fire(app.url, photos, arguments.requests, arguments.concurrency))
+            stop.set()
+            streams.join()
+            jobs.join()
+            end = app.resident_mb()
+            report("REST photos", latencies, statuses, seconds)
+            print(f"live streams: {arguments.streams} for {LIVE_SECONDS} s each, updates per stream "
+                  f"{live.get('updates')} ({np.mean(live.get('updates', [0])) / LIVE_SECONDS:.1f}/s on average), "
+                  f"error notices on the pages: {live.get('error notices')}")
+            print(f"clip jobs (10 s 720p each) while the requests ran: {dict(clips)}")
+            print(f"server memory at the end: {end:.0f} MB ({(end - warm) / warm:+.1%} from the end of warm-up)")
+            healthy = httpx.get(f"{app.url}/healthz", timeout=10).status_code == 200
+            print(f"/healthz after the soak: {'200 ok' if healthy else 'FAILED'}")
+
+
+if __name__ == "__main__":
+    main()
