@@ -44,7 +44,9 @@ from emotion.video import (
 )
 
 predictor = Predictor.load(os.environ.get("EMOTION_MODEL") or None)
-EXAMPLES = sorted(str(path) for path in (ASSETS / "examples").glob("*.jpg"))
+# Different expressions, then a group (assets/README.md: sources and licences).
+EXAMPLES = [str(ASSETS / "examples" / name) for name in ("happy_baby.jpg", "angry.jpg", "sad_baby.jpg", "neutral.jpg",
+                                                          "surprised.jpg", "group.jpg", "astronaut.jpg")]
 # Live webcam: a frame every LIVE_INTERVAL s (the pipeline takes ~35 ms a frame, so the queue keeps up),
 # each stream stops after LIVE_SECONDS so one visitor cannot hold a slot, at most LIVE_STREAMS at once.
 LIVE_INTERVAL = 0.1

@@ -3,11 +3,12 @@ whether the server's memory grew.
 
     python -m bench.soak [--requests 10000] [--concurrency 16] [--streams 4] [--photos ../shared/photos-dev]
 
-Starts `python app.py` in a child process and warms it up (photos and a clip). Then, together: `requests`
-REST photo requests with `concurrency` in flight (bench.load), `streams` live views in one headless Chromium
-(a fake camera each, Live on for the stream's full length, LIVE_SECONDS), and a clip job (POST /process_video,
-a generated 10 s 720p clip) after another while the requests last. Prints each part's answers and errors, the
-REST latency percentiles, and the server's resident memory at the end of the warm-up and at the end.
+Starts `python app.py` in a child process. Then twice, the first time as the warm-up (a tenth of the
+requests), together: REST photo requests with `concurrency` in flight (bench.load), `streams` live views in one
+headless Chromium (a fake camera each, Live on for the stream's full length, LIVE_SECONDS), and a clip job
+(POST /process_video, a generated 10 s 720p clip) after another while the requests last. Prints each part's
+answers and errors, the REST latency percentiles, and the server's resident memory at the end of the warm-up
+and at the end (what the warm-up allocated, every path's first buffers and thread pools, is not a leak).
 """
 
 import argparse
@@ -24,7 +25,7 @@ from PIL import Image
 from playwright.sync_api import sync_playwright
 
 from bench.browser import launch_chromium, moving_frames, start_camera, write_y4m
-from bench.load import WARM_UP_REQUESTS, fire, load_photos, report
+from bench.load import fire, load_photos, report
 from bench.machine import describe_machine
 from bench.server import ROOT, running_app
 from bench.video import panning_frames, write_clip
@@ -56,7 +57,7 @@ def live_streams(url: str, count: int, camera: Path, results: dict) -> None:
                     updates[index], last[index] = updates[index] + 1, source
             time.sleep(0.05)
         results["updates"] = updates
-        results["error notices"] = sum(page.locator(".toast-body").count() for page in pages)
+        results["notices"] = [text for page in pages for text in page.locator(".toast-body").all_inner_texts()]
         browser.close()
 
 
@@ -84,29 +85,32 @@ def main() -> None:
         write_clip(clip_path, panning_frames(astronaut, 10))
         clip = clip_path.read_bytes()
         with running_app() as app:
-            asyncio.run(fire(app.url, photos, WARM_UP_REQUESTS, arguments.concurrency))
-            httpx.post(f"{app.url}/process_video", files={"file": ("clip.mp4", clip)}, timeout=300)
-            warm = app.resident_mb()
-            print(f"{describe_machine()}\nserver memory after warm-up: {warm:.0f} MB", flush=True)
-            live, clips, stop = {}, Counter(), threading.Event()
-            streams = threading.Thread(target=live_streams, args=(app.url, arguments.streams, camera, live))
-            jobs = threading.Thread(target=clip_jobs, args=(app.url, clip, stop, clips))
-            streams.start()
-            jobs.start()
-            latencies, statuses, seconds = asyncio.run(fire(app.url, photos, arguments.requests, arguments.concurrency))
-            stop.set()
-            streams.join()
-            jobs.join()
-            end = app.resident_mb()
-            report("REST photos", latencies, statuses, seconds)
-            print(f"live streams: {arguments.streams} for {LIVE_SECONDS} s each, updates per stream "
-                  f"{live.get('updates')} ({np.mean(live.get('updates', [0])) / LIVE_SECONDS:.1f}/s on average), "
-                  f"error notices on the pages: {live.get('error notices')}")
-            print(f"clip jobs (10 s 720p each) while the requests ran: {dict(clips)}")
-            print(f"server memory at the end: {end:.0f} MB ({(end - warm) / warm:+.1%} from the end of warm-up)")
+            for name, requests in (("warm-up", arguments.requests // 10), ("soak", arguments.requests)):
+                live, clips = mixed_load(app.url, photos, requests, arguments, camera, clip)
+                print(f"== {name}: {describe_machine()}, server memory {app.resident_mb():.0f} MB", flush=True)
+                report("REST photos", *live.pop("rest"))
+                print(f"live streams: {arguments.streams} for {LIVE_SECONDS} s each, updates per stream "
+                      f"{live['updates']} ({np.mean(live['updates']) / LIVE_SECONDS:.1f}/s on average), "
+                      f"notices on the pages: {live['notices']}")
+                print(f"clip jobs (10 s 720p each) while the requests ran: {dict(clips)}", flush=True)
             healthy = httpx.get(f"{app.url}/healthz", timeout=10).status_code == 200
             print(f"/healthz after the soak: {'200 ok' if healthy else 'FAILED'}")
 
+
+def mixed_load(url: str, photos: list[bytes], requests: int, arguments: argparse.Namespace, camera: Path,
+               clip: bytes) -> tuple[dict, Counter]:
+    """REST requests, live streams and clip jobs at once; the live results (with the REST ones under "rest")
+    and the clip answers."""
+    live, clips, stop = {}, Counter(), threading.Event()
+    streams = threading.Thread(target=live_streams, args=(url, arguments.streams, camera, live))
+    jobs = threading.Thread(target=clip_jobs, args=(url, clip, stop, clips))
+    streams.start()
+    jobs.start()
+    live["rest"] = asyncio.run(fire(url, photos, requests, arguments.concurrency))
+    stop.set()
+    streams.join()
+    jobs.join()
+    return live, clips
 
 if __name__ == "__main__":
     main()

@@ -56,7 +56,7 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, default=None, help="keep the generated clip here")
     arguments = parser.parse_args()
     suffix = ".webm" if arguments.codec.startswith("VP") else ".mp4"
-    photos = [to_rgb_array(open_image(ASSETS / "examples" / name)) for name in ("two_faces.jpg", "astronaut.jpg")]
+    photos = [to_rgb_array(open_image(ASSETS / "examples" / name)) for name in ("group.jpg", "astronaut.jpg")]
     predictor = Predictor.load()
     with tempfile.TemporaryDirectory() as folder:
         clip = arguments.keep or Path(folder) / f"clip{suffix}"

@@ -7,7 +7,8 @@ import pytest
 from PIL import Image
 
 from emotion import CLASSES, FaceResult, Predictor, draw_faces
-from tests.conftest import in_threads, with_exif_orientation
+from emotion.images import open_image
+from tests.conftest import ROOT, SHIPPED_MODEL, in_threads, with_exif_orientation
 
 
 def test_classes_are_in_the_documented_order():
@@ -117,3 +118,16 @@ def test_shipped_model_is_real_and_confident(shipped_predictor: Predictor, astro
     faces = shipped_predictor.predict(astronaut)
     assert len(faces) == 1
     assert max(faces[0].scores.values()) > 1 / 7 + 0.05  # a trained model, not a uniform guess
+
+
+def test_the_example_photos_show_different_expressions_and_a_group_and_each_names_its_licence(shipped_predictor):
+    readme, page = (SHIPPED_MODEL.parent / "README.md").read_text(), (ROOT / "app.py").read_text()
+    labels, group = set(), 0
+    for path in sorted((SHIPPED_MODEL.parent / "examples").glob("*")):
+        assert f"`examples/{path.name}`" in readme and f'"{path.name}"' in page and path.stat().st_size < 300_000
+        faces = shipped_predictor.predict(open_image(path))
+        assert faces, path.name
+        if len(faces) == 1:
+            labels.add(faces[0].label)
+        group = max(group, len(faces))
+    assert len(labels) >= 4 and group >= 3  # a visitor sees the model tell expressions apart, and a group
