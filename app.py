@@ -320,7 +320,7 @@ def build_demo(delete_cache: tuple[int, int] = CACHE_CLEANUP) -> gr.Blocks:
         with gr.Row(equal_height=False):
             with gr.Column(scale=1, min_width=300), gr.Tabs():
                 with gr.Tab("Upload") as upload_tab:
-                    upload = photo_input(sources=["upload", "clipboard"], label="Photo")
+                    upload = photo_input(sources=["upload", "clipboard"], label="Photo", elem_id="photo-input")
                     upload_button = gr.Button("Find faces", variant="primary")
                     gr.Examples(EXAMPLES, inputs=upload)
                 with gr.Tab("Webcam") as webcam_tab:
@@ -357,7 +357,9 @@ def build_demo(delete_cache: tuple[int, int] = CACHE_CLEANUP) -> gr.Blocks:
                                  elem_id="annotated")
                 live_output = gr.HTML(visible=False, elem_id="live-view")
                 message = gr.Markdown()
-                follow = gr.Dropdown(label="Follow face", visible=False, interactive=True, elem_id="follow")
+                # Any value: the choices change with every frame, and the one the page sends back may be gone by then.
+                follow = gr.Dropdown(label="Follow face", visible=False, interactive=True, elem_id="follow",
+                                     allow_custom_value=True)
                 timeline = gr.LinePlot(x="seconds", y="probability", color="expression", x_lim=[-30, 0],
                                        y_lim=[0, 1], label="The followed face over the last 30 seconds (smoothed)",
                                        visible=False, elem_id="timeline")
@@ -388,15 +390,17 @@ def build_demo(delete_cache: tuple[int, int] = CACHE_CLEANUP) -> gr.Blocks:
         for trigger in (upload_button.click, upload.upload, webcam_button.click, webcam.upload, whole_button.click,
                         clip_button.click):
             trigger(None, js=CLOSE_NOTICES)  # an earlier error's notice does not linger over a new result
-        for analysis in (
-            upload_button.click(analyse, inputs=upload, api_name="predict", **photo_event),
-            upload.upload(analyse, inputs=upload, api_visibility="private", **photo_event),
-            webcam_button.click(analyse, inputs=webcam, api_name="predict_webcam", **photo_event),
-            webcam.upload(analyse, inputs=webcam, api_visibility="private", **photo_event),
-            whole_button.click(analyse_whole, inputs=upload, api_name="predict_whole_image", **photo_event),
+        for analysis, photo in (
+            (upload_button.click(analyse, inputs=upload, api_name="predict", **photo_event), upload),
+            (upload.upload(analyse, inputs=upload, api_visibility="private", **photo_event), upload),
+            (webcam_button.click(analyse, inputs=webcam, api_name="predict_webcam", **photo_event), webcam),
+            (webcam.upload(analyse, inputs=webcam, api_visibility="private", **photo_event), webcam),
+            (whole_button.click(analyse_whole, inputs=upload, api_name="predict_whole_image", **photo_event), upload),
         ):
             analysis.success(explain_after_analysis, inputs=[explain, last_result], outputs=annotated,
                              show_progress="hidden", api_visibility="private").success(None, js=SHOW_RESULT)
+            # A file that could not be read is taken out of the input again, not left as a broken picture.
+            analysis.failure(lambda: None, outputs=photo, show_progress="hidden", api_visibility="private")
         explain.change(show_explanation, inputs=[explain, last_result], outputs=annotated, api_visibility="private")
         json_button.click(None, inputs=faces_json, js=DOWNLOAD_JSON)
         csv_button.click(None, inputs=faces_csv, js=DOWNLOAD_CSV)

@@ -2,9 +2,10 @@
 
 Matching: a new frame's faces are paired with the tracks of the last frames by how far the box's centre
 moved, in face sizes (closest pairs first, at most MAX_JUMP, sizes within MAX_RESIZE of each other); a
-face near no track starts a new one with the next number, and a track unseen for LOST_AFTER seconds is
-dropped. Distance rather than box overlap, because a clip is sampled 5 times a second: a face crossing the
-frame moves half its width between samples, where the overlap of its boxes falls below any useful threshold.
+face near no track starts a new one with the next number, and a track unseen for LOST_AFTER seconds and
+LOST_AFTER_UPDATES updates is dropped. Distance rather than box overlap, because a clip is sampled 5 times
+a second: a face crossing the frame moves half its width between samples, where the overlap of its boxes
+falls below any useful threshold.
 
 Smoothing: an exponential moving average whose weight follows the time between frames, with time constant
 SMOOTHING_SECONDS: frame-to-frame jitter is averaged away, while after a real change of expression the new
@@ -21,7 +22,9 @@ from emotion.labels import CLASSES
 from emotion.results import FaceResult, scores_of
 
 SMOOTHING_SECONDS = 0.3
-LOST_AFTER = 1.0  # seconds a track survives without a matching face
+LOST_AFTER = 1.0  # seconds a track survives without a matching face...
+LOST_AFTER_UPDATES = 2  # ...and updates: on a loaded server updates come over a second apart, and a face in
+# view the whole time got a new number at every update
 MAX_JUMP = 0.75  # how far (in face sizes) a face may move between updates and keep its number
 MAX_RESIZE = 1.5  # how much bigger or smaller its box may get between updates
 HISTORY_SECONDS = 30.0
@@ -43,6 +46,7 @@ class Track:
     box: tuple[int, int, int, int]
     smoothed: np.ndarray  # (7,) probabilities
     last_seen: float
+    missed: int = 0  # updates since it last matched a face
     history: deque = field(default_factory=deque)  # (time, smoothed probabilities), last HISTORY_SECONDS
 
 
@@ -62,7 +66,8 @@ class FaceTracker:
 
     def update(self, faces: list[FaceResult], now: float) -> list[TrackedFace]:
         """This frame's faces, matched to tracks and smoothed, in the order given."""
-        self.tracks = [track for track in self.tracks if now - track.last_seen <= LOST_AFTER]
+        self.tracks = [track for track in self.tracks
+                       if now - track.last_seen <= LOST_AFTER or track.missed < LOST_AFTER_UPDATES]
         pairs = sorted((jump(face.box, track.box), index, track_index)
                        for index, face in enumerate(faces) for track_index, track in enumerate(self.tracks))
         matched: dict[int, Track] = {}
@@ -73,6 +78,8 @@ class FaceTracker:
             if index not in matched and track_index not in used_tracks:
                 matched[index] = self.tracks[track_index]
                 used_tracks.add(track_index)
+        for track_index, track in enumerate(self.tracks):
+            track.missed = 0 if track_index in used_tracks else track.missed + 1
         tracked = []
         for index, face in enumerate(faces):
             probabilities = np.array([face.scores[name] for name in CLASSES])

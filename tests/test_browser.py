@@ -132,7 +132,9 @@ def test_unreadable_file_shows_our_message_and_the_page_keeps_working(page, astr
     fake = tmp_path / "holiday.png"
     fake.write_bytes(b"this is a text file, not a photo")
     upload_photo(page, fake)
-    expect(page.get_by_text("not an image we can read").first).to_be_visible(timeout=TIMEOUT_MS)
+    expect(page.get_by_text("Cannot read this file: This file is not an image we can read").first).to_be_visible(
+        timeout=TIMEOUT_MS)
+    expect(page.locator("#photo-input img")).to_have_count(0)  # no broken picture left in the photo box
     upload_photo(page, astronaut_file)
     expect(page.get_by_text("Found 1 face.")).to_be_visible(timeout=TIMEOUT_MS)
     expect(page.locator("#scores button")).to_have_count(7)

@@ -50,9 +50,17 @@ def test_a_new_face_gets_a_new_number_and_a_lost_one_is_forgotten():
     assert again.number == first.number
     newcomer = tracker.update([face((12, 10, 50, 50), happy=0.9), face((300, 300, 40, 40), sad=0.9)], 0.6)
     assert sorted(t.number for t in newcomer) == [first.number, first.number + 1]
+    assert tracker.update([], 0.8) == [] and tracker.update([], 1.0) == []  # two updates without any face
     [back] = tracker.update([face((12, 10, 50, 50), happy=0.9)], 0.6 + LOST_AFTER + 0.5)
     assert back.number not in (first.number, first.number + 1)
     assert tracker.history(first.number) == []
+
+
+def test_on_a_loaded_server_updates_over_a_second_apart_keep_the_numbers():
+    """Under load live updates came 2 s apart and the face in view got a new number every time."""
+    tracker = FaceTracker()
+    numbers = {tracker.update([face((100, 40, 80, 80), happy=0.9)], 2.0 * step)[0].number for step in range(5)}
+    assert len(numbers) == 1 and LOST_AFTER < 2.0
 
 
 def test_smoothing_removes_most_flips_between_two_close_classes():
