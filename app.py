@@ -400,7 +400,8 @@ def build_demo(delete_cache: tuple[int, int] = CACHE_CLEANUP) -> gr.Blocks:
             analysis.success(explain_after_analysis, inputs=[explain, last_result], outputs=annotated,
                              show_progress="hidden", api_visibility="private").success(None, js=SHOW_RESULT)
             # A file that could not be read is taken out of the input again, not left as a broken picture.
-            analysis.failure(lambda: None, outputs=photo, show_progress="hidden", api_visibility="private")
+            analysis.failure(lambda: None, outputs=photo, show_progress="hidden", api_visibility="private",
+                             queue=False)  # not queued: it must not be refused a second time when the queue is full
         explain.change(show_explanation, inputs=[explain, last_result], outputs=annotated, api_visibility="private")
         json_button.click(None, inputs=faces_json, js=DOWNLOAD_JSON)
         csv_button.click(None, inputs=faces_csv, js=DOWNLOAD_CSV)

@@ -8,6 +8,7 @@ import contextlib
 import csv
 import json
 import os
+import time
 from pathlib import Path
 
 import numpy as np
@@ -304,3 +305,31 @@ def test_a_clip_gives_a_playable_annotated_clip_a_person_picker_and_a_timeline(b
     page.get_by_role("tab", name="Upload").click()
     expect(page.locator("#scores")).to_be_visible()  # back to the photo results
     context.close()
+
+
+def test_when_the_queue_is_full_a_visitor_is_told_the_app_is_busy_once(browser, server, astronaut_file,
+                                                                      monkeypatch):
+    _, app = server
+    blocks = app.build_demo()
+    blocks.queue(default_concurrency_limit=2, max_size=1)  # the page's queue, shortened to fill it with five visitors
+    _, url, _ = app.serve(server_port=None, prevent_thread_lock=True, blocks=blocks)
+    predict = app.predictor.predict
+
+    def slow(*arguments, **options):
+        time.sleep(4)
+        return predict(*arguments, **options)
+
+    monkeypatch.setattr(app.predictor, "predict", slow)
+    pages = [browser.new_page() for _ in range(5)]  # five visitors: two are served, one waits, two find it full
+    try:
+        for page in pages:
+            page.goto(url)
+        for page in pages:
+            upload_photo(page, astronaut_file)
+        busy = "This application is currently busy. Please try again."
+        expect(pages[4].get_by_text(busy)).to_have_count(1, timeout=TIMEOUT_MS)
+        expect(pages[0].get_by_text("Found 1 face.")).to_be_visible(timeout=TIMEOUT_MS)
+    finally:
+        for page in pages:
+            page.close()
+        blocks.close()
