@@ -81,10 +81,13 @@ def photo_input(**options) -> gr.Image:
     return image
 
 
-def uploaded_size(path: Path) -> int:
-    """The size of an upload in Gradio's cache; UploadExpired once the cache sweep has removed it."""
+def uploaded(upload: str | None, nothing: str) -> tuple[Path, int]:
+    """An upload's path in Gradio's cache and its size; NothingUploaded (saying `nothing`) when none was chosen,
+    UploadExpired once the cache sweep has removed it."""
+    if not upload:
+        raise NothingUploaded(nothing)
     try:
-        return path.stat().st_size
+        return Path(upload), Path(upload).stat().st_size
     except FileNotFoundError:
         raise UploadExpired("This file is no longer on the server (uploads are deleted after a couple of "
                             "minutes); please upload it again.") from None
@@ -121,12 +124,10 @@ def analyse(photo: str | None, whole_image: bool = False):
     """Photo path in; annotated photo, the first face's scores, face picker, table, message, faces out."""
     started, size = time.perf_counter(), 0
     try:
-        if not photo:
-            raise NothingUploaded("Upload a photo or take a webcam snapshot first.")
-        size = uploaded_size(Path(photo))
+        path, size = uploaded(photo, "Upload a photo or take a webcam snapshot first.")
         if size > MAX_UPLOAD_BYTES:
             raise ImageTooLarge(f"The photo is larger than the {MAX_UPLOAD_BYTES // (1024 * 1024)} MB limit.")
-        image = open_image(photo)
+        image = open_image(path)
     except (NothingUploaded, UploadExpired, ImageError) as problem:
         raise page_error(problem, "ui", size, started) from None
     faces: list[FaceResult] = predictor.predict(image, whole_image=whole_image)
@@ -243,11 +244,9 @@ def analyse_video(clip: str | None, progress: gr.Progress = gr.Progress()):  # n
     with tempfile.TemporaryDirectory(prefix="emotion-clip-") as folder:
         annotated = Path(folder) / "annotated.webm"
         try:
-            if not clip:
-                raise NothingUploaded("Upload a clip first.")
-            size = uploaded_size(Path(clip))
-            check_video_file(Path(clip))
-            result = analyse_clip(predictor, Path(clip), annotated=annotated,
+            path, size = uploaded(clip, "Upload a clip first.")
+            check_video_file(path)
+            result = analyse_clip(predictor, path, annotated=annotated,
                                   progress=lambda done: progress(done, desc="Analysing the clip"))
         except (NothingUploaded, UploadExpired, VideoError) as problem:
             raise page_error(problem, "ui-video", size, started) from None
@@ -277,10 +276,8 @@ def check_clip_upload(clip: str | None) -> None:
     they come without a progress bar to replace."""
     started, size = time.perf_counter(), 0
     try:
-        if not clip:
-            raise NothingUploaded("Upload a clip first.")
-        size = uploaded_size(Path(clip))
-        check_clip(Path(clip))
+        path, size = uploaded(clip, "Upload a clip first.")
+        check_clip(path)
     except (NothingUploaded, UploadExpired, VideoError) as problem:
         raise page_error(problem, "ui-video", size, started) from None
 

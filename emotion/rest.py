@@ -19,7 +19,7 @@ from emotion.errors import user_error
 from emotion.images import ImageError, open_image
 from emotion.predictor import Predictor
 from emotion.requestlog import log_request
-from emotion.video import MAX_VIDEO_BYTES, VideoError, analyse_clip
+from emotion.video import MAX_VIDEO_BYTES, VideoError, analyse_clip, check_video_file
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 # Analyses at once (2 cores: more only share them) and how many more may wait; beyond that a request is
@@ -101,6 +101,7 @@ def analyse_clip_bytes(predictor: Predictor, data: bytes) -> dict:
     with tempfile.TemporaryDirectory(prefix="emotion-clip-") as folder:
         path = Path(folder) / "clip"
         path.write_bytes(data)
+        check_video_file(path)
         return analyse_clip(predictor, path).to_dict()
 
 
@@ -135,8 +136,6 @@ def build_rest_router(predictor: Predictor, max_bytes: int = MAX_UPLOAD_BYTES,
             async with capacity.slot():
                 data = await read_upload(request, max_video_bytes, "clip")
                 size = len(data)
-                if not data:
-                    raise Refused(400, "The file is empty.")
                 result = await run_in_threadpool(analyse_clip_bytes, predictor, data)
         except Refused as refused:
             log_request("rest-video", size, str(refused.status), started)

@@ -208,7 +208,6 @@ def fit(data_path: Path, out_dir: Path, config: FitConfig, resume: bool = False,
     print(f"data: {len(train_split)} training, {len(val_split)} validation faces ({time.time() - started:.0f} s)")
 
     batch_size = config.batch_size * spread_over_gpus()
-    steps_per_epoch = max(len(train_split) // batch_size, 1)
     teacher = None
     if config.teacher:
         teacher = Classifier(keras.saving.load_model(config.teacher, compile=False)).classify_heads(train_split.faces)
@@ -218,6 +217,7 @@ def fit(data_path: Path, out_dir: Path, config: FitConfig, resume: bool = False,
     train_data = FaceBatches(train_split.faces, train_targets, batch_size, augmentation, config.seed,
                              config.loader_threads)
     val_data = FaceBatches(val_split.faces, targets_of(val_split, config.heads), batch_size, None, config.seed)
+    steps_per_epoch = len(train_data)
 
     keras.config.set_dtype_policy(config.precision)
     try:
