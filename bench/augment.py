@@ -17,7 +17,7 @@ import numpy as np
 from keras import layers
 
 from bench.machine import describe_machine
-from train.augment import Augmentation, augment
+from train.augment import PHOTO_LIKE, Augmentation, augment
 
 BATCH = 256
 
@@ -58,6 +58,8 @@ def main() -> None:
 
     rows = {
         "train.augment, one thread": faces_per_second(lambda: augment(faces, rng, augmentation), arguments.batches),
+        "train.augment with the photo-like changes (PHOTO_LIKE), one thread":
+            faces_per_second(lambda: augment(faces, rng, PHOTO_LIKE), arguments.batches),
         f"train.augment, {threads} threads": faces_per_second(threaded, arguments.batches // threads) * threads,
         "Keras layers": faces_per_second(lambda: keras.ops.convert_to_numpy(augmenter(inputs, training=True)),
                                          arguments.batches),

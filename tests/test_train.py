@@ -14,7 +14,7 @@ from emotion.detector import FaceDetector
 from emotion.preprocess import prepare_face
 from tests.synthetic import synthetic_faces
 from train.adjust import adjust, choose_alpha, class_prior, fold_into_bias
-from train.augment import Augmentation, augment
+from train.augment import PHOTO_LIKE, Augmentation, augment
 from train.data import (
     CSV_CODE_TO_CLASS,
     is_held_out_photo,
@@ -29,7 +29,7 @@ from train.data import (
 from train.ensemble import build_ensemble, combine
 from train.evaluate import evaluate
 from train.export import export
-from train.fit import FaceBatches, FitConfig, copy_weights, fit, losses_for, targets_of
+from train.fit import EpochPlan, FaceBatches, FitConfig, copy_weights, fit, losses_for, targets_of
 from train.metrics import mean_kl_divergence, score
 from train.model import build_model, fold_batch_norm
 
@@ -437,10 +437,79 @@ def test_face_batches_shuffle_per_epoch_and_keep_every_face_once():
         y["fer2013"].argmax(axis=1), labels[96:])
 
 
+def test_the_photo_like_changes_each_do_their_job():
+    faces = synthetic_faces(32, seed=5)[0]
+    faces[:, :, 24:] += 120  # an edge in every face, for blur and the lighting to act on
+    still = Augmentation(flip=False, rotation_degrees=0, zoom=0, shift=0, brightness=0, contrast=0)
+    rng = np.random.default_rng(0)
+
+    gamma = augment(faces, rng, replace(still, gamma=0.3))  # a monotone change of each face's values
+    for old, new in zip(faces, gamma, strict=True):
+        order = np.argsort(old, axis=None, kind="stable")
+        assert (np.diff(new.ravel()[order]) >= 0).all()
+    assert not np.allclose(gamma, faces, atol=2)
+
+    soft = augment(faces, rng, replace(still, low_resolution=1.0))  # fewer pixels: less detail
+    assert np.abs(np.diff(soft, axis=2)).mean() < np.abs(np.diff(faces.astype(float), axis=2)).mean()
+
+    compressed = augment(faces, rng, replace(still, jpeg=1.0))
+    assert 0 < np.abs(compressed - faces).mean() < 12
+
+    grey = np.full_like(faces, 128)
+    ramp = augment(grey, rng, replace(still, side_light=0.2)) - 128.0  # one side brighter, the other darker
+    np.testing.assert_allclose(ramp, -ramp[:, ::-1, ::-1], atol=1e-3)
+    assert np.abs(ramp).max() > 10
+
+    turned = augment(faces, rng, replace(still, squeeze=0.2))
+    assert not np.allclose(turned, faces, atol=1)
+
+    photo_like = augment(faces, np.random.default_rng(1), PHOTO_LIKE)
+    assert photo_like.min() >= 0 and photo_like.max() <= 255 and photo_like.dtype == np.float32
+    assert np.array_equal(photo_like, augment(faces, np.random.default_rng(1), PHOTO_LIKE))
+
+
+def test_the_learning_rate_warms_up_then_falls_to_near_zero_at_the_planned_end():
+    plan = EpochPlan(peak_learning_rate=0.1, warmup_epochs=2, epochs=10)
+    rates = [plan.learning_rate(epoch) for epoch in range(10)]
+    assert rates[0] == pytest.approx(0.01) and rates[1] == pytest.approx(0.055)
+    assert rates[2] == pytest.approx(0.1, rel=0.02) and (np.diff(rates[2:]) < 0).all()
+    assert 0 < rates[-1] < 0.005
+
+
+def test_a_time_limit_plans_the_epochs_that_fit_and_completes_the_cosine():
+    plan = EpochPlan(peak_learning_rate=0.1, warmup_epochs=2, epochs=100, minutes=1)
+    plan.deadline = 100.0
+    plan.started = [0.0, 30.0, 31.0, 32.0]  # the first epoch compiled (30 s); then 1 s an epoch
+    plan.replan(epoch=3)
+    assert plan.planned == 3 + 68  # 68 s left
+    assert plan.learning_rate(plan.planned - 1) < 0.001  # the shortened plan still ends its cosine
+    plan.deadline = 1000.0
+    plan.replan(epoch=3)
+    assert plan.planned == 100  # never more than asked for
+    plan.deadline = 10.0
+    plan.replan(epoch=3)
+    assert plan.planned == 4  # past the deadline: this epoch is the last
+
+
+def test_the_plans_learning_rate_is_the_one_training_uses():
+    """Compiled at a learning rate of 1, trained at the plan's 0: the weights must not move."""
+    model = build_model((4, 8), 1, 0.0, ("fer2013",))
+    model.compile(optimizer=keras.optimizers.SGD(1.0, momentum=0.9), loss="categorical_crossentropy")
+    before = [weight.copy() for weight in model.get_weights()]
+    faces = synthetic_faces(16, seed=3)[0].astype(np.float32)[..., None]
+    targets = np.eye(7, dtype=np.float32)[np.arange(16) % 7]
+    model.fit(faces, {"fer2013": targets}, epochs=2, batch_size=8, verbose=0, callbacks=[EpochPlan(0.0, 1, 2)])
+    trainable = {id(weight) for weight in model.trainable_weights}
+    for weight, old in zip(model.weights, before, strict=True):
+        if id(weight) in trainable:
+            np.testing.assert_array_equal(keras.ops.convert_to_numpy(weight), old)
+
+
 def test_a_time_limit_stops_training_after_the_epoch_that_passes_it(fer_folder, tmp_path):
     config = FitConfig(epochs=3, batch_size=16, widths=(4, 8), convs_per_stage=1, time_limit_minutes=1e-6)
     assert fit(fer_folder, tmp_path / "run", config).is_file()
-    assert len((tmp_path / "run" / "history.csv").read_text().splitlines()) == 2  # header and one epoch
+    history = list(csv.DictReader((tmp_path / "run" / "history.csv").open()))
+    assert len(history) == 1 and float(history[0]["learning_rate"]) == pytest.approx(config.peak_learning_rate / 10)
 
 
 def test_evaluate_scores_a_model_not_built_by_train_model(fer_folder, tmp_path):

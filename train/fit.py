@@ -3,14 +3,14 @@
 Batches come from a keras.utils.PyDataset whose worker threads augment in numpy and OpenCV (train.augment),
 so the same code trains on TensorFlow on a CPU and on JAX on a GPU; several GPUs share each batch through
 keras.distribution (JAX). Resuming: BackupAndRestore keeps the weights, optimizer state and epoch in
-`<out>/backup`, and the learning-rate schedule is a function of the optimizer's step, so an interrupted run
-continues the same curve when started again with --resume.
+`<out>/backup`, and the learning rate is a function of the epoch (EpochPlan), so an interrupted run continues
+the same curve when started again with --resume.
 """
 
 import json
 import os
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import keras
@@ -18,7 +18,7 @@ import numpy as np
 
 from emotion.classifier import Classifier
 from emotion.label_sets import LABEL_SETS
-from train.augment import Augmentation, augment
+from train.augment import PHOTO_LIKE, Augmentation, augment
 from train.data import Split, join_splits, load_fer2013, load_photo_faces
 from train.model import build_model
 
@@ -41,6 +41,8 @@ class FitConfig:
     heads: tuple[str, ...] = tuple(LABEL_SETS)
     # Random erasing's probability per face (train.augment); the rest of the augmentation is Augmentation's.
     erasing: float = 0.0
+    # Add train.augment's photo-like changes (turned heads, lighting, lost detail: PHOTO_LIKE).
+    photo_like: bool = False
     # The training half of a labelled photo folder (passed to fit) joins Training, repeated this many times.
     photo_repeats: int = 6
     # Start from the weights of this .keras model (layers matched by name); "" = from scratch.
@@ -51,8 +53,8 @@ class FitConfig:
     teacher_weight: float = 0.5
     # "mixed_bfloat16" on a GPU (about 2x there); "float32" on a CPU, where bfloat16 is slower.
     precision: str = "float32"
-    # Stop at the end of the first epoch after this many minutes (0: no limit), keeping the best so far:
-    # the lease recipe's guard against running out of device time.
+    # Fit the run into this many minutes (0: no limit): fewer epochs if they do not fit, the cosine still
+    # completed (EpochPlan); the lease recipe's guard against running out of device time.
     time_limit_minutes: float = 0.0
     loader_threads: int = 4
     seed: int = 1337
@@ -128,16 +130,49 @@ class FaceBatches(keras.utils.PyDataset):
         self.order = self.order_for(self.epoch)
 
 
-class TimeLimit(keras.callbacks.Callback):
-    """Ends training at the end of the first epoch that finishes after `minutes` from now."""
+class EpochPlan(keras.callbacks.Callback):
+    """The learning rate, set at each epoch's start: a linear warm-up from a tenth of the peak, then a cosine
+    to zero at the plan's last epoch, where training stops. The plan is `epochs`, or with a time limit the
+    epochs that fit in it: re-estimated at every epoch's start from the median epoch so far (the first, which
+    compiles, left out), so a slow machine still finishes its cosine (a cut-off cosine leaves the weights
+    at a high learning rate) instead of stopping half-way. The plan only shortens a run, never lengthens it;
+    a deadline passed before there is an estimate stops training at the end of that epoch."""
 
-    def __init__(self, minutes: float):
+    def __init__(self, peak_learning_rate: float, warmup_epochs: int, epochs: int, minutes: float = 0.0):
         super().__init__()
-        self.deadline = time.time() + minutes * 60
+        self.peak, self.warmup_epochs, self.epochs = peak_learning_rate, warmup_epochs, epochs
+        self.deadline = time.time() + minutes * 60 if minutes else None
+        self.planned = epochs
+        self.started: list[float] = []  # each epoch's start, this sitting
+
+    def learning_rate(self, epoch: int) -> float:
+        if epoch < self.warmup_epochs:
+            return self.peak / 10 + (self.peak - self.peak / 10) * epoch / self.warmup_epochs
+        decaying = max(self.planned - self.warmup_epochs, 1)
+        return self.peak * 0.5 * (1 + np.cos(np.pi * min((epoch - self.warmup_epochs + 0.5) / decaying, 1.0)))
+
+    def replan(self, epoch: int) -> None:
+        durations = np.diff(self.started)[1:]
+        if self.deadline is None or len(durations) == 0:
+            return
+        fit_in_time = int((self.deadline - self.started[-1]) / np.median(durations))
+        self.planned = min(self.epochs, max(epoch + fit_in_time, epoch + 1))
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.started.append(time.time())
+        self.replan(epoch)
+        self.model.optimizer.learning_rate = self.learning_rate(epoch)
 
     def on_epoch_end(self, epoch, logs=None):
-        if time.time() > self.deadline:
-            print(f"time limit reached after epoch {epoch + 1}: stopping")
+        if logs is not None:
+            logs["learning_rate"] = float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
+            logs["planned_epochs"] = self.planned
+        if epoch + 1 >= self.planned:
+            if self.planned < self.epochs:
+                print(f"time limit: stopping after epoch {epoch + 1} of {self.epochs}, the cosine completed")
+            self.model.stop_training = True
+        elif self.deadline is not None and time.time() > self.deadline:  # before any estimate: the first epochs
+            print(f"time limit passed: stopping after epoch {epoch + 1} of {self.epochs}")
             self.model.stop_training = True
 
 
@@ -213,11 +248,10 @@ def fit(data_path: Path, out_dir: Path, config: FitConfig, resume: bool = False,
         teacher = Classifier(keras.saving.load_model(config.teacher, compile=False)).classify_heads(train_split.faces)
         print(f"teacher {config.teacher}: probabilities for {len(train_split)} faces ({time.time() - started:.0f} s)")
     train_targets = targets_of(train_split, config.heads, teacher, config.teacher_weight)
-    augmentation = Augmentation(erasing=config.erasing)
+    augmentation = replace(PHOTO_LIKE if config.photo_like else Augmentation(), erasing=config.erasing)
     train_data = FaceBatches(train_split.faces, train_targets, batch_size, augmentation, config.seed,
                              config.loader_threads)
     val_data = FaceBatches(val_split.faces, targets_of(val_split, config.heads), batch_size, None, config.seed)
-    steps_per_epoch = len(train_data)
 
     keras.config.set_dtype_policy(config.precision)
     try:
@@ -226,17 +260,12 @@ def fit(data_path: Path, out_dir: Path, config: FitConfig, resume: bool = False,
         keras.config.set_dtype_policy("float32")
     if config.init_from and not resume:
         print(f"initialised {copy_weights(Path(config.init_from), model)} layers from {config.init_from}")
-    warmup_steps = config.warmup_epochs * steps_per_epoch
-    schedule = keras.optimizers.schedules.CosineDecay(
-        initial_learning_rate=config.peak_learning_rate / 10,
-        decay_steps=max(config.epochs * steps_per_epoch - warmup_steps, 1),
-        warmup_target=config.peak_learning_rate,
-        warmup_steps=warmup_steps,
-    )
+    plan = EpochPlan(config.peak_learning_rate, config.warmup_epochs, config.epochs, config.time_limit_minutes)
     if config.optimizer == "sgd":
-        optimizer = keras.optimizers.SGD(schedule, momentum=0.9, nesterov=True, weight_decay=config.weight_decay)
+        optimizer = keras.optimizers.SGD(plan.learning_rate(0), momentum=0.9, nesterov=True,
+                                         weight_decay=config.weight_decay)
     else:
-        optimizer = keras.optimizers.AdamW(schedule, weight_decay=config.weight_decay)
+        optimizer = keras.optimizers.AdamW(plan.learning_rate(0), weight_decay=config.weight_decay)
     model.compile(
         optimizer=optimizer,
         loss=losses_for(config.heads, config.label_smoothing),
@@ -245,13 +274,12 @@ def fit(data_path: Path, out_dir: Path, config: FitConfig, resume: bool = False,
     best_path = out_dir / "best.keras"
     callbacks = [
         keras.callbacks.BackupAndRestore(backup_dir),
+        plan,
         MeanHeadAccuracy(config.heads),
         keras.callbacks.ModelCheckpoint(best_path, monitor="val_mean_accuracy", mode="max", save_best_only=True),
         keras.callbacks.ModelCheckpoint(out_dir / "last.keras"),
         keras.callbacks.CSVLogger(out_dir / "history.csv", append=True),
     ]
-    if config.time_limit_minutes:
-        callbacks.append(TimeLimit(config.time_limit_minutes))
     model.fit(train_data, validation_data=val_data, epochs=config.epochs, callbacks=callbacks, verbose=2)
     record_training(out_dir, config, time.time() - started, photos_path)
     return best_path
