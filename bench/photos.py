@@ -1,10 +1,11 @@
 """The whole photo pipeline (decode -> detect -> crop -> classify) over a labelled folder of photos.
 
-    python -m bench.photos ../shared/photos-dev [--model PATH] [--limit N] [--all]
+    python -m bench.photos ../shared/photos-dev [--model PATH] [--limit N] [--half held-out|training|all]
 
 The folder is laid out as <label>/<photo>. By default only the held-out half is scored (the half that
-`python -m train fit --photos` never trains on; see train.data.is_held_out_photo); --all scores every
-photo. The largest face's label is the photo's prediction; a photo with no face found counts as wrong
+`python -m train fit --photos` never trains on; see train.data.is_held_out_photo); `--half training` scores
+the other half (where choices are made, for a model that did not train on it), `--half all` every photo.
+The largest face's label is the photo's prediction; a photo with no face found counts as wrong
 in "accuracy (all photos)".
 """
 
@@ -15,8 +16,10 @@ import numpy as np
 
 from bench.machine import describe_machine
 from emotion.predictor import Predictor
-from train.data import labelled_photos
-from train.metrics import held_out_photos, run_photos
+from train.data import is_held_out_photo, labelled_photos
+from train.metrics import run_photos
+
+HALVES = {"held-out": is_held_out_photo, "training": lambda path: not is_held_out_photo(path), "all": lambda _: True}
 
 
 def main() -> None:
@@ -24,15 +27,14 @@ def main() -> None:
     parser.add_argument("folder", type=Path)
     parser.add_argument("--model", type=Path, default=None)
     parser.add_argument("--limit", type=int, default=None, help="at most this many photos in all")
-    parser.add_argument("--all", action="store_true", help="score every photo, not only the held-out half")
+    parser.add_argument("--half", choices=tuple(HALVES), default="held-out", help="which photos to score")
     arguments = parser.parse_args()
 
-    photos = labelled_photos(arguments.folder) if arguments.all else held_out_photos(arguments.folder)
+    photos = [(path, label) for path, label in labelled_photos(arguments.folder) if HALVES[arguments.half](path)]
     photos = photos[: arguments.limit]
     run = run_photos(Predictor.load(arguments.model), photos)
     with_face = run.scores()
-    half = "all photos" if arguments.all else "held-out half"
-    print(f"photos: {len(photos)} in {arguments.folder} ({half})")
+    print(f"photos: {len(photos)} in {arguments.folder} ({arguments.half} half)")
     print(f"face found: {run.found.mean():.1%}")
     print(f"accuracy (photos with a face): {with_face.accuracy:.1%}, macro recall {with_face.macro_recall:.1%}")
     print(f"accuracy (all photos): {(run.predicted == run.labels).mean():.1%}")

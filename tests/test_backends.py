@@ -108,7 +108,8 @@ LEASE = """
 import sys
 from pathlib import Path
 from train.lease import LeaseConfig, lease
-config = LeaseConfig(teacher_widths=((4, 8), (8, 8)), teacher_epochs=2, student_widths=(4, 4), student_epochs=2,
+config = LeaseConfig(teacher_widths=((4, 8), (8, 8)), teacher_epochs=2, students=(("student", (4, 4)), ("fast", (4,))),
+                     student_epochs=2,
                      batch_size=16, precision="float32", loader_threads=2, minutes=5)
 lease(Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]), config)
 """
@@ -119,17 +120,61 @@ def test_the_lease_recipe_runs_on_jax_and_its_models_serve_here(pack_path, fer_f
     out = tmp_path / "out"
     on_backend("jax", LEASE, str(pack_path), str(out), str(tmp_path / "work"))
     summary = json.loads((out / "summary.json").read_text())
-    assert set(summary["models"]) == {"teacher0", "teacher1", "student", "ensemble"}
+    assert set(summary["models"]) == {"teacher0", "teacher1", "ensemble", "student", "fast"}
     assert summary["single"] in ("teacher0", "teacher1") and summary["seconds"]["total"] > 0
-    assert summary["epochs_trained"] == {"teacher0": 2, "teacher1": 2, "student": 2}
+    assert summary["epochs_trained"] == {"teacher0": 2, "teacher1": 2, "student": 2, "fast": 2}
+    assert not (out / "single").exists()  # the fallback gives way to the students (8 files at most)
+    assert summary["finished"] == "all"
     sent_back = [path for path in out.rglob("*") if path.is_file()]
     assert len(sent_back) <= 8 and all(path.stat().st_size <= 16 * 2**20 for path in sent_back)  # the device's limits
     assert max(len(path.relative_to(out).parts) for path in sent_back) <= 3  # at most two folders down
+    assert [json.loads((tmp_path / "work" / teacher / "training.json").read_text())["config"]["photo_like"]
+            for teacher in ("teacher0", "teacher1")] == [False, True]
     training = json.loads((out / "student" / "training.json").read_text())
     assert training["config"]["teacher"].endswith("ensemble/model.keras") and training["photos"] == str(pack_path)
+    assert Classifier.load(out / "fast" / "model.keras").model.count_params() < \
+        Classifier.load(out / "student" / "model.keras").model.count_params()
     predictor = Predictor.load(out / "student" / "model.keras")  # served here, on TensorFlow
     assert len(predictor.predict(astronaut)) == 1
     private = load_fer2013(fer_folder)["private_test"]
     assert summary["models"]["student"]["ferplus_private_test"] == pytest.approx(
         (predictor.classify(private.faces).argmax(axis=1) == private.ferplus_labels)[private.ferplus_labels >= 0]
         .mean(), abs=1e-3)
+
+
+def test_a_lease_stopped_part_way_still_sends_back_what_it_finished(pack_path, tmp_path, monkeypatch):
+    """The teachers train (tiny, untrained models stand in for them); the student's training fails: the summary
+    says how far the recipe came, and the best small teacher is there to evaluate and serve."""
+    import keras
+
+    import train.lease
+    from train.model import build_model
+
+    def train_or_fail(commands: list[list[str]], logs: list[Path]) -> None:
+        for command in commands:
+            if "--teacher" in command:
+                raise RuntimeError("training failed: the student ran out of memory")
+            run = Path(command[command.index("--out") + 1])
+            run.mkdir(parents=True)
+            widths = tuple(int(w) for w in command[command.index("--widths") + 1].split(","))
+            keras.utils.set_random_seed(len(widths))
+            build_model(widths, 1).save(run / "best.keras")
+            (run / "history.csv").write_text("epoch,loss\n0,1.0\n")
+
+    monkeypatch.setattr(train.lease, "run_side_by_side", train_or_fail)
+    out = tmp_path / "out"
+    config = train.lease.LeaseConfig(teacher_widths=((4, 8), (8, 8)), batch_size=16, precision="float32")
+    with pytest.raises(RuntimeError, match="student"):
+        train.lease.lease(pack_path, out, tmp_path / "work", config)
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["finished"] == "ensemble" and set(summary["models"]) == {"teacher0", "teacher1", "ensemble"}
+    assert summary["epochs_trained"] == {"teacher0": 1, "teacher1": 1} and "students" not in summary["seconds"]
+    assert summary["single"] in ("teacher0", "teacher1")
+    assert Classifier.load(out / "single" / "model.keras").heads == ("fer2013", "ferplus")
+
+
+@needs_jax
+def test_the_plans_learning_rate_is_the_one_jax_trains_with():
+    """JAX keeps the optimizer's state outside its variables during an epoch: the plan must still reach it."""
+    on_backend("jax", "from tests.test_train import test_the_plans_learning_rate_is_the_one_training_uses as check\n"
+                      "check()")

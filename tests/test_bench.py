@@ -7,8 +7,11 @@ import numpy as np
 from PIL import Image
 
 from bench.compare import FerPackagePipeline
+from bench.photos import HALVES
 from emotion import CLASSES
 from tests.conftest import ASTRONAUT_FACE
+from train.data import labelled_photos
+from train.metrics import held_out_photos
 
 CASCADE = Path(cv2.data.haarcascades) / "haarcascade_frontalface_default.xml"
 
@@ -44,3 +47,12 @@ def test_fer_pipeline_puts_the_largest_face_first(two_faces):
     faces = FerPackagePipeline(RecordingClassifier(), CASCADE).predict(Image.fromarray(two_faces))
     areas = [face.box[2] * face.box[3] for face in faces]
     assert len(faces) >= 2 and areas == sorted(areas, reverse=True)
+
+
+def test_bench_photos_halves_split_the_folder_by_file_name(photo_folder):
+    photos = [path for path, _ in labelled_photos(photo_folder)]
+    held_out = [path for path in photos if HALVES["held-out"](path)]
+    training = [path for path in photos if HALVES["training"](path)]
+    assert held_out and training and not set(held_out) & set(training)
+    assert sorted(held_out + training) == sorted(photos) == sorted(filter(HALVES["all"], photos))
+    assert [path for path, _ in held_out_photos(photo_folder)] == held_out  # what the benchmarks report on

@@ -38,6 +38,8 @@ def main() -> None:
     fit_parser.add_argument("--teacher-weight", type=float, default=FitConfig.teacher_weight)
     fit_parser.add_argument("--erasing", type=float, default=FitConfig.erasing,
                             help="probability of random erasing per face")
+    fit_parser.add_argument("--photo-like", action="store_true",
+                            help="add the photo-like augmentation (turned heads, lighting, lost detail)")
     fit_parser.add_argument("--precision", choices=("float32", "mixed_bfloat16", "mixed_float16"),
                             default=FitConfig.precision, help="mixed_bfloat16 on a GPU")
     fit_parser.add_argument("--time-limit-minutes", type=float, default=FitConfig.time_limit_minutes,
@@ -77,8 +79,10 @@ def main() -> None:
     lease_parser.add_argument("--teacher-widths", type=lambda text: tuple(tuple(int(w) for w in shape.split(","))
                                                                           for shape in text.split(";")),
                               default=LeaseConfig.teacher_widths, help="e.g. '64,128,256,512;40,80,160,320'")
-    lease_parser.add_argument("--student-widths", type=lambda text: tuple(int(w) for w in text.split(",")),
-                              default=LeaseConfig.student_widths)
+    lease_parser.add_argument("--students", type=lambda text: tuple(
+                                  (name, tuple(int(w) for w in widths.split(",")))
+                                  for name, widths in (shape.split("=") for shape in text.split(";"))),
+                              default=LeaseConfig.students, help="e.g. 'student=16,32,128,256;fast=16,32,64,128'")
     lease_parser.add_argument("--teacher-epochs", type=int, default=LeaseConfig.teacher_epochs)
     lease_parser.add_argument("--student-epochs", type=int, default=LeaseConfig.student_epochs)
     lease_parser.add_argument("--batch-size", type=int, default=LeaseConfig.batch_size)
@@ -98,6 +102,7 @@ def main() -> None:
                            init_from=arguments.init_from, widths=arguments.widths,
                            dropout=arguments.dropout, teacher=arguments.teacher,
                            teacher_weight=arguments.teacher_weight, erasing=arguments.erasing,
+                           photo_like=arguments.photo_like,
                            precision=arguments.precision, time_limit_minutes=arguments.time_limit_minutes,
                            loader_threads=arguments.loader_threads)
         best = fit(arguments.data, arguments.out, config, resume=arguments.resume, photos_path=arguments.photos)
@@ -133,7 +138,7 @@ def main() -> None:
     elif arguments.command == "lease":
         from train.lease import lease
 
-        config = LeaseConfig(teacher_widths=arguments.teacher_widths, student_widths=arguments.student_widths,
+        config = LeaseConfig(teacher_widths=arguments.teacher_widths, students=arguments.students,
                              teacher_epochs=arguments.teacher_epochs, student_epochs=arguments.student_epochs,
                              batch_size=arguments.batch_size, precision=arguments.precision,
                              minutes=arguments.minutes)
