@@ -8,10 +8,18 @@ MEASURED_ON = {f"{evaluation.name}_private_test": f"FER2013 PrivateTest, {evalua
     "photos_held_out": "real photos (photos-dev, held-out half), largest face"}
 
 
-def bars_mean(served_head: str) -> str:
-    """What the served head's probabilities mean."""
+def bars_mean(served_head: str, adjustment: dict | None = None) -> str:
+    """What the served head's probabilities mean, and how train.adjust changed them if it adjusted that head."""
     label_set = LABEL_SETS.get(served_head)
-    return f"**What the bars mean.** {label_set.meaning}" if label_set else ""
+    if label_set is None:
+        return ""
+    text = f"**What the bars mean.** {label_set.meaning}"
+    if adjustment and adjustment.get("head") == served_head and adjustment.get("alpha"):
+        text += (f" Then each bar was divided by how common its expression is in the training faces, raised to "
+                 f"the power {adjustment['alpha']:g}, and the bars rescaled to add up to 100% (logit adjustment): "
+                 "rare expressions such as disgust and fear are named more often than those shares alone would, "
+                 "so the bars are no longer the shares themselves (the calibration figure below measures the gap).")
+    return text
 
 
 def about_markdown(card: dict, served_head: str, limits: str) -> str:
@@ -20,7 +28,8 @@ def about_markdown(card: dict, served_head: str, limits: str) -> str:
     if not metrics:
         return "No model card was found beside the model, so no measured accuracy can be shown."
     lines = [f"**{card.get('name', 'model')}** ({card.get('version', '')}), {card.get('parameters', 0):,} "
-             f"parameters, {card.get('input', '')}. {card.get('data', '')}.", "", bars_mean(served_head), "",
+             f"parameters, {card.get('input', '')}. {card.get('data', '')}.", "",
+             bars_mean(served_head, card.get("logit_adjustment")), "",
              "| faces the model never trained on | images | accuracy | macro recall |", "|---|---|---|---|"]
     for key, name in MEASURED_ON.items():
         if key in metrics:

@@ -38,3 +38,8 @@ def test_about_shows_only_figures_on_faces_the_model_never_trained_on():
     assert "share of people" in text and "0.432" in text  # what the bars mean, and how well they match the votes
     assert "one person's reading" in about_markdown(card, "fer2013", "")  # the bars of a FER2013-label head
     assert "No model card" in about_markdown({}, "ferplus", "")
+    assert "divided by" not in text
+    adjusted = card | {"logit_adjustment": {"head": "ferplus", "alpha": 0.75}}
+    assert "share of people" in about_markdown(adjusted, "ferplus", "") and \
+        "the power 0.75" in about_markdown(adjusted, "ferplus", "")  # the served bars were adjusted: said so
+    assert "divided by" not in about_markdown(adjusted, "fer2013", "")  # another head was adjusted, not this one
