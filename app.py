@@ -304,6 +304,14 @@ def select_face(choice: str | None, faces: list[dict]):
     return faces[number - 1]["scores"]
 
 
+# The faces table on a phone: a smaller font, so that "expression" and "probability" fit their columns whole.
+CSS = """
+@media (max-width: 700px) {
+  #faces-table th, #faces-table [role="gridcell"], #faces-table td { font-size: 12px; }
+}
+"""
+
+
 def build_demo(delete_cache: tuple[int, int] = CACHE_CLEANUP) -> gr.Blocks:
     # photo_input hands over the uploaded file as it is: emotion.open_image decodes it (EXIF, modes,
     # limits) exactly as the REST endpoint and CLI do.
@@ -366,7 +374,7 @@ def build_demo(delete_cache: tuple[int, int] = CACHE_CLEANUP) -> gr.Blocks:
                 scores = gr.Label(num_top_classes=7, label="Expression probabilities", elem_id="scores")
                 # Wrapped, with widths that add up to the column, so a phone shows every column without scrolling.
                 table = gr.Dataframe(headers=TABLE_HEADERS, label="All faces", interactive=False, elem_id="faces-table",
-                                     wrap=True, column_widths=["12%", "23%", "24%", "21%", "20%"])
+                                     wrap=True, column_widths=["14%", "29%", "31%", "26%"])
                 with gr.Accordion("Result data (JSON, CSV)", open=False):
                     faces_json = gr.JSON(label="Faces", elem_id="faces-json")
                     faces_csv = gr.Textbox(visible=False)  # emotion.table's CSV, for the download button
@@ -437,6 +445,7 @@ def serve(share: bool = False, server_port: int | None = None, prevent_thread_lo
         run_history=False,
         allowed_paths=[],
         show_error=False,
+        css=CSS,
         app_kwargs={"routes": build_rest_router(predictor).routes},
     )
 

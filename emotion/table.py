@@ -11,13 +11,15 @@ import io
 from emotion.labels import CLASSES
 from emotion.results import FaceResult
 
-TABLE_HEADERS = ["face", "expression", "probability", "box (x, y, w, h)", "warnings"]
+# The page shows what a person reads; the boxes' pixel numbers are in the JSON and CSV downloads (and the face's
+# number is drawn beside its box), which keeps the four columns readable on a phone.
+TABLE_HEADERS = ["face", "expression", "probability", "warnings"]
 CSV_HEADER = ["face", "label", "probability", "x", "y", "width", "height", "detector_score", "warnings", *CLASSES]
 
 
 def table_row(number: int, face: FaceResult) -> list:
     """One line of the page's faces table (TABLE_HEADERS)."""
-    return [number, face.label, round(face.scores[face.label], 3), str(list(face.box)), "; ".join(face.warnings)]
+    return [number, face.label, round(face.scores[face.label], 3), "; ".join(face.warnings)]
 
 
 def csv_text(faces: list[FaceResult], numbers: list[int] | None = None) -> str:

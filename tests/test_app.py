@@ -89,7 +89,7 @@ def test_gradio_client_predict(server, astronaut, tmp_path):
     annotated, scores, _, table, message, faces, csv_text = client.predict(handle_file(str(path)), api_name="/predict")
     expected = app.predictor.predict(astronaut)[0]
     assert csv_text.splitlines()[0].startswith("face,label,probability,x,y,width,height,detector_score,warnings")
-    assert table["headers"] == ["face", "expression", "probability", "box (x, y, w, h)", "warnings"]
+    assert table["headers"] == ["face", "expression", "probability", "warnings"]
     assert faces == [expected.to_dict()]  # boxes, scores, landmarks and warnings, as the REST endpoint gives them
     assert scores["label"] == expected.label
     assert {entry["label"] for entry in scores["confidences"]} == set(expected.scores)

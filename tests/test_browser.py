@@ -26,6 +26,7 @@ from bench.browser import (
     upload_photo,
     write_y4m,
 )
+from emotion.table import TABLE_HEADERS
 
 sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
@@ -258,9 +259,21 @@ def test_on_a_phone_the_result_comes_into_view_and_the_table_shows_every_column(
     table.scroll_into_view_if_needed()
     frame = table.bounding_box()
     headers = table.locator("th").evaluate_all("cells => cells.map(cell => cell.getBoundingClientRect().toJSON())")
-    assert len(headers) >= 5
+    assert len(headers) == len(TABLE_HEADERS)
     assert all(cell["right"] <= frame["x"] + frame["width"] + 1 and cell["width"] > 20 for cell in headers)
     expect(table.get_by_text("warnings", exact=True).first).to_be_in_viewport()
+    # Each header on one line, no word broken in two ("expressio-n"), and so the first face's expression.
+    lines = table.evaluate("""(table, words) => {
+        const leaves = [...table.querySelectorAll('th *')].filter(element => element.children.length === 0);
+        const nodes = words.map(word => leaves.find(element => element.textContent.trim() === word));
+        nodes.push(table.querySelector('[data-testid="cell-0-1"] span'));
+        return nodes.map(node => {
+            const range = document.createRange();
+            range.selectNodeContents(node);
+            return new Set([...range.getClientRects()].map(box => Math.round(box.top))).size;
+        });
+    }""", TABLE_HEADERS)
+    assert lines == [1] * (len(TABLE_HEADERS) + 1)
 
 
 @pytest.fixture(scope="module")
