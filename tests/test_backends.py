@@ -84,7 +84,8 @@ from train.evaluate import evaluate
 from train.export import export
 from train.fit import FitConfig, fit
 data, out = Path(sys.argv[1]), Path(sys.argv[2])
-best = fit(data, out / "run", FitConfig(epochs=2, batch_size=16, widths=(4, 8), convs_per_stage=1, erasing=0.5))
+best = fit(data, out / "run", FitConfig(epochs=2, batch_size=16, widths=(4, 8), convs_per_stage=1, erasing=0.5,
+                                       precision="mixed_bfloat16"))  # as the lease trains on a GPU
 card = evaluate(data, best, out / "evaluation")
 assert export(out / "evaluation", out / "assets")
 faces = load_fer2013(data)["private_test"].faces
@@ -102,6 +103,7 @@ def test_a_model_trained_on_jax_serves_on_tensorflow_with_the_same_outputs(fer_f
     faces = load_fer2013(fer_folder)["private_test"].faces
     np.testing.assert_allclose(served.classify(faces), np.load(tmp_path / "probabilities.npy"), atol=1e-5)
     assert served.model_card["training"]["backend"] == "jax"
+    assert {layer.dtype_policy.name for layer in served.model.layers} == {"float32"}  # served in float32 on a CPU
 
 
 LEASE = """
