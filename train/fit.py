@@ -135,8 +135,8 @@ class EpochPlan(keras.callbacks.Callback):
     to zero at the plan's last epoch, where training stops. The plan is `epochs`, or with a time limit the
     epochs that fit in it: re-estimated at every epoch's start from the median epoch so far (the first, which
     compiles, left out), so a slow machine still finishes its cosine (a cut-off cosine leaves the weights
-    at a high learning rate) instead of stopping half-way. The plan only shortens a run, never lengthens it;
-    a deadline passed before there is an estimate stops training at the end of that epoch."""
+    at a high learning rate) instead of stopping half-way. The plan is never longer than `epochs`; a
+    deadline passed before there is an estimate stops training at the end of that epoch."""
 
     def __init__(self, peak_learning_rate: float, warmup_epochs: int, epochs: int, minutes: float = 0.0):
         super().__init__()
