@@ -4,6 +4,7 @@
 #
 #   here:   bash deploy/lease.sh prepare      pack the data and download Keras' wheels into lease/ (git ignores it)
 #   there:  bash deploy/lease.sh run OUT      install the wheels, train, write summary.json and models to OUT
+#                                             (stops at once if JAX finds no GPU, unless LEASE_ALLOW_CPU=1)
 #
 # With the device tool: run "bash deploy/lease.sh run $OUT" with carry ["lease"]; what comes back lies under
 # OUT (at most 8 files). Then, here: python -m train evaluate --data ../shared/fer2013 --photos
@@ -26,6 +27,12 @@ prepare)
     ;;
 run)
     out="${2:?usage: deploy/lease.sh run OUT}"
+    # Fail in seconds, not after minutes of training on the CPU, when JAX finds no GPU (LEASE_ALLOW_CPU=1: a
+    # dry run on purpose).
+    if [ -z "${LEASE_ALLOW_CPU:-}" ]; then
+        python3 -c 'import sys, jax; backend = jax.default_backend(); sys.exit(0 if backend == "gpu" else
+            f"JAX finds no GPU (its backend is {backend}): the recipe would train on the CPU; set LEASE_ALLOW_CPU=1 for that")'
+    fi
     mkdir -p "$out"
     python3 -m pip install --quiet --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site \
         lease/wheels/*.whl

@@ -180,3 +180,13 @@ def test_the_plans_learning_rate_is_the_one_jax_trains_with():
     """JAX keeps the optimizer's state outside its variables during an epoch: the plan must still reach it."""
     on_backend("jax", "from tests.test_train import test_the_plans_learning_rate_is_the_one_training_uses as check\n"
                       "check()")
+
+
+@needs_jax
+def test_the_lease_script_stops_at_once_where_jax_finds_no_gpu(tmp_path):
+    """Minutes of a lent GPU must not go on training on its CPU: the script refuses before installing anything."""
+    out = tmp_path / "out"
+    result = subprocess.run(["bash", str(ROOT / "deploy" / "lease.sh"), "run", str(out)], capture_output=True,
+                            text=True, timeout=120, env=os.environ | {"LEASE_ALLOW_CPU": ""})
+    assert result.returncode != 0 and "JAX finds no GPU" in result.stderr and "LEASE_ALLOW_CPU=1" in result.stderr
+    assert not out.exists()
