@@ -190,3 +190,17 @@ def test_the_lease_script_stops_at_once_where_jax_finds_no_gpu(tmp_path):
                             text=True, timeout=120, env=os.environ | {"LEASE_ALLOW_CPU": ""})
     assert result.returncode != 0 and "JAX finds no GPU" in result.stderr and "LEASE_ALLOW_CPU=1" in result.stderr
     assert not out.exists()
+
+
+def test_one_failed_training_stops_the_others_at_once(tmp_path):
+    import time
+
+    from train.lease import run_side_by_side
+
+    sleeper = [sys.executable, "-c", "import time; time.sleep(120)"]
+    failing = [sys.executable, "-c", "print('out of memory'); raise SystemExit(3)"]
+    logs = [tmp_path / "a" / "log.txt", tmp_path / "b" / "log.txt"]
+    started = time.time()
+    with pytest.raises(RuntimeError, match="out of memory"):
+        run_side_by_side([sleeper, failing], logs)
+    assert time.time() - started < 30  # not the sleeper's 120 s

@@ -86,7 +86,8 @@ def fit_command(config: LeaseConfig, pack: Path, out: Path, widths: tuple[int, .
 
 
 def run_side_by_side(commands: list[list[str]], logs: list[Path]) -> None:
-    """Start every command at once, each printing to its own log; raise if any fails (its log's end shown)."""
+    """Start every command at once, each printing to its own log. If one fails, stop the others at once and
+    raise with its log's end: a lease's minutes are better spent on a rerun than on the survivors."""
     # JAX takes 75% of a GPU's memory at its first use unless told otherwise: these processes (and the
     # recipe's own, which evaluates afterwards) share one GPU.
     env = os.environ | {"XLA_PYTHON_CLIENT_PREALLOCATE": "false", "PYTHONUNBUFFERED": "1"}
@@ -94,9 +95,18 @@ def run_side_by_side(commands: list[list[str]], logs: list[Path]) -> None:
     for command, log in zip(commands, logs, strict=True):
         log.parent.mkdir(parents=True, exist_ok=True)
         processes.append(subprocess.Popen(command, stdout=log.open("w"), stderr=subprocess.STDOUT, env=env, cwd=ROOT))
-    failed = [log for process, log in zip(processes, logs, strict=True) if process.wait() != 0]
-    if failed:
-        raise RuntimeError("training failed:\n" + "\n".join(f"{log}:\n{log.read_text()[-3000:]}" for log in failed))
+    while True:
+        codes = [process.poll() for process in processes]
+        failed = [log for code, log in zip(codes, logs, strict=True) if code not in (None, 0)]
+        if failed:
+            for process in processes:
+                process.kill()
+                process.wait()
+            raise RuntimeError("training failed:\n" + "\n".join(f"{log}:\n{log.read_text()[-3000:]}"
+                                                                 for log in failed))
+        if all(code == 0 for code in codes):
+            break
+        time.sleep(1)
     for log in logs:  # the epoch lines say how fast this machine trained; the logs themselves stay behind
         epochs = [line for line in log.read_text().splitlines() if "ms/step" in line or "time limit" in line]
         print(f"{log.parent.name}: {len(epochs)} epochs; first {epochs[:1]}; last {epochs[-2:]}", flush=True)
