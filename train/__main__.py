@@ -82,7 +82,8 @@ def main() -> None:
     lease_parser.add_argument("--students", type=lambda text: tuple(
                                   (name, tuple(int(w) for w in widths.split(",")))
                                   for name, widths in (shape.split("=") for shape in text.split(";"))),
-                              default=LeaseConfig.students, help="e.g. 'student=16,32,128,256;fast=16,32,64,128'")
+                              default=LeaseConfig.students,
+                              help="name=widths;...: 'student=16,32,64,128,256;fast=16,32,64,128'")
     lease_parser.add_argument("--teacher-epochs", type=int, default=LeaseConfig.teacher_epochs)
     lease_parser.add_argument("--student-epochs", type=int, default=LeaseConfig.student_epochs)
     lease_parser.add_argument("--batch-size", type=int, default=LeaseConfig.batch_size)
