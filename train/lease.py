@@ -177,11 +177,11 @@ def lease(pack: Path, out: Path, work: Path, config: LeaseConfig) -> dict:
                                   student_minutes, teacher=ensemble_path)
                       for index, (name, widths) in enumerate(config.students)],
                      [run / "log.txt" for run in student_dirs.values()])
-    shutil.rmtree(out / "single", ignore_errors=True)  # its figures stay in the summary
     for name, run in student_dirs.items():
         summary["epochs_trained"][name] = epochs_in(run)
         summary["models"][name] = figures(evaluate(pack, run / "best.keras", run / "evaluation"))
         keep(run, run / "evaluation", out / name)
+    shutil.rmtree(out / "single", ignore_errors=True)  # the students are kept; its figures stay in the summary
     stage_done("students")
     summary["seconds"]["total"] = round(time.time() - started, 1)
     (out / "summary.json").write_text(json.dumps(summary | {"finished": "all"}, indent=2))
