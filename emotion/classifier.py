@@ -23,13 +23,10 @@ BATCH_SIZE = 256
 
 def face_batch(faces: np.ndarray | list) -> np.ndarray:
     """(N, 48, 48) uint8 model input from a uint8 (N, H, W) gray array or a list of crops of any size or mode."""
-    if isinstance(faces, np.ndarray) and faces.ndim == 3 and faces.dtype == np.uint8:
-        if faces.shape[1:] == (INPUT_SIZE, INPUT_SIZE):
-            return faces
-        return np.stack([prepare_face(face) for face in faces]) if len(faces) else \
-            np.zeros((0, INPUT_SIZE, INPUT_SIZE), np.uint8)
     if not len(faces):
         return np.zeros((0, INPUT_SIZE, INPUT_SIZE), np.uint8)
+    if isinstance(faces, np.ndarray) and faces.ndim == 3 and faces.dtype == np.uint8:
+        return faces if faces.shape[1:] == (INPUT_SIZE, INPUT_SIZE) else np.stack([prepare_face(f) for f in faces])
     return np.stack([prepare_face(to_rgb_array(face)) for face in faces])
 
 

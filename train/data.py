@@ -179,6 +179,12 @@ def load_fer2013(path: Path, prepare: Callable[[np.ndarray], np.ndarray] = prepa
     raise FileNotFoundError(f"{path} is neither fer2013.csv nor a folder with train/ and test/")
 
 
+def fer2013_splits(data: Path | dict[str, Split]) -> dict[str, Split]:
+    """FER2013's splits: `data` itself when already loaded (a caller scoring several models reads the images
+    once), else load_fer2013(data)."""
+    return data if isinstance(data, dict) else load_fer2013(data)
+
+
 PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp")
 
 

@@ -18,7 +18,7 @@ from emotion.classifier import Classifier
 from emotion.label_sets import LABEL_SETS
 from emotion.layers import HorizontalFlip
 from emotion.preprocess import INPUT_SIZE
-from train.data import load_fer2013
+from train.data import Split, fer2013_splits
 from train.metrics import score_split, selection_score_of
 from train.model import fold_batch_norm
 
@@ -52,10 +52,10 @@ def averaged(runs: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
     return {head: np.mean([run[head] for run in runs if head in run], axis=0) for head in heads_among(runs)}
 
 
-def build_ensemble(data_path: Path, model_paths: list[Path], out_path: Path) -> dict:
+def build_ensemble(data: Path | dict[str, Split], model_paths: list[Path], out_path: Path) -> dict:
     """Choose members and flips on PublicTest, write the combined model to out_path and the choice beside
     it (same name, .json); returns that record."""
-    public_test = load_fer2013(data_path)["public_test"]
+    public_test = fer2013_splits(data)["public_test"]
     classifiers = [Classifier(keras.saving.load_model(path, compile=False)) for path in model_paths]
     plain = [classifier.classify_heads(public_test.faces) for classifier in classifiers]
     mirrored = [classifier.classify_heads(public_test.faces[:, :, ::-1]) for classifier in classifiers]

@@ -14,19 +14,21 @@ import numpy as np
 from emotion.classifier import Classifier
 from emotion.predictor import Predictor
 from train.card import model_card, training_records
-from train.data import join_splits, load_fer2013
+from train.data import Split, fer2013_splits, join_splits
 from train.metrics import held_out_photos, run_photos, score_split, vote_kl
 from train.model import fold_batch_norm
 from train.plots import plot_confusion, plot_history
 
 
-def evaluate(data_path: Path, model_path: Path, out_dir: Path, photos_path: Path | None = None) -> dict:
+def evaluate(data: Path | dict[str, Split], model_path: Path, out_dir: Path, photos_path: Path | None = None
+             ) -> dict:
     """Score the model on PublicTest, PrivateTest and both, on every label set, and on the held-out half of
-    a labelled photo folder if given; write the served model, its card and plots into out_dir."""
+    a labelled photo folder if given; write the served model, its card and plots into out_dir. `data`: FER2013
+    in any form train.data.load_fer2013 reads, or its splits already loaded."""
     out_dir.mkdir(parents=True, exist_ok=True)
     # Scored in the form that ships: BatchNorm folded into the convolutions (same outputs, faster).
     classifier = Classifier(fold_batch_norm(keras.saving.load_model(model_path, compile=False)))
-    data = load_fer2013(data_path)
+    data = fer2013_splits(data)
     splits = {"public_test": data["public_test"], "private_test": data["private_test"]}
     probabilities = {name: classifier.classify_heads(split.faces) for name, split in splits.items()}
     splits["whole_test"] = join_splits([splits["public_test"], splits["private_test"]])
