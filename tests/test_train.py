@@ -236,7 +236,7 @@ def test_fit_from_a_model_with_photos_scores_held_out_photos(fer_folder, photo_f
     held_out = sum(is_held_out_photo(path) for path in photo_folder.rglob("*.jpg"))
     assert card["metrics"]["photos_held_out"]["images"] == held_out
     assert 0 < card["metrics"]["photos_held_out"]["face_found"] <= 1
-    assert "photos-dev was also trained on" in card["data"]
+    assert "photos-dev was also trained on" in card["data"] and "distilled" not in card["data"]
 
 
 def test_copy_weights_matches_layers_by_name_and_shape(tmp_path):
@@ -364,8 +364,9 @@ def test_distillation_blends_each_head_with_the_teacher(fer_folder, tmp_path):
     build_model(widths=(4, 8), convs_per_stage=1).save(tmp_path / "teacher.keras")
     config = FitConfig(epochs=1, batch_size=16, widths=(4, 8), convs_per_stage=1,
                        teacher=str(tmp_path / "teacher.keras"))
-    assert fit(fer_folder, tmp_path / "student", config).is_file()
+    student = fit(fer_folder, tmp_path / "student", config)
     assert json.loads((tmp_path / "student" / "training.json").read_text())["config"]["teacher"] == config.teacher
+    assert "distilled from an ensemble" in evaluate(fer_folder, student, tmp_path / "evaluation")["data"]
 
 
 def test_a_member_with_one_head_adds_to_that_head_only(tmp_path):

@@ -36,7 +36,9 @@ def model_card(model: keras.Model, results: dict[str, dict[str, Scores]], vote_k
     heads = tuple(model.output_names)
     served = served_head_of(heads)
     private = results["private_test"]
-    trained_on_photos = any(run.get("photos") for run in training.get("members", [training]))
+    runs = training.get("members", [training])
+    trained_on_photos = any(run.get("photos") for run in runs)
+    distilled = any(run.get("config", {}).get("teacher") for run in runs)
     card = {
         "name": "fer-vgg",
         "version": datetime.date.today().isoformat(),
@@ -46,7 +48,8 @@ def model_card(model: keras.Model, results: dict[str, dict[str, Scores]], vote_k
         "classes": list(CLASSES),
         "heads": {"served": served, "all": list(heads)} | {
             f"{name} labels scored with": scoring_head(label_set, heads) for name, label_set in LABEL_SETS.items()},
-        "data": DATA + ("; the training half of photos-dev was also trained on" if trained_on_photos else ""),
+        "data": DATA + ("; the training half of photos-dev was also trained on" if trained_on_photos else "")
+        + ("; distilled from an ensemble of larger networks trained on the same data" if distilled else ""),
         "training": training,
         "metrics": {f"{labels}_{split}": summary(scores)
                     for split, by_labels in results.items() for labels, scores in by_labels.items()},
