@@ -1,7 +1,7 @@
 """Augmentation speed on this backend: train.augment (numpy and OpenCV in the loader's threads) beside the same
 changes made by Keras' preprocessing layers, on batches of 48x48 faces.
 
-    python -m bench.augment [--batches 20]                 # the backend KERAS_BACKEND names (TensorFlow default)
+    python -m bench.augment [--batches 20] [--processes 2] # the backend KERAS_BACKEND names (TensorFlow default)
     KERAS_BACKEND=jax python -m bench.augment
 
 Keras' layers run as they would inside a model or a compiled data step: called on one batch at a time, after
@@ -18,6 +18,7 @@ from keras import layers
 
 from bench.machine import describe_machine
 from train.augment import PHOTO_LIKE, Augmentation, augment
+from train.loader import LoaderProcesses
 
 BATCH = 256
 
@@ -45,6 +46,7 @@ def faces_per_second(step, batches: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--batches", type=int, default=20)
+    parser.add_argument("--processes", type=int, default=2, help="loader processes (train.fit --loader-processes)")
     arguments = parser.parse_args()
     faces = np.random.default_rng(0).integers(0, 256, (BATCH, 48, 48)).astype(np.uint8)
     augmentation, rng = Augmentation(), np.random.default_rng(1)
@@ -56,15 +58,31 @@ def main() -> None:
     def threaded() -> None:
         list(pool.map(lambda seed: augment(faces, np.random.default_rng(seed), augmentation), range(threads)))
 
+    loader = LoaderProcesses(faces, BATCH, arguments.processes, arguments.processes)
+    waiting = ThreadPoolExecutor(arguments.processes)  # as FaceBatches with a loader: a thread waits on each process
+
+    def in_processes(changes: Augmentation) -> None:
+        rows = np.arange(BATCH)
+        list(waiting.map(lambda seed: loader.augment(rows, np.random.default_rng(seed), changes),
+                         range(arguments.processes)))
+
+    in_processes(augmentation)  # the processes start and import
+
     rows = {
         "train.augment, one thread": faces_per_second(lambda: augment(faces, rng, augmentation), arguments.batches),
         "train.augment with the photo-like changes (PHOTO_LIKE), one thread":
             faces_per_second(lambda: augment(faces, rng, PHOTO_LIKE), arguments.batches),
         f"train.augment, {threads} threads": faces_per_second(threaded, arguments.batches // threads) * threads,
+        f"train.augment, {arguments.processes} loader processes": faces_per_second(
+            lambda: in_processes(augmentation), arguments.batches // arguments.processes) * arguments.processes,
+        f"train.augment with PHOTO_LIKE, {arguments.processes} loader processes": faces_per_second(
+            lambda: in_processes(PHOTO_LIKE), arguments.batches // arguments.processes) * arguments.processes,
         "Keras layers": faces_per_second(lambda: keras.ops.convert_to_numpy(augmenter(inputs, training=True)),
                                          arguments.batches),
     }
     pool.shutdown()
+    waiting.shutdown()
+    loader.close()
     print(f"Keras {keras.__version__} on {keras.backend.backend()}, batches of {BATCH}, {describe_machine()}\n")
     print("| augmentation | faces/s |\n|---|---|")
     for name, rate in rows.items():

@@ -112,7 +112,8 @@ from pathlib import Path
 from train.lease import LeaseConfig, lease
 config = LeaseConfig(teacher_widths=((4, 8), (8, 8)), teacher_epochs=2, students=(("student", (4, 4)), ("fast", (4,))),
                      student_epochs=2,
-                     batch_size=16, precision="float32", loader_threads=2, minutes=5)
+                     batch_size=16, precision="float32", loader_threads=2, loader_processes=1, minutes=5,
+                     photo_like_teachers=(1,))
 lease(Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]), config)
 """
 

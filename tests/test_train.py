@@ -511,6 +511,7 @@ def test_a_time_limit_stops_training_after_the_epoch_that_passes_it(fer_folder, 
     assert fit(fer_folder, tmp_path / "run", config).is_file()
     history = list(csv.DictReader((tmp_path / "run" / "history.csv").open()))
     assert len(history) == 1 and float(history[0]["learning_rate"]) == pytest.approx(config.peak_learning_rate / 10)
+    assert 0 < float(history[0]["epoch_seconds"]) < 600  # how fast the machine trained, for the next plan
 
 
 def test_evaluate_scores_a_model_not_built_by_train_model(fer_folder, tmp_path):

@@ -46,6 +46,8 @@ def main() -> None:
                             help="stop after the epoch that passes this (0: none)")
     fit_parser.add_argument("--loader-threads", type=int, default=FitConfig.loader_threads,
                             help="threads that augment batches")
+    fit_parser.add_argument("--loader-processes", type=int, default=FitConfig.loader_processes,
+                            help="processes that augment batches (0: the threads do)")
     fit_parser.add_argument("--resume", action="store_true", help="continue the unfinished run in --out")
 
     adjust_parser = commands.add_parser("adjust", help="logit adjustment for class priors, chosen on PublicTest")
@@ -105,7 +107,7 @@ def main() -> None:
                            teacher_weight=arguments.teacher_weight, erasing=arguments.erasing,
                            photo_like=arguments.photo_like,
                            precision=arguments.precision, time_limit_minutes=arguments.time_limit_minutes,
-                           loader_threads=arguments.loader_threads)
+                           loader_threads=arguments.loader_threads, loader_processes=arguments.loader_processes)
         best = fit(arguments.data, arguments.out, config, resume=arguments.resume, photos_path=arguments.photos)
         print(f"best model: {best}")
     elif arguments.command == "adjust":

@@ -1,10 +1,10 @@
 """The training loop: one block of defaults, numpy batches, Keras fit with per-epoch checkpoints, on any backend.
 
 Batches come from a keras.utils.PyDataset whose worker threads augment in numpy and OpenCV (train.augment),
-so the same code trains on TensorFlow on a CPU and on JAX on a GPU; several GPUs share each batch through
-keras.distribution (JAX). Resuming: BackupAndRestore keeps the weights, optimizer state and epoch in
-`<out>/backup`, and the learning rate is a function of the epoch (EpochPlan), so an interrupted run continues
-the same curve when started again with --resume.
+or hand the work to loader processes (--loader-processes), so the same code trains on TensorFlow on a CPU and
+on JAX on a GPU; several GPUs share each batch through keras.distribution (JAX). Resuming: BackupAndRestore
+keeps the weights, optimizer state and epoch in `<out>/backup`, and the learning rate is a function of the
+epoch (EpochPlan), so an interrupted run continues the same curve when started again with --resume.
 """
 
 import json
@@ -20,6 +20,7 @@ from emotion.classifier import Classifier
 from emotion.label_sets import LABEL_SETS
 from train.augment import PHOTO_LIKE, Augmentation, augment
 from train.data import Split, join_splits, load_fer2013, load_photo_faces
+from train.loader import LoaderProcesses
 from train.model import build_model
 
 
@@ -35,7 +36,7 @@ class FitConfig:
     weight_decay: float = 1e-4
     label_smoothing: float = 0.1
     dropout: float = 0.25
-    widths: tuple[int, ...] = (16, 32, 128, 256)  # the shipped wide36; 16-32-96-192 (photos22) underfitted
+    widths: tuple[int, ...] = (16, 32, 128, 256)  # wide36, the best 2-core recipe; 16-32-96-192 underfitted
     convs_per_stage: int = 2
     # One head per label set: "ferplus" learns the FER+ vote shares, "fer2013" FER2013's labels (train.model).
     heads: tuple[str, ...] = tuple(LABEL_SETS)
@@ -57,6 +58,9 @@ class FitConfig:
     # completed (EpochPlan); the lease recipe's guard against running out of device time.
     time_limit_minutes: float = 0.0
     loader_threads: int = 4
+    # Processes that augment the batches (0: the threads do; train.loader): a process's threads share one
+    # Python lock, so where cores are many, processes make batches faster. Each is one more Python.
+    loader_processes: int = 0
     seed: int = 1337
 
 
@@ -97,12 +101,14 @@ class MeanHeadAccuracy(keras.callbacks.Callback):
 class FaceBatches(keras.utils.PyDataset):
     """Batches of (faces (B, 48, 48, 1) float32 raw pixels, {head: targets}); with an augmentation, shuffled
     each epoch, augmented in worker threads and only whole batches. Each batch's random numbers depend on
-    the seed, the epoch and the batch alone, so a run is the same whatever thread makes which batch."""
+    the seed, the epoch and the batch alone, so a run is the same whatever thread or loader process makes
+    which batch. With `loader` (holding the same faces), the threads only wait on its processes."""
 
     def __init__(self, faces: np.ndarray, targets: dict[str, np.ndarray], batch_size: int,
-                 augmentation: Augmentation | None, seed: int, threads: int = 1):
+                 augmentation: Augmentation | None, seed: int, threads: int = 1,
+                 loader: LoaderProcesses | None = None):
         super().__init__(workers=threads, use_multiprocessing=False)
-        self.faces, self.targets, self.batch_size = faces, targets, batch_size
+        self.faces, self.targets, self.batch_size, self.loader = faces, targets, batch_size, loader
         self.augmentation, self.seed, self.epoch = augmentation, seed, 0
         self.order = self.order_for(0)
 
@@ -118,11 +124,13 @@ class FaceBatches(keras.utils.PyDataset):
 
     def __getitem__(self, index: int) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         rows = self.order[index * self.batch_size:(index + 1) * self.batch_size]
-        faces = self.faces[rows]
+        rng = np.random.default_rng((self.seed, self.epoch, index))
         if self.augmentation is None:
-            faces = faces.astype(np.float32)
+            faces = self.faces[rows].astype(np.float32)
+        elif self.loader is None:
+            faces = augment(self.faces[rows], rng, self.augmentation)
         else:
-            faces = augment(faces, np.random.default_rng((self.seed, self.epoch, index)), self.augmentation)
+            faces = self.loader.augment(rows, rng, self.augmentation)
         return faces[..., None], {head: target[rows] for head, target in self.targets.items()}
 
     def on_epoch_end(self) -> None:
@@ -167,6 +175,7 @@ class EpochPlan(keras.callbacks.Callback):
         if logs is not None:
             logs["learning_rate"] = float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
             logs["planned_epochs"] = self.planned
+            logs["epoch_seconds"] = time.time() - self.started[-1]  # how fast this machine trains
         if epoch + 1 >= self.planned:
             if self.planned < self.epochs:
                 print(f"time limit: stopping after epoch {epoch + 1} of {self.epochs}, the cosine completed")
@@ -249,8 +258,10 @@ def fit(data_path: Path, out_dir: Path, config: FitConfig, resume: bool = False,
         print(f"teacher {config.teacher}: probabilities for {len(train_split)} faces ({time.time() - started:.0f} s)")
     train_targets = targets_of(train_split, config.heads, teacher, config.teacher_weight)
     augmentation = replace(PHOTO_LIKE if config.photo_like else Augmentation(), erasing=config.erasing)
-    train_data = FaceBatches(train_split.faces, train_targets, batch_size, augmentation, config.seed,
-                             config.loader_threads)
+    threads = max(config.loader_threads, config.loader_processes)
+    loader = (LoaderProcesses(train_split.faces, batch_size, config.loader_processes, threads)
+              if config.loader_processes else None)
+    train_data = FaceBatches(train_split.faces, train_targets, batch_size, augmentation, config.seed, threads, loader)
     val_data = FaceBatches(val_split.faces, targets_of(val_split, config.heads), batch_size, None, config.seed)
 
     keras.config.set_dtype_policy(config.precision)
@@ -280,6 +291,10 @@ def fit(data_path: Path, out_dir: Path, config: FitConfig, resume: bool = False,
         keras.callbacks.ModelCheckpoint(out_dir / "last.keras"),
         keras.callbacks.CSVLogger(out_dir / "history.csv", append=True),
     ]
-    model.fit(train_data, validation_data=val_data, epochs=config.epochs, callbacks=callbacks, verbose=2)
+    try:
+        model.fit(train_data, validation_data=val_data, epochs=config.epochs, callbacks=callbacks, verbose=2)
+    finally:
+        if loader is not None:
+            loader.close()
     record_training(out_dir, config, time.time() - started, photos_path)
     return best_path
