@@ -39,7 +39,8 @@ class LeaseConfig:
     # (README "Training on a GPU").
     teacher_widths: tuple[tuple[int, ...], ...] = ((64, 128, 256, 512), (40, 80, 160, 320))
     # At most this many epochs; each stage's time limit decides how many fit (train.fit.EpochPlan): on the
-    # H200 three teachers side by side, their batches made by loader threads, managed 55-75 in 3.5 minutes.
+    # H200 three teachers side by side, their batches made by loader threads, managed 55-75 in 3.5 minutes;
+    # two with loader processes would fit about 100-120 (1.6-1.9 s an epoch after the first).
     teacher_epochs: int = 200
     # Teachers (by index) that also learn from train.augment's photo-like changes. The one that did on the
     # H200 was the weakest (FER+ PrivateTest 83.0% against 84.1% for the same shape without), so none now.
@@ -63,7 +64,8 @@ class LeaseConfig:
     precision: str = "mixed_bfloat16"  # "float32" on a CPU
     loader_threads: int = 4  # per training process
     # Loader processes per training process (train.loader): on the H200 every network, 0.3 M parameters or
-    # 4.7 M, took 15-23 ms a step with thread loaders, about one process's thread rate.
+    # 4.7 M, took 15-23 ms a step with thread loaders, about one process's thread rate; with 5 processes the
+    # students' epochs took 1.2 s instead of 2.1, the teachers' 1.6-1.9 s instead of 2.4-2.6.
     loader_processes: int = 5
     # The whole recipe, about: the stages' limits are shares of it; start-up, compiling (about 25 s a process
     # on an H200), the ensemble and the evaluations take the rest. A device command may run 10 minutes.
