@@ -29,7 +29,7 @@ from train.data import (
 from train.ensemble import build_ensemble, combine
 from train.evaluate import evaluate
 from train.export import export
-from train.fit import EpochPlan, FaceBatches, FitConfig, copy_weights, fit, losses_for, targets_of
+from train.fit import EpochPlan, FaceBatches, FitConfig, copy_weights, fit, losses_for, targets_of, training_callbacks
 from train.metrics import mean_kl_divergence, score
 from train.model import build_model, fold_batch_norm
 
@@ -176,7 +176,7 @@ def test_fit_resume_evaluate_export(fer_folder, tmp_path, monkeypatch):
         patch.setattr(train.fit.keras.callbacks, "CSVLogger", InterruptedLogger)
         with pytest.raises(Interruption):
             fit(fer_folder, run, config)
-    assert (run / "last.keras").is_file() and (run / "backup").is_dir()
+    assert (run / "best.keras").is_file() and (run / "backup").is_dir()
     assert len((run / "history.csv").read_text().splitlines()) == 2  # header and the first epoch
 
     with pytest.raises(FileExistsError, match="--resume"):
@@ -526,3 +526,18 @@ def test_evaluate_scores_a_model_not_built_by_train_model(fer_folder, tmp_path):
     card = evaluate(fer_folder, tmp_path / "other.keras", tmp_path / "evaluation")
     assert card["metrics"]["ferplus_private_test"]["images"] > 0 and card["parameters"] > 0
     assert Predictor.load(tmp_path / "evaluation" / "model.keras").heads == ("fer2013", "ferplus")
+
+
+def test_training_callbacks_leave_keras_free_to_dispatch_steps_asynchronously(fer_folder, tmp_path):
+    """Keras waits for every step's results when a callback has batch hooks and is not marked async-safe."""
+    plan = EpochPlan(0.1, 1, 2)
+    with_backup = training_callbacks(tmp_path, FitConfig(), plan)
+    assert isinstance(with_backup[0], keras.callbacks.BackupAndRestore)
+    assert all(getattr(callback, "async_safe", False) for callback in with_backup)
+    assert not any(isinstance(callback, keras.callbacks.BackupAndRestore)
+                   for callback in training_callbacks(tmp_path, FitConfig(backup=False), plan))
+
+    config = FitConfig(epochs=1, batch_size=16, widths=(4, 8), convs_per_stage=1, backup=False)
+    assert fit(fer_folder, tmp_path / "run", config).is_file()
+    with pytest.raises(ValueError, match="--no-backup"):
+        fit(fer_folder, tmp_path / "run", config, resume=True)

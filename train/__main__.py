@@ -49,6 +49,8 @@ def main() -> None:
     fit_parser.add_argument("--loader-processes", type=int, default=FitConfig.loader_processes,
                             help="processes that augment batches (0: the threads do)")
     fit_parser.add_argument("--resume", action="store_true", help="continue the unfinished run in --out")
+    fit_parser.add_argument("--no-backup", dest="backup", action="store_false",
+                            help="keep no training state to --resume from (saves time each epoch)")
 
     adjust_parser = commands.add_parser("adjust", help="logit adjustment for class priors, chosen on PublicTest")
     adjust_parser.add_argument("--data", type=Path, required=True)
@@ -107,7 +109,8 @@ def main() -> None:
                            teacher_weight=arguments.teacher_weight, erasing=arguments.erasing,
                            photo_like=arguments.photo_like,
                            precision=arguments.precision, time_limit_minutes=arguments.time_limit_minutes,
-                           loader_threads=arguments.loader_threads, loader_processes=arguments.loader_processes)
+                           loader_threads=arguments.loader_threads, loader_processes=arguments.loader_processes,
+                           backup=arguments.backup)
         best = fit(arguments.data, arguments.out, config, resume=arguments.resume, photos_path=arguments.photos)
         print(f"best model: {best}")
     elif arguments.command == "adjust":

@@ -84,7 +84,7 @@ def fit_command(config: LeaseConfig, pack: Path, out: Path, widths: tuple[int, .
                "--dropout", str(config.dropout), "--erasing", str(config.erasing), "--precision", config.precision,
                "--loader-threads", str(config.loader_threads), "--loader-processes", str(config.loader_processes),
                "--time-limit-minutes", f"{minutes:.2f}",
-               "--warmup-epochs", str(config.warmup_epochs)]
+               "--warmup-epochs", str(config.warmup_epochs), "--no-backup"]  # a lent machine does not come back
     if teacher is not None:
         command += ["--teacher", str(teacher), "--teacher-weight", str(config.teacher_weight)]
     if photo_like:
