@@ -46,8 +46,8 @@ class LeaseConfig:
     # H200 was the weakest (FER+ PrivateTest 83.0% against 84.1% for the same shape without), so none now.
     photo_like_teachers: tuple[int, ...] = ()
     # The students, distilled side by side: (name, widths), two convolutions a stage. Both classify faster than
-    # the `fer` package on 2 CPU cores, which the shipped 16-32-128-256 does not (README "Choosing the
-    # students"): "student" is ten convolutions deep (1.3x fer's faces/s), "fast" eight (1.6x).
+    # the `fer` package on 2 CPU cores, which wide36's 16-32-128-256 does not (README "Choosing the students"):
+    # "student" is ten convolutions deep (1.43x fer's faces/s, trained and shipped), "fast" eight (1.70x).
     students: tuple[tuple[str, tuple[int, ...]], ...] = (("student", (16, 32, 64, 128, 256)),
                                                          ("fast", (16, 32, 64, 128)))
     student_epochs: int = 200  # at most, as the teachers'
