@@ -48,6 +48,8 @@ def main() -> None:
     parser.add_argument("--batches", type=int, default=20)
     parser.add_argument("--processes", type=int, default=2, help="loader processes (train.fit --loader-processes)")
     arguments = parser.parse_args()
+    if arguments.processes < 1:
+        parser.error("--processes must be at least 1")
     faces = np.random.default_rng(0).integers(0, 256, (BATCH, 48, 48)).astype(np.uint8)
     augmentation, rng = Augmentation(), np.random.default_rng(1)
     augmenter = keras_augmenter(augmentation)
