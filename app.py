@@ -304,10 +304,15 @@ def select_face(choice: str | None, faces: list[dict]):
     return faces[number - 1]["scores"]
 
 
-# The faces table on a phone: a smaller font, so that "expression" and "probability" fit their columns whole.
+# On a phone: the faces table in a smaller font, so that "expression" and "probability" fit their columns whole;
+# the About panel's figures table never breaks a word or a number ("accu-racy", "80.-5%"): its first column,
+# the long descriptions, wraps between words instead.
 CSS = """
 @media (max-width: 700px) {
   #faces-table th, #faces-table [role="gridcell"], #faces-table td { font-size: 12px; }
+  #about-model th, #about-model td { font-size: 12px; padding: 6px; overflow-wrap: normal; word-break: normal;
+                                    hyphens: none; }
+  #about-model td:not(:first-child) { white-space: nowrap; }
 }
 """
 
@@ -382,7 +387,7 @@ def build_demo(delete_cache: tuple[int, int] = CACHE_CLEANUP) -> gr.Blocks:
                         json_button = gr.Button("Download JSON", size="sm")
                         csv_button = gr.Button("Download CSV", size="sm")
         with gr.Accordion("About the model", open=False):
-            gr.Markdown(about_markdown(predictor.model_card, predictor.served_head, LIMITS))
+            gr.Markdown(about_markdown(predictor.model_card, predictor.served_head, LIMITS), elem_id="about-model")
             if (ASSETS / "confusion_matrix_ferplus.png").is_file():
                 gr.Image(str(ASSETS / "confusion_matrix_ferplus.png"),
                          label="PrivateTest confusion matrix, FER+ labels",

@@ -24,7 +24,7 @@ def test_healthz_names_the_model(server):
     url, app = server
     response = httpx.get(f"{url}/healthz")
     assert response.status_code == 200
-    assert response.json()["status"] == "ok" and response.json()["model"] == app.predictor.classifier.model.name
+    assert response.json()["status"] == "ok" and response.json()["model"] == app.predictor.model_card["name"] == "tiny"
 
 
 def test_photo_with_two_faces(server, two_faces):

@@ -276,6 +276,34 @@ def test_on_a_phone_the_result_comes_into_view_and_the_table_shows_every_column(
     assert lines == [1] * (len(TABLE_HEADERS) + 1)
 
 
+def test_on_a_phone_the_about_table_fits_and_breaks_no_word_or_figure(phone_page):
+    phone_page.get_by_text("About the model").click()
+    table = phone_page.locator("#about-model table")
+    table.scroll_into_view_if_needed()
+    panel, box = phone_page.locator("#about-model").bounding_box(), table.bounding_box()
+    assert box["x"] + box["width"] <= panel["x"] + panel["width"] + 1  # no column cut off at the right
+    broken = table.evaluate("""table => {
+        const lines = range => new Set([...range.getClientRects()].map(box => Math.round(box.top))).size;
+        const broken = [];
+        const walker = document.createTreeWalker(table, NodeFilter.SHOW_TEXT);
+        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+            for (const word of node.textContent.matchAll(/[^\\s-]+/g)) {  // "accu/racy", "80./5%"
+                const range = document.createRange();
+                range.setStart(node, word.index);
+                range.setEnd(node, word.index + word[0].length);
+                if (lines(range) > 1) broken.push(word[0]);
+            }
+        }
+        for (const cell of table.querySelectorAll('td:not(:first-child)')) {  // a figure stays on one line
+            const range = document.createRange();
+            range.selectNodeContents(cell);
+            if (lines(range) > 1) broken.push(cell.textContent.trim());
+        }
+        return broken;
+    }""")
+    assert table.locator("td").count() >= 12 and broken == []
+
+
 @pytest.fixture(scope="module")
 def clip_file(astronaut: np.ndarray, two_faces: np.ndarray, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """4 s at 10 frames a second: the astronaut alone, then two faces (as tests/test_video.py's clip)."""
