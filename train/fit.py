@@ -24,6 +24,7 @@ from train.loader import LoaderProcesses
 from train.model import build_model
 
 BEST_MODEL = "best.keras"  # in the run's folder: the epoch PublicTest chose
+BACKUP = "backup"  # in the run's folder while it trains: what --resume continues from
 
 
 @dataclass
@@ -243,7 +244,7 @@ def training_callbacks(out_dir: Path, config: FitConfig, plan: EpochPlan) -> lis
                                                  save_best_only=True),
                  keras.callbacks.CSVLogger(out_dir / "history.csv", append=True)]
     if config.backup:  # first: it restores the state before the others see the first epoch
-        callbacks.insert(0, keras.callbacks.BackupAndRestore(out_dir / "backup"))
+        callbacks.insert(0, keras.callbacks.BackupAndRestore(out_dir / BACKUP))
     for callback in callbacks:
         callback.async_safe = True
     return callbacks
@@ -254,7 +255,7 @@ def fit(data_path: Path, out_dir: Path, config: FitConfig, resume: bool = False,
     """Train on Training (and the training half of `photos_path` if given), validate on PublicTest each
     epoch, keep the best model; returns its path."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    backup_dir = out_dir / "backup"
+    backup_dir = out_dir / BACKUP
     if backup_dir.exists() and not resume:
         raise FileExistsError(f"{backup_dir} holds an unfinished run: pass --resume, or pick another --out")
     if resume and not config.backup:
