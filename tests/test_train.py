@@ -26,6 +26,7 @@ from train.data import (
     majority_labels,
     vote_shares_and_plurality,
 )
+from train.distil import Distiller, in_precision
 from train.ensemble import build_ensemble, combine
 from train.evaluate import evaluate
 from train.export import export
@@ -369,6 +370,48 @@ def test_distillation_blends_each_head_with_the_teacher(fer_folder, tmp_path):
     assert "distilled from an ensemble" in evaluate(fer_folder, student, tmp_path / "evaluation")["data"]
 
 
+def test_consistent_teaching_blends_each_head_with_the_teacher_on_the_same_augmented_faces(fer_folder, tmp_path):
+    heads = ("ferplus", "fer2013")
+    student, teacher = build_model(widths=(4, 8), convs_per_stage=1), build_model(widths=(4, 8), convs_per_stage=1)
+    faces = synthetic_faces(8, 5)[0][..., None].astype(np.float32)
+    labels = np.eye(7, dtype=np.float32)[np.arange(8) % 7]
+    targets = {"ferplus": labels, "fer2013": labels[::-1].copy()}
+    distiller = Distiller(student, teacher, 0.25)
+    distiller.compile(loss=losses_for(heads, 0.0))
+    student.compile(loss=losses_for(heads, 0.0))
+    taught = teacher.predict(faces, verbose=0)
+    blended = {head: 0.75 * targets[head] + 0.25 * taught[head] for head in heads}
+    predicted = student(faces)
+
+    def loss(model, wanted, training):
+        return float(keras.ops.convert_to_numpy(model.compute_loss(faces, wanted, predicted, training=training)))
+
+    assert loss(distiller, targets, True) == pytest.approx(loss(student, blended, True), rel=1e-5)
+    assert loss(distiller, targets, False) == pytest.approx(loss(student, targets, False), rel=1e-5)  # validation
+    assert loss(distiller, targets, True) != pytest.approx(loss(student, targets, True), rel=1e-3)
+
+    teacher.save(tmp_path / "teacher.keras")
+    config = FitConfig(epochs=1, batch_size=16, widths=(4, 8), convs_per_stage=1, backup=False,
+                       teacher=str(tmp_path / "teacher.keras"), consistent_teaching=True)
+    saved = keras.saving.load_model(fit(fer_folder, tmp_path / "student", config), compile=False)
+    assert saved.name == "fer_vgg" and saved.count_params() == student.count_params()  # the student alone
+    assert json.loads((tmp_path / "student" / "training.json").read_text())["config"]["consistent_teaching"]
+
+
+def test_a_teacher_runs_in_the_students_precision_with_its_own_weights():
+    members = [build_model(widths=(4, 8), convs_per_stage=1) for _ in range(2)]
+    teacher = combine(members, flips=True)  # nested models, as an ensemble teacher is
+    assert in_precision(teacher, "float32") is teacher
+    twin = in_precision(teacher, "mixed_bfloat16")
+    convs = [layer for member in twin.layers if isinstance(member, keras.Model) for layer in member.layers
+             if isinstance(layer, keras.layers.Conv2D)]
+    assert convs and all(layer.compute_dtype == "bfloat16" and layer.variable_dtype == "float32" for layer in convs)
+    faces = synthetic_faces(8, 5)[0][..., None].astype(np.float32)
+    expected, got = teacher.predict(faces, verbose=0), twin.predict(faces, verbose=0)
+    for head in expected:
+        assert np.allclose(expected[head], np.asarray(got[head], np.float32), atol=0.02)
+
+
 def test_a_member_with_one_head_adds_to_that_head_only(tmp_path):
     both, votes_only = build_model(widths=(4, 8), convs_per_stage=1), build_model(widths=(4, 8), convs_per_stage=1,
                                                                                    heads=("ferplus",))
@@ -431,6 +474,7 @@ def test_face_batches_shuffle_per_epoch_and_keep_every_face_once():
     training.on_epoch_end()
     second = [training[index][1]["fer2013"].argmax(axis=1) for index in range(3)]
     assert not all(np.array_equal(a, b) for a, b in zip(first, second, strict=True))
+    assert training.take_busy_seconds() > 0 and training.take_busy_seconds() == 0  # the time making them, taken
     validation = FaceBatches(faces, targets, 32, None, seed=7)
     assert len(validation) == 4
     x, y = validation[3]
@@ -530,14 +574,18 @@ def test_evaluate_scores_a_model_not_built_by_train_model(fer_folder, tmp_path):
 
 def test_training_callbacks_leave_keras_free_to_dispatch_steps_asynchronously(fer_folder, tmp_path):
     """Keras waits for every step's results when a callback has batch hooks and is not marked async-safe."""
-    plan = EpochPlan(0.1, 1, 2)
-    with_backup = training_callbacks(tmp_path, FitConfig(), plan)
+    plan, model = EpochPlan(0.1, 1, 2), build_model((4,), 1)
+    faces, labels = synthetic_faces(8, 1)
+    batches = FaceBatches(faces, {"fer2013": np.eye(7, dtype=np.float32)[labels]}, 8, None, seed=1)
+    with_backup = training_callbacks(tmp_path, FitConfig(), plan, model, batches)
     assert isinstance(with_backup[0], keras.callbacks.BackupAndRestore)
     assert all(getattr(callback, "async_safe", False) for callback in with_backup)
     assert not any(isinstance(callback, keras.callbacks.BackupAndRestore)
-                   for callback in training_callbacks(tmp_path, FitConfig(backup=False), plan))
+                   for callback in training_callbacks(tmp_path, FitConfig(backup=False), plan, model, batches))
 
     config = FitConfig(epochs=1, batch_size=16, widths=(4, 8), convs_per_stage=1, backup=False)
     assert fit(fer_folder, tmp_path / "run", config).is_file()
+    history = next(csv.DictReader((tmp_path / "run" / "history.csv").open()))
+    assert 0 < float(history["loader_load"]) <= 1.0  # the share of the epoch its batches took to make
     with pytest.raises(ValueError, match="--no-backup"):
         fit(fer_folder, tmp_path / "run", config, resume=True)

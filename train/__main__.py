@@ -36,6 +36,8 @@ def main() -> None:
     fit_parser.add_argument("--init-from", default=FitConfig.init_from, help="a .keras model to start from")
     fit_parser.add_argument("--teacher", default=FitConfig.teacher, help="a .keras model to distil (train.ensemble)")
     fit_parser.add_argument("--teacher-weight", type=float, default=FitConfig.teacher_weight)
+    fit_parser.add_argument("--consistent-teaching", action="store_true",
+                            help="ask the teacher about each augmented batch, not once about the original faces")
     fit_parser.add_argument("--erasing", type=float, default=FitConfig.erasing,
                             help="probability of random erasing per face")
     fit_parser.add_argument("--photo-like", action="store_true",
@@ -88,6 +90,9 @@ def main() -> None:
                                   for name, widths in (shape.split("=") for shape in text.split(";"))),
                               default=LeaseConfig.students,
                               help="name=widths;...: 'student=16,32,64,128,256;fast=16,32,64,128'")
+    lease_parser.add_argument("--consistent-students", type=lambda text: tuple(filter(None, text.split(","))),
+                              default=LeaseConfig.consistent_students,
+                              help="students (names) taught on each augmented batch; '' for none")
     lease_parser.add_argument("--teacher-epochs", type=int, default=LeaseConfig.teacher_epochs)
     lease_parser.add_argument("--student-epochs", type=int, default=LeaseConfig.student_epochs)
     lease_parser.add_argument("--batch-size", type=int, default=LeaseConfig.batch_size)
@@ -106,7 +111,8 @@ def main() -> None:
                            heads=arguments.heads, photo_repeats=arguments.photo_repeats,
                            init_from=arguments.init_from, widths=arguments.widths,
                            dropout=arguments.dropout, teacher=arguments.teacher,
-                           teacher_weight=arguments.teacher_weight, erasing=arguments.erasing,
+                           teacher_weight=arguments.teacher_weight,
+                           consistent_teaching=arguments.consistent_teaching, erasing=arguments.erasing,
                            photo_like=arguments.photo_like,
                            precision=arguments.precision, time_limit_minutes=arguments.time_limit_minutes,
                            loader_threads=arguments.loader_threads, loader_processes=arguments.loader_processes,
@@ -145,6 +151,7 @@ def main() -> None:
         from train.lease import lease
 
         config = LeaseConfig(teacher_widths=arguments.teacher_widths, students=arguments.students,
+                             consistent_students=arguments.consistent_students,
                              teacher_epochs=arguments.teacher_epochs, student_epochs=arguments.student_epochs,
                              batch_size=arguments.batch_size, precision=arguments.precision,
                              minutes=arguments.minutes)

@@ -9,6 +9,7 @@ epoch (EpochPlan), so an interrupted run continues the same curve when started a
 
 import json
 import os
+import threading
 import time
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -20,6 +21,7 @@ from emotion.classifier import Classifier
 from emotion.label_sets import LABEL_SETS
 from train.augment import PHOTO_LIKE, Augmentation, augment
 from train.data import Split, join_splits, load_fer2013, load_photo_faces
+from train.distil import Distiller, blend, in_precision
 from train.loader import LoaderProcesses
 from train.model import build_model
 
@@ -52,9 +54,13 @@ class FitConfig:
     # Start from the weights of this .keras model (layers matched by name); "" = from scratch.
     init_from: str = ""
     # Distillation: each head's target becomes (1 - teacher_weight) * its own target + teacher_weight * this
-    # .keras model's probabilities for the (unaugmented) face, e.g. an ensemble from train.ensemble; "" = none.
+    # .keras model's probabilities for the face, e.g. an ensemble from train.ensemble; "" = none.
     teacher: str = ""
     teacher_weight: float = 0.5
+    # Ask the teacher about each augmented batch inside the training step (train.distil.Distiller) instead of
+    # once about the original faces. In a 10-epoch CPU probe, two seeds, neither won (README "Ensembles, flips
+    # and distillation").
+    consistent_teaching: bool = False
     # "mixed_bfloat16" on a GPU (about 2x there); "float32" on a CPU, where bfloat16 is slower.
     precision: str = "float32"
     # Fit the run into this many minutes (0: no limit): fewer epochs if they do not fit, the cosine still
@@ -75,12 +81,11 @@ def targets_of(split: Split, heads: tuple[str, ...], teacher: dict[str, np.ndarr
                teacher_weight: float = 0.0) -> dict[str, np.ndarray]:
     """Each head's training target (emotion.label_sets: FER+ vote shares, zeros and so no loss for a face
     without votes; FER2013's label one-hot), blended with a teacher's probabilities for the same head where
-    one is given (a face without votes then learns the teacher's share alone, at teacher_weight)."""
+    one is given (train.distil.blend)."""
     targets = {head: LABEL_SETS[head].target(split) for head in heads}
     if teacher is None:
         return targets
-    return {head: ((1 - teacher_weight) * targets[head] + teacher_weight * teacher[head]).astype(np.float32)
-            for head in heads}
+    return {head: blend(targets[head], teacher[head], teacher_weight).astype(np.float32) for head in heads}
 
 
 def losses_for(heads: tuple[str, ...], label_smoothing: float) -> dict[str, keras.losses.Loss]:
@@ -109,7 +114,8 @@ class FaceBatches(keras.utils.PyDataset):
     """Batches of (faces (B, 48, 48, 1) float32 raw pixels, {head: targets}); with an augmentation, shuffled
     each epoch, augmented in worker threads and only whole batches. Each batch's random numbers depend on
     the seed, the epoch and the batch alone, so a run is the same whatever thread or loader process makes
-    which batch. With `loader` (holding the same faces), the threads only wait on its processes."""
+    which batch. With `loader` (holding the same faces), the threads only wait on its processes. The time
+    spent making batches adds up for LoaderLoad."""
 
     def __init__(self, faces: np.ndarray, targets: dict[str, np.ndarray], batch_size: int,
                  augmentation: Augmentation | None, seed: int, threads: int = 1,
@@ -118,6 +124,7 @@ class FaceBatches(keras.utils.PyDataset):
         self.faces, self.targets, self.batch_size, self.loader = faces, targets, batch_size, loader
         self.augmentation, self.seed, self.epoch = augmentation, seed, 0
         self.order = self.order_for(0)
+        self.busy_seconds, self.busy_lock = 0.0, threading.Lock()
 
     def order_for(self, epoch: int) -> np.ndarray:
         if self.augmentation is None:
@@ -130,6 +137,7 @@ class FaceBatches(keras.utils.PyDataset):
         return max(len(self.faces) // self.batch_size, 1)
 
     def __getitem__(self, index: int) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        started = time.perf_counter()
         rows = self.order[index * self.batch_size:(index + 1) * self.batch_size]
         rng = np.random.default_rng((self.seed, self.epoch, index))
         if self.augmentation is None:
@@ -138,11 +146,39 @@ class FaceBatches(keras.utils.PyDataset):
             faces = augment(self.faces[rows], rng, self.augmentation)
         else:
             faces = self.loader.augment(rows, rng, self.augmentation)
-        return faces[..., None], {head: target[rows] for head, target in self.targets.items()}
+        batch = faces[..., None], {head: target[rows] for head, target in self.targets.items()}
+        with self.busy_lock:
+            self.busy_seconds += time.perf_counter() - started
+        return batch
+
+    def take_busy_seconds(self) -> float:
+        """The seconds spent making batches (summed over the threads) since the last call."""
+        with self.busy_lock:
+            busy, self.busy_seconds = self.busy_seconds, 0.0
+        return busy
 
     def on_epoch_end(self) -> None:
         self.epoch += 1
         self.order = self.order_for(self.epoch)
+
+
+class LoaderLoad(keras.callbacks.Callback):
+    """Adds loader_load: the share of each epoch's time that the training batches' threads (each waiting on a
+    loader process, if there are any) spent making batches. Near 1, the loader holds training back; well
+    below, the model does (on a GPU: the GPU, or Python dispatching its steps)."""
+
+    def __init__(self, batches: FaceBatches):
+        super().__init__()
+        self.batches, self.started = batches, 0.0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.batches.take_busy_seconds()  # what was made before this epoch began is not its work
+        self.started = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is not None:
+            seconds = time.perf_counter() - self.started
+            logs["loader_load"] = self.batches.take_busy_seconds() / (self.batches.workers * seconds)
 
 
 class EpochPlan(keras.callbacks.Callback):
@@ -233,15 +269,29 @@ def copy_weights(source_path: Path, model: keras.Model) -> int:
     return copied
 
 
-def training_callbacks(out_dir: Path, config: FitConfig, plan: EpochPlan) -> list[keras.callbacks.Callback]:
-    """The backup (if kept), the epoch plan, the mean head accuracy that chooses `best.keras`, and the history.
+class BestModel(keras.callbacks.Callback):
+    """Saves `model` (the network being trained, also when a Distiller wraps it) to `path` at every epoch
+    whose val_mean_accuracy beats the best so far."""
 
-    All are marked async-safe: the checkpoints' batch hooks do nothing when they save once an epoch, and a
-    callback with batch hooks not so marked makes Keras wait for every step's results before it starts the
-    next (no asynchronous dispatch under JAX, where the GPU then idles while Python prepares a step)."""
-    callbacks = [plan, MeanHeadAccuracy(config.heads),
-                 keras.callbacks.ModelCheckpoint(out_dir / BEST_MODEL, monitor="val_mean_accuracy", mode="max",
-                                                 save_best_only=True),
+    def __init__(self, path: Path, model: keras.Model):
+        super().__init__()
+        self.path, self.saved, self.best = path, model, -np.inf
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is not None and logs["val_mean_accuracy"] > self.best:
+            self.best = logs["val_mean_accuracy"]
+            self.saved.save(self.path)
+
+
+def training_callbacks(out_dir: Path, config: FitConfig, plan: EpochPlan, model: keras.Model,
+                       batches: FaceBatches) -> list[keras.callbacks.Callback]:
+    """The backup (if kept), the epoch plan, the load on the batches' loader, the mean head accuracy that
+    chooses `best.keras` (`model` saved), and the history.
+
+    All are marked async-safe: none has batch hooks that do anything, and a callback with batch hooks not so
+    marked makes Keras wait for every step's results before it starts the next (no asynchronous dispatch
+    under JAX, where the GPU then idles while Python prepares a step)."""
+    callbacks = [plan, LoaderLoad(batches), MeanHeadAccuracy(config.heads), BestModel(out_dir / BEST_MODEL, model),
                  keras.callbacks.CSVLogger(out_dir / "history.csv", append=True)]
     if config.backup:  # first: it restores the state before the others see the first epoch
         callbacks.insert(0, keras.callbacks.BackupAndRestore(out_dir / BACKUP))
@@ -279,7 +329,7 @@ def fit(data_path: Path, out_dir: Path, config: FitConfig, resume: bool = False,
 
     batch_size = config.batch_size * spread_over_gpus()
     teacher = None
-    if config.teacher:
+    if config.teacher and not config.consistent_teaching:
         teacher = Classifier(keras.saving.load_model(config.teacher, compile=False)).classify_heads(train_split.faces)
         print(f"teacher {config.teacher}: probabilities for {len(train_split)} faces ({time.time() - started:.0f} s)")
     train_targets = targets_of(train_split, config.heads, teacher, config.teacher_weight)
@@ -297,21 +347,25 @@ def fit(data_path: Path, out_dir: Path, config: FitConfig, resume: bool = False,
         keras.config.set_dtype_policy("float32")
     if config.init_from and not resume:
         print(f"initialised {copy_weights(Path(config.init_from), model)} layers from {config.init_from}")
+    trained = model  # what fit() steps: the model, or a Distiller around it
+    if config.teacher and config.consistent_teaching:
+        trained = Distiller(model, in_precision(keras.saving.load_model(config.teacher, compile=False),
+                                                config.precision), config.teacher_weight)
     plan = EpochPlan(config.peak_learning_rate, config.warmup_epochs, config.epochs, config.time_limit_minutes)
     if config.optimizer == "sgd":
         optimizer = keras.optimizers.SGD(plan.learning_rate(0), momentum=0.9, nesterov=True,
                                          weight_decay=config.weight_decay)
     else:
         optimizer = keras.optimizers.AdamW(plan.learning_rate(0), weight_decay=config.weight_decay)
-    model.compile(
+    trained.compile(
         optimizer=optimizer,
         loss=losses_for(config.heads, config.label_smoothing),
         metrics={head: ["accuracy"] for head in config.heads},
     )
     best_path = out_dir / BEST_MODEL
     try:
-        model.fit(train_data, validation_data=val_data, epochs=config.epochs,
-                  callbacks=training_callbacks(out_dir, config, plan), verbose=2)
+        trained.fit(train_data, validation_data=val_data, epochs=config.epochs,
+                    callbacks=training_callbacks(out_dir, config, plan, model, train_data), verbose=2)
     finally:
         if loader is not None:
             loader.close()

@@ -9,7 +9,7 @@ not fit trains fewer epochs on a shorter cosine (train.fit.EpochPlan). What it w
     summary.json                    each model's PublicTest and PrivateTest figures, sizes and stage timings
                                     (rewritten after every stage; "finished" names the last stage done)
     student/model.keras ...         each distilled student, folded (and its history and training record)
-    fast/model.keras ...
+    consistent/model.keras ...
     single/model.keras ...          the best teacher that fits the 10 MB model budget, folded, if one does: kept
                                     until the students are (8 files come back at most)
 """
@@ -45,11 +45,15 @@ class LeaseConfig:
     # Teachers (by index) that also learn from train.augment's photo-like changes. The one that did on the
     # H200 was the weakest (FER+ PrivateTest 83.0% against 84.1% for the same shape without), so none now.
     photo_like_teachers: tuple[int, ...] = ()
-    # The students, distilled side by side: (name, widths), two convolutions a stage. Both classify faster than
-    # the `fer` package on 2 CPU cores, which wide36's 16-32-128-256 does not (README "Choosing the students"):
-    # "student" is ten convolutions deep (1.43x fer's faces/s, trained and shipped), "fast" eight (1.70x).
+    # The students, distilled side by side: (name, widths), two convolutions a stage. The shipped shape, ten
+    # convolutions deep, classifies 1.43x as many faces a second as the `fer` package on 2 CPU cores (README
+    # "Choosing the students"); the same shape twice, so that the lease itself measures consistent teaching.
     students: tuple[tuple[str, tuple[int, ...]], ...] = (("student", (16, 32, 64, 128, 256)),
-                                                         ("fast", (16, 32, 64, 128)))
+                                                         ("consistent", (16, 32, 64, 128, 256)))
+    # Students (by name) that ask the ensemble about each augmented batch (fit --consistent-teaching) instead of
+    # once about the original faces. A 10-epoch CPU probe showed neither way better (README "Ensembles, flips and
+    # distillation"); its paper's gains come with long schedules, which only the GPU affords.
+    consistent_students: tuple[str, ...] = ("consistent",)
     student_epochs: int = 200  # at most, as the teachers'
     teacher_weight: float = 0.7  # of the ensemble's probabilities in the student's targets
     # The recipe measured on an H200 (../shared/notes/gpu-lease.md): SGD Nesterov, cosine, random erasing;
@@ -75,7 +79,8 @@ class LeaseConfig:
 
 
 def fit_command(config: LeaseConfig, pack: Path, out: Path, widths: tuple[int, ...], epochs: int, seed: int,
-                minutes: float, teacher: Path | None = None, photo_like: bool = False) -> list[str]:
+                minutes: float, teacher: Path | None = None, photo_like: bool = False,
+                consistent_teaching: bool = False) -> list[str]:
     """`python -m train fit` for one network of the recipe."""
     command = [sys.executable, "-m", "train", "fit", "--data", str(pack), "--photos", str(pack), "--out", str(out),
                "--epochs", str(epochs), "--widths", ",".join(map(str, widths)), "--seed", str(seed),
@@ -89,6 +94,8 @@ def fit_command(config: LeaseConfig, pack: Path, out: Path, widths: tuple[int, .
         command += ["--teacher", str(teacher), "--teacher-weight", str(config.teacher_weight)]
     if photo_like:
         command.append("--photo-like")
+    if consistent_teaching:
+        command.append("--consistent-teaching")
     return command
 
 
@@ -148,6 +155,9 @@ def lease(pack: Path, out: Path, work: Path, config: LeaseConfig) -> dict:
     every stage and the best small teacher is kept as soon as it is evaluated, so a run stopped part-way
     (a device command's time limit, a failed stage) still sends back what it finished."""
     started = time.time()
+    unknown = set(config.consistent_students) - {name for name, _ in config.students}
+    if unknown:
+        raise ValueError(f"consistent_students {sorted(unknown)} are not among the students' names")
     out.mkdir(parents=True, exist_ok=True)
     summary: dict = {"config": asdict(config), "models": {}, "epochs_trained": {}, "seconds": {}}
 
@@ -181,9 +191,12 @@ def lease(pack: Path, out: Path, work: Path, config: LeaseConfig) -> dict:
     stage_done("ensemble")
 
     student_dirs = {name: work / name for name, _ in config.students}
-    run_side_by_side([fit_command(config, pack, student_dirs[name], widths, config.student_epochs, 2000 + index,
-                                  student_minutes, teacher=ensemble_path)
-                      for index, (name, widths) in enumerate(config.students)],
+    # One seed for every student: two of one shape start alike and see the same batches, so they differ only
+    # in how they are taught.
+    run_side_by_side([fit_command(config, pack, student_dirs[name], widths, config.student_epochs, 2000,
+                                  student_minutes, teacher=ensemble_path,
+                                  consistent_teaching=name in config.consistent_students)
+                      for name, widths in config.students],
                      [run / "log.txt" for run in student_dirs.values()])
     for name, run in student_dirs.items():
         summary["epochs_trained"][name] = epochs_in(run)
