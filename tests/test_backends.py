@@ -80,14 +80,16 @@ from pathlib import Path
 import keras, numpy as np
 from emotion import Classifier
 from train.data import load_fer2013
+from train.ensemble import combine
 from train.evaluate import evaluate
 from train.export import export
 from train.fit import FitConfig, fit
 data, out = Path(sys.argv[1]), Path(sys.argv[2])
 config = FitConfig(epochs=2, batch_size=16, widths=(4, 8), convs_per_stage=1, erasing=0.5,
                    precision="mixed_bfloat16")  # as the lease trains on a GPU
-evaluate(data, fit(data, out / "teacher", config), out / "teacher" / "evaluation")
-config.teacher = str(out / "teacher" / "evaluation" / "model.keras")  # distilled, as a lease's student is
+teacher = keras.saving.load_model(fit(data, out / "teacher", config), compile=False)
+combine([teacher], flips=True).save(out / "ensemble.keras")  # an ensemble teacher, as the lease's
+config.teacher = str(out / "ensemble.keras")
 config.consistent_teaching = True  # the teacher in the training step, in bfloat16
 card = evaluate(data, fit(data, out / "run", config), out / "evaluation")
 assert export(out / "evaluation", out / "assets")
