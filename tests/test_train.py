@@ -182,8 +182,14 @@ def test_fit_resume_evaluate_export(fer_folder, tmp_path, monkeypatch):
 
     with pytest.raises(FileExistsError, match="--resume"):
         fit(fer_folder, run, config)
+    history = (run / "history.csv").read_text().splitlines()
+    column = history[0].split(",").index("val_mean_accuracy")
+    first = history[1].split(",")
+    (run / "history.csv").write_text("\n".join([history[0], ",".join(first[:column] + ["1.0"] + first[column + 1:])])
+                                     + "\n")  # a first epoch no later one can beat
+    saved_before = (run / "best.keras").read_bytes()
     best = fit(fer_folder, run, config, resume=True)
-    assert best.is_file()
+    assert best.read_bytes() == saved_before  # the resumed epoch did not beat the interrupted run's best
     epochs = [line.split(",")[0] for line in (run / "history.csv").read_text().splitlines()[1:]]
     assert epochs == ["0", "1"]  # resumed at the second epoch, not started again
     assert not (run / "backup").exists()  # a finished run leaves no backup behind

@@ -7,6 +7,7 @@ keeps the weights, optimizer state and epoch in `<out>/backup`, and the learning
 epoch (EpochPlan), so an interrupted run continues the same curve when started again with --resume.
 """
 
+import csv
 import json
 import os
 import threading
@@ -269,13 +270,22 @@ def copy_weights(source_path: Path, model: keras.Model) -> int:
     return copied
 
 
+def best_score_in(history: Path) -> float:
+    """The best val_mean_accuracy a run's history.csv records (-inf without one): where a resumed run's
+    best.keras stands."""
+    if not history.is_file():
+        return -np.inf
+    with history.open() as rows:
+        return max((float(row["val_mean_accuracy"]) for row in csv.DictReader(rows)), default=-np.inf)
+
+
 class BestModel(keras.callbacks.Callback):
     """Saves `model` (the network being trained, also when a Distiller wraps it) to `path` at every epoch
-    whose val_mean_accuracy beats the best so far."""
+    whose val_mean_accuracy beats `best`, the best so far."""
 
-    def __init__(self, path: Path, model: keras.Model):
+    def __init__(self, path: Path, model: keras.Model, best: float = -np.inf):
         super().__init__()
-        self.path, self.saved, self.best = path, model, -np.inf
+        self.path, self.saved, self.best = path, model, best
 
     def on_epoch_end(self, epoch, logs=None):
         if logs is not None and logs["val_mean_accuracy"] > self.best:
@@ -284,15 +294,18 @@ class BestModel(keras.callbacks.Callback):
 
 
 def training_callbacks(out_dir: Path, config: FitConfig, plan: EpochPlan, model: keras.Model,
-                       batches: FaceBatches) -> list[keras.callbacks.Callback]:
+                       batches: FaceBatches, resume: bool = False) -> list[keras.callbacks.Callback]:
     """The backup (if kept), the epoch plan, the load on the batches' loader, the mean head accuracy that
-    chooses `best.keras` (`model` saved), and the history.
+    chooses `best.keras` (`model` saved; when resuming, only if it beats the interrupted run's best), and
+    the history.
 
     All are marked async-safe: none has batch hooks that do anything, and a callback with batch hooks not so
     marked makes Keras wait for every step's results before it starts the next (no asynchronous dispatch
     under JAX, where the GPU then idles while Python prepares a step)."""
-    callbacks = [plan, LoaderLoad(batches), MeanHeadAccuracy(config.heads), BestModel(out_dir / BEST_MODEL, model),
-                 keras.callbacks.CSVLogger(out_dir / "history.csv", append=True)]
+    history = out_dir / "history.csv"
+    best = BestModel(out_dir / BEST_MODEL, model, best_score_in(history) if resume else -np.inf)
+    callbacks = [plan, LoaderLoad(batches), MeanHeadAccuracy(config.heads), best,
+                 keras.callbacks.CSVLogger(history, append=True)]
     if config.backup:  # first: it restores the state before the others see the first epoch
         callbacks.insert(0, keras.callbacks.BackupAndRestore(out_dir / BACKUP))
     for callback in callbacks:
@@ -365,7 +378,7 @@ def fit(data_path: Path, out_dir: Path, config: FitConfig, resume: bool = False,
     best_path = out_dir / BEST_MODEL
     try:
         trained.fit(train_data, validation_data=val_data, epochs=config.epochs,
-                    callbacks=training_callbacks(out_dir, config, plan, model, train_data), verbose=2)
+                    callbacks=training_callbacks(out_dir, config, plan, model, train_data, resume), verbose=2)
     finally:
         if loader is not None:
             loader.close()
