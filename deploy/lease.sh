@@ -38,8 +38,23 @@ run)
         lease/wheels/*.whl
     # JAX would take 75% of the GPU at its first use; the recipe runs several training processes on it.
     export PYTHONPATH="/tmp/site:$PWD" KERAS_BACKEND=jax PYTHONUNBUFFERED=1 XLA_PYTHON_CLIENT_PREALLOCATE=false
-    nvidia-smi --query-gpu=name,memory.total --format=csv,noheader || true
-    python3 -m train lease --pack lease/pack.npz --out "$out" "${@:3}" 2>&1 | tee "$out/lease.log"
+    # How busy the GPU was every 5 s (the share of the time a kernel ran), added to the end of the log: beside the
+    # start time and summary.json's stage seconds, it says which stages the GPU held back and which it did not.
+    gpu_samples="$(mktemp)"
+    sampler=""
+    if command -v nvidia-smi >/dev/null; then
+        nvidia-smi --query-gpu=name,memory.total --format=csv,noheader
+        nvidia-smi --query-gpu=timestamp,utilization.gpu,memory.used --format=csv,noheader -l 5 >"$gpu_samples" &
+        sampler=$!
+    fi
+    status=0
+    { echo "recipe started $(date '+%Y/%m/%d %H:%M:%S')"
+      python3 -m train lease --pack lease/pack.npz --out "$out" "${@:3}"; } 2>&1 | tee "$out/lease.log" || status=$?
+    if [ -n "$sampler" ]; then
+        kill "$sampler" || true
+        { echo "GPU every 5 s: timestamp, utilization, memory used"; cat "$gpu_samples"; } >>"$out/lease.log"
+    fi
+    exit "$status"
     ;;
 *)
     echo "usage: deploy/lease.sh prepare | run OUT [python -m train lease options]" >&2
