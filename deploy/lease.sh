@@ -52,8 +52,9 @@ run)
       python3 -m train lease --pack lease/pack.npz --out "$out" "${@:3}"; } 2>&1 | tee "$out/lease.log" || status=$?
     if [ -n "$sampler" ]; then
         kill "$sampler" || true
-        { echo "GPU every 5 s: timestamp, utilization, memory used"; cat "$gpu_samples"; } >>"$out/lease.log"
+        { echo "GPU every 5 s: timestamp, utilisation, memory used"; cat "$gpu_samples"; } >>"$out/lease.log"
     fi
+    rm -f "$gpu_samples"
     exit "$status"
     ;;
 *)
