@@ -15,6 +15,7 @@ from emotion.classifier import Classifier
 from emotion.predictor import Predictor
 from train.card import model_card, training_records
 from train.data import Split, fer2013_splits, join_splits
+from train.fit import HISTORY
 from train.metrics import held_out_photos, run_photos, score_split, vote_kl
 from train.model import fold_batch_norm
 from train.plots import plot_confusion, plot_history
@@ -40,8 +41,8 @@ def evaluate(data: Path | dict[str, Split], model_path: Path, out_dir: Path, pho
     plot_confusion(private["fer2013"], "PrivateTest, FER2013 labels (row-normalised)", out_dir / "confusion_matrix.png")
     plot_confusion(private["ferplus"], "PrivateTest, FER+ plurality (row-normalised)",
                    out_dir / "confusion_matrix_ferplus.png")
-    if (model_path.parent / "history.csv").is_file():
-        plot_history(model_path.parent / "history.csv", out_dir / "training_curves.png")
+    if (model_path.parent / HISTORY).is_file():
+        plot_history(model_path.parent / HISTORY, out_dir / "training_curves.png")
 
     training, record = training_records(model_path)
     card = model_card(classifier.model, results, vote_kl(splits["private_test"], probabilities["private_test"]),

@@ -28,6 +28,7 @@ from train.model import build_model
 
 BEST_MODEL = "best.keras"  # in the run's folder: the epoch PublicTest chose
 BACKUP = "backup"  # in the run's folder while it trains: what --resume continues from
+HISTORY = "history.csv"  # in the run's folder: one row of figures an epoch
 
 
 @dataclass
@@ -302,7 +303,7 @@ def training_callbacks(out_dir: Path, config: FitConfig, plan: EpochPlan, model:
     All are marked async-safe: none has batch hooks that do anything, and a callback with batch hooks not so
     marked makes Keras wait for every step's results before it starts the next (no asynchronous dispatch
     under JAX, where the GPU then idles while Python prepares a step)."""
-    history = out_dir / "history.csv"
+    history = out_dir / HISTORY
     best = BestModel(out_dir / BEST_MODEL, model, best_score_in(history) if resume else -np.inf)
     callbacks = [plan, LoaderLoad(batches), MeanHeadAccuracy(config.heads), best,
                  keras.callbacks.CSVLogger(history, append=True)]

@@ -27,6 +27,7 @@ from emotion.label_sets import evaluations
 from train.data import load_fer2013
 from train.ensemble import build_ensemble
 from train.evaluate import evaluate
+from train.fit import BEST_MODEL, HISTORY
 
 ROOT = Path(__file__).resolve().parent.parent  # where `python -m train` finds the package
 MODEL_BUDGET_BYTES = 10 * 2**20  # the app's model files, in all (issue: <= 10 MB)
@@ -138,14 +139,14 @@ def figures(card: dict) -> dict:
 
 def epochs_in(run_dir: Path) -> int:
     """How many epochs a run's history.csv records."""
-    return len((run_dir / "history.csv").read_text().splitlines()) - 1
+    return len((run_dir / HISTORY).read_text().splitlines()) - 1
 
 
 def keep(run_dir: Path, evaluation_dir: Path, destination: Path) -> None:
     """The folded model beside its run's history and training record, for `train evaluate --photos` later."""
     destination.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(evaluation_dir / "model.keras", destination / "model.keras")
-    for name in ("history.csv", "training.json"):
+    for name in (HISTORY, "training.json"):
         if (run_dir / name).is_file():
             shutil.copyfile(run_dir / name, destination / name)
 
@@ -175,7 +176,7 @@ def lease(pack: Path, out: Path, work: Path, config: LeaseConfig) -> dict:
     summary["epochs_trained"] |= {run.name: epochs_in(run) for run in teacher_dirs}
     stage_done("teachers")
 
-    cards = {run.name: evaluate(data, run / "best.keras", run / "evaluation") for run in teacher_dirs}
+    cards = {run.name: evaluate(data, run / BEST_MODEL, run / "evaluation") for run in teacher_dirs}
     small_teachers = [run for run in teacher_dirs if cards[run.name]["model_file_bytes"] <= MODEL_BUDGET_BYTES]
     single = max(small_teachers, key=lambda run: cards[run.name]["selection"]["score"], default=None)
     if single is not None:
@@ -185,7 +186,7 @@ def lease(pack: Path, out: Path, work: Path, config: LeaseConfig) -> dict:
     stage_done("teacher evaluation")
 
     ensemble_path = work / "ensemble" / "model.keras"
-    record = build_ensemble(data, [run / "best.keras" for run in teacher_dirs], ensemble_path)
+    record = build_ensemble(data, [run / BEST_MODEL for run in teacher_dirs], ensemble_path)
     summary["ensemble"] = {"members": record["members"], "flips": record["flips"]}
     summary["models"]["ensemble"] = figures(evaluate(data, ensemble_path, ensemble_path.parent / "evaluation"))
     stage_done("ensemble")
@@ -200,7 +201,7 @@ def lease(pack: Path, out: Path, work: Path, config: LeaseConfig) -> dict:
                      [run / "log.txt" for run in student_dirs.values()])
     for name, run in student_dirs.items():
         summary["epochs_trained"][name] = epochs_in(run)
-        summary["models"][name] = figures(evaluate(data, run / "best.keras", run / "evaluation"))
+        summary["models"][name] = figures(evaluate(data, run / BEST_MODEL, run / "evaluation"))
         keep(run, run / "evaluation", out / name)
     shutil.rmtree(out / "single", ignore_errors=True)  # the students are kept; its figures stay in the summary
     stage_done("students")
