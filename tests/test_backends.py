@@ -153,17 +153,16 @@ def test_the_lease_recipe_runs_on_jax_and_its_models_serve_here(pack_path, fer_f
         .mean(), abs=1e-3)
 
 
-def test_a_lease_stopped_part_way_still_sends_back_what_it_finished(pack_path, tmp_path, monkeypatch):
-    """The teachers train (tiny, untrained models stand in for them); the student's training fails: the summary
-    says how far the recipe came, and the best small teacher is there to evaluate and serve."""
+def fake_training(fail_students: bool):
+    """Stands in for train.lease.run_side_by_side: tiny, untrained models for every network, or a student's
+    training that fails."""
     import keras
 
-    import train.lease
     from train.model import build_model
 
-    def train_or_fail(commands: list[list[str]], logs: list[Path]) -> None:
+    def train(commands: list[list[str]], logs: list[Path]) -> None:
         for command in commands:
-            if "--teacher" in command:
+            if fail_students and "--teacher" in command:
                 raise RuntimeError("training failed: the student ran out of memory")
             run = Path(command[command.index("--out") + 1])
             run.mkdir(parents=True)
@@ -171,8 +170,16 @@ def test_a_lease_stopped_part_way_still_sends_back_what_it_finished(pack_path, t
             keras.utils.set_random_seed(len(widths))
             build_model(widths, 1).save(run / "best.keras")
             (run / "history.csv").write_text("epoch,loss\n0,1.0\n")
+            (run / "training.json").write_text("{}")
+    return train
 
-    monkeypatch.setattr(train.lease, "run_side_by_side", train_or_fail)
+
+def test_a_lease_stopped_part_way_still_sends_back_what_it_finished(pack_path, tmp_path, monkeypatch):
+    """The teachers train; the student's training fails: the summary says how far the recipe came, and the best
+    small teacher is there to evaluate and serve."""
+    import train.lease
+
+    monkeypatch.setattr(train.lease, "run_side_by_side", fake_training(fail_students=True))
     out = tmp_path / "out"
     config = train.lease.LeaseConfig(teacher_widths=((4, 8), (8, 8)), batch_size=16, precision="float32")
     with pytest.raises(RuntimeError, match="student"):
@@ -182,6 +189,22 @@ def test_a_lease_stopped_part_way_still_sends_back_what_it_finished(pack_path, t
     assert summary["epochs_trained"] == {"teacher0": 1, "teacher1": 1} and "students" not in summary["seconds"]
     assert summary["single"] in ("teacher0", "teacher1")
     assert Classifier.load(out / "single" / "model.keras").heads == ("fer2013", "ferplus")
+
+
+def test_the_best_small_teacher_comes_back_beside_one_student_within_the_devices_file_limit(pack_path, tmp_path,
+                                                                                             monkeypatch):
+    import train.lease
+
+    monkeypatch.setattr(train.lease, "run_side_by_side", fake_training(fail_students=False))
+    out = tmp_path / "out"
+    config = train.lease.LeaseConfig(teacher_widths=((4, 8), (8, 8)), students=(("student", (4, 4)),),
+                                     batch_size=16, precision="float32")
+    summary = train.lease.lease(pack_path, out, tmp_path / "work", config)
+    (out / "lease.log").write_text("what deploy/lease.sh writes beside the summary")
+    assert summary["finished"] == "all" and (out / "student" / "model.keras").is_file()
+    assert Classifier.load(out / "single" / "model.keras").heads == ("fer2013", "ferplus")
+    sent_back = [path for path in out.rglob("*") if path.is_file()]
+    assert len(sent_back) == train.lease.files_sent_back(config, single=True) <= train.lease.FILES_BACK
 
 
 @needs_jax
