@@ -89,10 +89,9 @@ def main() -> None:
                                   (name, tuple(int(w) for w in widths.split(",")))
                                   for name, widths in (shape.split("=") for shape in text.split(";"))),
                               default=LeaseConfig.students,
-                              help="name=widths;...: 'student=16,32,64,128,256;fast=16,32,64,128'")
-    lease_parser.add_argument("--consistent-students", type=lambda text: tuple(filter(None, text.split(","))),
-                              default=LeaseConfig.consistent_students,
-                              help="students (names) taught on each augmented batch; '' for none")
+                              help="name=widths;...: 'student=16,32,64,128,256;wide=16,32,64,160,320'")
+    lease_parser.add_argument("--teach-once", action="store_true",
+                              help="ask the ensemble once about the original faces, not about each augmented batch")
     lease_parser.add_argument("--teacher-epochs", type=int, default=LeaseConfig.teacher_epochs)
     lease_parser.add_argument("--student-epochs", type=int, default=LeaseConfig.student_epochs)
     lease_parser.add_argument("--batch-size", type=int, default=LeaseConfig.batch_size)
@@ -151,7 +150,7 @@ def main() -> None:
         from train.lease import lease
 
         config = LeaseConfig(teacher_widths=arguments.teacher_widths, students=arguments.students,
-                             consistent_students=arguments.consistent_students,
+                             consistent_teaching=not arguments.teach_once,
                              teacher_epochs=arguments.teacher_epochs, student_epochs=arguments.student_epochs,
                              batch_size=arguments.batch_size, precision=arguments.precision,
                              minutes=arguments.minutes)
