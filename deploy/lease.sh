@@ -8,7 +8,7 @@
 #
 # With the device tool: run "bash deploy/lease.sh run $OUT" with carry ["lease"]; what comes back lies under
 # OUT (at most 8 files). Then, here: python -m train evaluate --data ../shared/fer2013 --photos
-# ../shared/photos-dev --model OUT/student/model.keras, and bench.compare.
+# ../shared/photos-dev --model OUT/student/model.keras (and OUT/wide/model.keras), and bench.compare.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 keras_version="$(sed -n 's/^keras==//p' requirements.txt)"
