@@ -7,7 +7,7 @@ import json
 import os
 import subprocess
 import sys
-from dataclasses import fields
+from dataclasses import fields, replace
 from pathlib import Path
 
 import numpy as np
@@ -205,6 +205,37 @@ def test_the_best_small_teacher_comes_back_beside_one_student_within_the_devices
     assert Classifier.load(out / "single" / "model.keras").heads == ("fer2013", "ferplus")
     sent_back = [path for path in out.rglob("*") if path.is_file()]
     assert len(sent_back) == train.lease.files_sent_back(config, single=True) <= train.lease.FILES_BACK
+
+
+def test_a_second_run_trains_the_students_alone_from_the_first_runs_ensemble(pack_path, tmp_path, monkeypatch):
+    import train.lease
+
+    commands: list[list[str]] = []
+    train_fakes = fake_training(fail_students=False)
+
+    def train_and_record(batch: list[list[str]], logs: list[Path]) -> None:
+        commands.extend(batch)
+        train_fakes(batch, logs)
+
+    monkeypatch.setattr(train.lease, "run_side_by_side", train_and_record)
+    work = tmp_path / "work"
+    config = train.lease.LeaseConfig(teacher_widths=((4, 8), (8, 8)), students=(("student", (4, 4)),),
+                                     batch_size=16, precision="float32", minutes=4.0)
+    with pytest.raises(FileNotFoundError, match="run the whole recipe first"):
+        train.lease.lease(pack_path, tmp_path / "nothing", work, replace(config, students_only=True))
+    assert not (tmp_path / "nothing").exists()
+
+    first = train.lease.lease(pack_path, tmp_path / "first", work, config)
+    commands.clear()
+    alone = replace(config, students=(("wide", (4, 8)),), students_only=True)
+    second = train.lease.lease(pack_path, tmp_path / "second", work, alone)
+    [command] = commands  # no teacher trained again
+    assert command[command.index("--teacher") + 1] == str(work / "ensemble" / "model.keras")
+    assert command[command.index("--out") + 1] == str(work / "students_only" / "wide")
+    assert float(command[command.index("--time-limit-minutes") + 1]) == pytest.approx(  # the teachers' share too
+        config.minutes * (config.teacher_share + config.student_share), abs=0.01)
+    assert second["ensemble"] == first["ensemble"] and set(second["models"]) == {"wide"}
+    assert Classifier.load(tmp_path / "second" / "wide" / "model.keras").heads == ("fer2013", "ferplus")
 
 
 @needs_jax

@@ -97,6 +97,8 @@ def main() -> None:
     lease_parser.add_argument("--batch-size", type=int, default=LeaseConfig.batch_size)
     lease_parser.add_argument("--precision", default=LeaseConfig.precision)
     lease_parser.add_argument("--minutes", type=float, default=LeaseConfig.minutes, help="for the whole recipe")
+    lease_parser.add_argument("--students-only", action="store_true",
+                              help="a second run: the students alone, from the ensemble the first left in --work")
 
     export_parser = commands.add_parser("export", help="ship an evaluated model if it beats the one in assets/")
     export_parser.add_argument("evaluation", type=Path, help="a folder written by `evaluate`")
@@ -153,7 +155,7 @@ def main() -> None:
                              consistent_teaching=not arguments.teach_once,
                              teacher_epochs=arguments.teacher_epochs, student_epochs=arguments.student_epochs,
                              batch_size=arguments.batch_size, precision=arguments.precision,
-                             minutes=arguments.minutes)
+                             minutes=arguments.minutes, students_only=arguments.students_only)
         summary = lease(arguments.pack, arguments.out, arguments.work, config)
         print(json.dumps(summary["models"], indent=2))
         print(f"seconds: {summary['seconds']}; ensemble {summary['ensemble']}; written to {arguments.out}")

@@ -2,6 +2,8 @@
 served-size network distilled from it, every model evaluated; what comes back is small enough to travel.
 
     python -m train lease --pack lease/pack.npz --out "$OUT"        # deploy/lease.sh runs it on a lent GPU
+    python -m train lease --pack lease/pack.npz --out "$OUT" --students-only --students NAME=WIDTHS --minutes M
+                                    # then, on the same machine: one student alone, longer, from that ensemble
 
 Any backend and any machine: on a CPU it is the same recipe, only slower (lower the epochs). Every training stage has
 a time limit, so the whole stays within `minutes` even where a GPU is slower than planned: a stage that would
@@ -19,6 +21,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -82,6 +85,10 @@ class LeaseConfig:
     minutes: float = 7.5
     teacher_share: float = 0.4
     student_share: float = 0.45
+    # A second command on the same machine: the students alone, from the ensemble the first left in --work,
+    # with the teachers' share of `minutes` too. On the H100 a student alone for 4.4 minutes, after the
+    # recipe, is what ships (README "Training on a GPU").
+    students_only: bool = False
 
 
 def fit_command(config: LeaseConfig, pack: Path, out: Path, widths: tuple[int, ...], epochs: int, seed: int,
@@ -162,22 +169,13 @@ def files_sent_back(config: LeaseConfig, single: bool) -> int:
     return 2 + 3 * (len(config.students) + single)
 
 
-def lease(pack: Path, out: Path, work: Path, config: LeaseConfig) -> dict:
-    """The whole recipe; returns the summary it writes to out/summary.json. The summary is rewritten after
-    every stage and the best small teacher is kept as soon as it is evaluated, so a run stopped part-way
-    (a device command's time limit, a failed stage) still sends back what it finished."""
-    started = time.time()
-    out.mkdir(parents=True, exist_ok=True)
-    summary: dict = {"config": asdict(config), "models": {}, "epochs_trained": {}, "seconds": {}}
-
-    def stage_done(stage: str) -> None:
-        summary["seconds"][stage] = round(time.time() - started - sum(summary["seconds"].values()), 1)
-        (out / "summary.json").write_text(json.dumps(summary | {"finished": stage}, indent=2))
-
-    teacher_minutes, student_minutes = config.minutes * config.teacher_share, config.minutes * config.student_share
-    data = load_fer2013(pack)  # read once for every evaluation and the ensemble (3.6 s a read on 2 cores)
+def train_teachers(config: LeaseConfig, pack: Path, work: Path, out: Path, data: dict, summary: dict,
+                   stage_done: Callable[[str], None]) -> None:
+    """The teachers, side by side, then each evaluated; the best one within the model budget is kept under
+    out/single at once."""
     teacher_dirs = [work / f"teacher{index}" for index in range(len(config.teacher_widths))]
-    run_side_by_side([fit_command(config, pack, run, widths, config.teacher_epochs, 1000 + index, teacher_minutes,
+    run_side_by_side([fit_command(config, pack, run, widths, config.teacher_epochs, 1000 + index,
+                                  config.minutes * config.teacher_share,
                                   photo_like=index in config.photo_like_teachers)
                       for index, (run, widths) in enumerate(zip(teacher_dirs, config.teacher_widths, strict=True))],
                      [run / "log.txt" for run in teacher_dirs])
@@ -193,13 +191,39 @@ def lease(pack: Path, out: Path, work: Path, config: LeaseConfig) -> dict:
     summary["models"] |= {name: figures(card) for name, card in cards.items()}
     stage_done("teacher evaluation")
 
-    ensemble_path = work / "ensemble" / "model.keras"
-    record = build_ensemble(data, [run / BEST_MODEL for run in teacher_dirs], ensemble_path)
-    summary["ensemble"] = {"members": record["members"], "flips": record["flips"]}
-    summary["models"]["ensemble"] = figures(evaluate(data, ensemble_path, ensemble_path.parent / "evaluation"))
-    stage_done("ensemble")
 
-    student_dirs = {name: work / name for name, _ in config.students}
+def lease(pack: Path, out: Path, work: Path, config: LeaseConfig) -> dict:
+    """The whole recipe; returns the summary it writes to out/summary.json. The summary is rewritten after
+    every stage and the best small teacher is kept as soon as it is evaluated, so a run stopped part-way
+    (a device command's time limit, a failed stage) still sends back what it finished."""
+    started = time.time()
+    if config.students_only and not (work / "ensemble" / "model.keras").is_file():
+        raise FileNotFoundError(f"students_only needs the ensemble an earlier run left in {work / 'ensemble'}, "
+                                "and there is none: run the whole recipe first")
+    out.mkdir(parents=True, exist_ok=True)
+    summary: dict = {"config": asdict(config), "models": {}, "epochs_trained": {}, "seconds": {}}
+
+    def stage_done(stage: str) -> None:
+        summary["seconds"][stage] = round(time.time() - started - sum(summary["seconds"].values()), 1)
+        (out / "summary.json").write_text(json.dumps(summary | {"finished": stage}, indent=2))
+
+    data = load_fer2013(pack)  # read once for every evaluation and the ensemble (3.6 s a read on 2 cores)
+    ensemble_path = work / "ensemble" / "model.keras"
+    if config.students_only:
+        record = json.loads(ensemble_path.with_suffix(".json").read_text())
+        summary["ensemble"] = {"members": record["members"], "flips": record["flips"]}
+        student_minutes = config.minutes * (config.teacher_share + config.student_share)
+    else:
+        train_teachers(config, pack, work, out, data, summary, stage_done)
+        record = build_ensemble(data, [work / f"teacher{index}" / BEST_MODEL
+                                       for index in range(len(config.teacher_widths))], ensemble_path)
+        summary["ensemble"] = {"members": record["members"], "flips": record["flips"]}
+        summary["models"]["ensemble"] = figures(evaluate(data, ensemble_path, ensemble_path.parent / "evaluation"))
+        stage_done("ensemble")
+        student_minutes = config.minutes * config.student_share
+
+    students_dir = work / "students_only" if config.students_only else work  # a first run's students stay
+    student_dirs = {name: students_dir / name for name, _ in config.students}
     # One seed for every student: they see the same batches, so they differ in their shape only.
     run_side_by_side([fit_command(config, pack, student_dirs[name], widths, config.student_epochs, 2000,
                                   student_minutes, teacher=ensemble_path,
