@@ -170,9 +170,9 @@ def files_sent_back(config: LeaseConfig, single: bool) -> int:
 
 
 def train_teachers(config: LeaseConfig, pack: Path, work: Path, out: Path, data: dict, summary: dict,
-                   stage_done: Callable[[str], None]) -> None:
+                   stage_done: Callable[[str], None]) -> list[Path]:
     """The teachers, side by side, then each evaluated; the best one within the model budget is kept under
-    out/single at once."""
+    out/single at once. Returns the teachers' run folders."""
     teacher_dirs = [work / f"teacher{index}" for index in range(len(config.teacher_widths))]
     run_side_by_side([fit_command(config, pack, run, widths, config.teacher_epochs, 1000 + index,
                                   config.minutes * config.teacher_share,
@@ -190,6 +190,7 @@ def train_teachers(config: LeaseConfig, pack: Path, work: Path, out: Path, data:
     summary["single"] = single.name if single else None
     summary["models"] |= {name: figures(card) for name, card in cards.items()}
     stage_done("teacher evaluation")
+    return teacher_dirs
 
 
 def lease(pack: Path, out: Path, work: Path, config: LeaseConfig) -> dict:
@@ -197,8 +198,9 @@ def lease(pack: Path, out: Path, work: Path, config: LeaseConfig) -> dict:
     every stage and the best small teacher is kept as soon as it is evaluated, so a run stopped part-way
     (a device command's time limit, a failed stage) still sends back what it finished."""
     started = time.time()
-    if config.students_only and not (work / "ensemble" / "model.keras").is_file():
-        raise FileNotFoundError(f"students_only needs the ensemble an earlier run left in {work / 'ensemble'}, "
+    ensemble_path = work / "ensemble" / "model.keras"
+    if config.students_only and not ensemble_path.is_file():
+        raise FileNotFoundError(f"students_only needs the ensemble an earlier run left in {ensemble_path.parent}, "
                                 "and there is none: run the whole recipe first")
     out.mkdir(parents=True, exist_ok=True)
     summary: dict = {"config": asdict(config), "models": {}, "epochs_trained": {}, "seconds": {}}
@@ -208,15 +210,13 @@ def lease(pack: Path, out: Path, work: Path, config: LeaseConfig) -> dict:
         (out / "summary.json").write_text(json.dumps(summary | {"finished": stage}, indent=2))
 
     data = load_fer2013(pack)  # read once for every evaluation and the ensemble (3.6 s a read on 2 cores)
-    ensemble_path = work / "ensemble" / "model.keras"
     if config.students_only:
         record = json.loads(ensemble_path.with_suffix(".json").read_text())
         summary["ensemble"] = {"members": record["members"], "flips": record["flips"]}
         student_minutes = config.minutes * (config.teacher_share + config.student_share)
     else:
-        train_teachers(config, pack, work, out, data, summary, stage_done)
-        record = build_ensemble(data, [work / f"teacher{index}" / BEST_MODEL
-                                       for index in range(len(config.teacher_widths))], ensemble_path)
+        teacher_dirs = train_teachers(config, pack, work, out, data, summary, stage_done)
+        record = build_ensemble(data, [run / BEST_MODEL for run in teacher_dirs], ensemble_path)
         summary["ensemble"] = {"members": record["members"], "flips": record["flips"]}
         summary["models"]["ensemble"] = figures(evaluate(data, ensemble_path, ensemble_path.parent / "evaluation"))
         stage_done("ensemble")
