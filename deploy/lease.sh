@@ -5,8 +5,8 @@
 #   here:   bash deploy/lease.sh prepare      pack the data and download Keras' wheels into lease/ (git ignores it)
 #   there:  bash deploy/lease.sh run OUT      install the wheels, train, write summary.json and models to OUT
 #                                             (stops at once if JAX finds no GPU, unless LEASE_ALLOW_CPU=1)
-#           bash deploy/lease.sh run OUT2 --students-only --students "NAME=WIDTHS" --minutes M
-#                                             then, on the same machine: one student alone, from that ensemble
+#           bash deploy/lease.sh run OUT2 --students-only --students "NAME=runs/lease/NAME/best.keras" --minutes M
+#                                             then, on the same machine: one student continued, from that ensemble
 #
 # With the device tool: run "bash deploy/lease.sh run $OUT" with carry ["lease"]; what comes back lies under
 # OUT (at most 8 files). Then, here: python -m train evaluate --data ../shared/fer2013 --photos

@@ -238,6 +238,54 @@ def test_a_second_run_trains_the_students_alone_from_the_first_runs_ensemble(pac
     assert Classifier.load(tmp_path / "second" / "wide" / "model.keras").heads == ("fer2013", "ferplus")
 
 
+def test_a_student_given_a_model_continues_it_in_its_own_shape(pack_path, tmp_path, monkeypatch):
+    """A student named with a model (the shipped one, by default) starts from it, at the continued students'
+    learning rate; one named with widths starts from scratch at the peak learning rate."""
+    import train.lease
+    from train.model import build_model, fold_batch_norm
+
+    commands: list[list[str]] = []
+    train_fakes = fake_training(fail_students=False)
+
+    def train_and_record(batch: list[list[str]], logs: list[Path]) -> None:
+        commands.extend(batch)
+        train_fakes(batch, logs)
+
+    monkeypatch.setattr(train.lease, "run_side_by_side", train_and_record)
+    shipped = tmp_path / "shipped.keras"
+    fold_batch_norm(build_model(widths=(4, 8, 8))).save(shipped)
+    config = train.lease.LeaseConfig(teacher_widths=((4, 8),), students=(("student", str(shipped)), ("wide", (4, 16))),
+                                     batch_size=16, precision="float32")
+    summary = train.lease.lease(pack_path, tmp_path / "out", tmp_path / "work", config)
+    continued, wide = commands[-2:]
+    assert continued[continued.index("--init-from") + 1] == str(shipped)
+    assert continued[continued.index("--widths") + 1] == "4,8,8"  # read from the model
+    assert float(continued[continued.index("--learning-rate") + 1]) == config.continue_learning_rate
+    assert "--init-from" not in wide and wide[wide.index("--widths") + 1] == "4,16"
+    assert float(wide[wide.index("--learning-rate") + 1]) == config.peak_learning_rate
+    assert set(summary["models"]) >= {"student", "wide"}
+
+
+def test_students_are_named_with_widths_or_with_a_model_to_continue():
+    from train.__main__ import students_of
+    from train.lease import LeaseConfig, student_plan
+    from train.model import build_model
+
+    assert students_of("student=runs/lease/student/best.keras;wide=16,32,64,160,320") == (
+        ("student", "runs/lease/student/best.keras"), ("wide", (16, 32, 64, 160, 320)))
+    shipped = dict(LeaseConfig().students)["student"]  # by default the lease continues the shipped model
+    widths, start = student_plan(shipped)
+    assert start == ROOT / "assets" / "model.keras"
+    assert build_model(widths, batch_norm=False).count_params() == Classifier.load(start).model.count_params()
+
+
+@needs_jax
+def test_a_folded_model_unfolds_on_jax():
+    on_backend("jax", "from tests.test_train import "
+                      "test_unfolding_batch_norm_gives_back_a_trainable_model_with_the_same_function as check\n"
+                      "check()")
+
+
 @needs_jax
 def test_the_plans_learning_rate_is_the_one_jax_trains_with():
     """JAX keeps the optimizer's state outside its variables during an epoch: the plan must still reach it."""

@@ -30,9 +30,19 @@ from train.distil import Distiller, in_precision
 from train.ensemble import build_ensemble, combine
 from train.evaluate import evaluate
 from train.export import export
-from train.fit import EpochPlan, FaceBatches, FitConfig, copy_weights, fit, losses_for, targets_of, training_callbacks
+from train.fit import (
+    EpochPlan,
+    FaceBatches,
+    FitConfig,
+    copy_weights,
+    fit,
+    losses_for,
+    start_from,
+    targets_of,
+    training_callbacks,
+)
 from train.metrics import mean_kl_divergence, score
-from train.model import build_model, fold_batch_norm
+from train.model import build_model, fold_batch_norm, unfold_batch_norm
 
 
 def test_folder_layout_splits_by_file_name_prefix(fer_folder):
@@ -246,14 +256,13 @@ def test_fit_from_a_model_with_photos_scores_held_out_photos(fer_folder, photo_f
     assert "photos-dev was also trained on" in card["data"] and "distilled" not in card["data"]
 
 
-def test_copy_weights_matches_layers_by_name_and_shape(tmp_path):
+def test_copy_weights_matches_layers_by_name_and_shape():
     source = build_model(widths=(4, 8), convs_per_stage=1)
-    source.save(tmp_path / "source.keras")
     target = build_model(widths=(4, 8), convs_per_stage=1)
-    assert copy_weights(tmp_path / "source.keras", target) == 6  # 2 convs, 2 batch norms, the two heads
+    assert copy_weights(source, target) == 6  # 2 convs, 2 batch norms, the two heads
     assert np.array_equal(target.get_layer("ferplus").get_weights()[0], source.get_layer("ferplus").get_weights()[0])
     wider = build_model(widths=(4, 16), convs_per_stage=1)
-    assert copy_weights(tmp_path / "source.keras", wider) == 2  # only the first stage's shapes match
+    assert copy_weights(source, wider) == 2  # only the first stage's shapes match
 
 
 def test_choose_alpha_takes_the_most_accurate_and_the_smallest_on_a_tie():
@@ -317,14 +326,19 @@ def test_folding_a_shift_into_the_output_bias_moves_the_logits():
     assert not np.allclose(after, before)
 
 
-def test_folding_batch_norm_keeps_the_outputs_and_drops_the_layers():
-    model = build_model(widths=(4, 8), convs_per_stage=2)
+def trained_looking(model: keras.Model) -> keras.Model:
+    """`model` with random BatchNorm statistics, so that folding has something to fold."""
     rng = np.random.default_rng(0)
-    for layer in model.layers:  # trained-looking statistics, so that folding has something to fold
+    for layer in model.layers:
         if layer.name.endswith("_bn"):
             channels = layer.get_weights()[0].shape
             layer.set_weights([rng.uniform(0.5, 2, channels), rng.normal(0, 0.5, channels),
                                rng.normal(0, 2, channels), rng.uniform(0.5, 3, channels)])
+    return model
+
+
+def test_folding_batch_norm_keeps_the_outputs_and_drops_the_layers():
+    model = trained_looking(build_model(widths=(4, 8), convs_per_stage=2))
     faces = synthetic_faces(7, 3)[0][..., None].astype(np.float32)
     folded = fold_batch_norm(model)
     assert not any(layer.name.endswith("_bn") for layer in folded.layers)
@@ -333,6 +347,35 @@ def test_folding_batch_norm_keeps_the_outputs_and_drops_the_layers():
     for head in ("ferplus", "fer2013"):
         assert np.allclose(before[head], after[head], atol=1e-5)
     assert fold_batch_norm(folded) is folded
+
+
+def test_unfolding_batch_norm_gives_back_a_trainable_model_with_the_same_function():
+    folded = fold_batch_norm(trained_looking(build_model(widths=(4, 8), convs_per_stage=2, dropout=0.0)))
+    faces = synthetic_faces(16, 3)[0][..., None].astype(np.float32)
+    unfolded = unfold_batch_norm(folded, faces)
+    assert [layer.name for layer in unfolded.layers if layer.name.endswith("_bn")] == \
+        ["stage1_1_bn", "stage1_2_bn", "stage2_1_bn", "stage2_2_bn"]
+    expected = folded.predict(faces, verbose=0)
+    inference = unfolded.predict(faces, verbose=0)
+    # In training, BatchNorm normalises by the batch's own statistics: on the faces they were measured on,
+    # those are the statistics it was given, so training starts from the folded model's outputs.
+    training = unfolded(faces, training=True)
+    for head in ("ferplus", "fer2013"):
+        assert np.allclose(inference[head], expected[head], atol=1e-5)
+        assert np.allclose(keras.ops.convert_to_numpy(training[head]), expected[head], atol=1e-4)
+    assert unfold_batch_norm(unfolded, faces) is unfolded  # it has BatchNorm already
+
+
+def test_a_run_can_start_from_a_folded_model(tmp_path):
+    folded = fold_batch_norm(trained_looking(build_model(widths=(4, 8), convs_per_stage=1)))
+    folded.save(tmp_path / "shipped.keras")
+    faces = synthetic_faces(16, 3)[0]
+    start = start_from(tmp_path / "shipped.keras", faces, seed=0)
+    model = build_model(widths=(4, 8), convs_per_stage=1)
+    assert copy_weights(start, model) == 6  # every conv, BatchNorm and head: nothing starts from scratch
+    for head in ("ferplus", "fer2013"):
+        assert np.allclose(model.predict(faces[..., None], verbose=0)[head],
+                           folded.predict(faces[..., None], verbose=0)[head], atol=1e-5)
 
 
 def test_ensemble_averages_its_members_over_the_face_and_its_mirror_image(tmp_path):

@@ -11,6 +11,14 @@ from train.lease import LeaseConfig
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 
 
+def students_of(text: str) -> tuple[tuple[str, tuple[int, ...] | str], ...]:
+    """--students: each name=widths (from scratch) or name=path.keras (that model continued)."""
+    students = []
+    for name, shape in (student.split("=") for student in text.split(";")):
+        students.append((name, shape if shape.endswith(".keras") else tuple(int(w) for w in shape.split(","))))
+    return tuple(students)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m train", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -85,11 +93,9 @@ def main() -> None:
     lease_parser.add_argument("--teacher-widths", type=lambda text: tuple(tuple(int(w) for w in shape.split(","))
                                                                           for shape in text.split(";")),
                               default=LeaseConfig.teacher_widths, help="e.g. '64,128,256,512;40,80,160,320'")
-    lease_parser.add_argument("--students", type=lambda text: tuple(
-                                  (name, tuple(int(w) for w in widths.split(",")))
-                                  for name, widths in (shape.split("=") for shape in text.split(";"))),
-                              default=LeaseConfig.students,
-                              help="name=widths;...: 'student=16,32,64,128,256;wide=16,32,64,160,320'")
+    lease_parser.add_argument("--students", type=students_of, default=LeaseConfig.students,
+                              help="name=widths or name=model.keras (continued), ';' between: "
+                                   "'student=assets/model.keras;wide=16,32,64,160,320'")
     lease_parser.add_argument("--teach-once", action="store_true",
                               help="ask the ensemble once about the original faces, not about each augmented batch")
     lease_parser.add_argument("--teacher-epochs", type=int, default=LeaseConfig.teacher_epochs)

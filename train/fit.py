@@ -24,7 +24,7 @@ from train.augment import PHOTO_LIKE, Augmentation, augment
 from train.data import Split, join_splits, load_fer2013, load_photo_faces
 from train.distil import Distiller, blend, in_precision
 from train.loader import LoaderProcesses
-from train.model import build_model
+from train.model import build_model, unfold_batch_norm
 
 BEST_MODEL = "best.keras"  # in the run's folder: the epoch PublicTest chose
 BACKUP = "backup"  # in the run's folder while it trains: what --resume continues from
@@ -53,7 +53,8 @@ class FitConfig:
     photo_like: bool = False
     # The training half of a labelled photo folder (passed to fit) joins Training, repeated this many times.
     photo_repeats: int = 6
-    # Start from the weights of this .keras model (layers matched by name); "" = from scratch.
+    # Start from the weights of this .keras model (layers matched by name; a folded one, like the shipped
+    # model, is unfolded first); "" = from scratch.
     init_from: str = ""
     # Distillation: each head's target becomes (1 - teacher_weight) * its own target + teacher_weight * this
     # .keras model's probabilities for the face, e.g. an ensemble from train.ensemble; "" = none.
@@ -256,10 +257,9 @@ def record_training(out_dir: Path, config: FitConfig, seconds: float, photos_pat
     path.write_text(json.dumps(record, indent=2))
 
 
-def copy_weights(source_path: Path, model: keras.Model) -> int:
-    """Copy weights from the model at source_path into `model`, layer by layer where names and shapes
-    match; returns how many layers were copied."""
-    source = keras.saving.load_model(source_path, compile=False)
+def copy_weights(source: keras.Model, model: keras.Model) -> int:
+    """Copy weights from `source` into `model`, layer by layer where names and shapes match; returns how
+    many layers were copied."""
     source_layers = {layer.name: layer for layer in source.layers}
     copied = 0
     for layer in model.layers:
@@ -269,6 +269,13 @@ def copy_weights(source_path: Path, model: keras.Model) -> int:
             layer.set_weights(match.get_weights())
             copied += 1
     return copied
+
+
+def start_from(path: Path, faces: np.ndarray, seed: int) -> keras.Model:
+    """The model at `path` in training form: a folded one, such as the shipped model, gets its BatchNorms
+    back (train.model.unfold_batch_norm), their statistics measured on 2,048 of the training faces."""
+    sample = np.random.default_rng(seed).permutation(len(faces))[:2048]
+    return unfold_batch_norm(keras.saving.load_model(path, compile=False), faces[sample][..., None].astype(np.float32))
 
 
 def best_score_in(history: Path) -> float:
@@ -360,7 +367,8 @@ def fit(data_path: Path, out_dir: Path, config: FitConfig, resume: bool = False,
     finally:  # the policy is global: what is built after training (folded, evaluated models) stays float32
         keras.config.set_dtype_policy("float32")
     if config.init_from and not resume:
-        print(f"initialised {copy_weights(Path(config.init_from), model)} layers from {config.init_from}")
+        start = start_from(Path(config.init_from), train_split.faces, config.seed)
+        print(f"initialised {copy_weights(start, model)} layers from {config.init_from}")
     trained = model  # what fit() steps: the model, or a Distiller around it
     if config.teacher and config.consistent_teaching:
         trained = Distiller(model, in_precision(keras.saving.load_model(config.teacher, compile=False),

@@ -2,8 +2,9 @@
 served-size network distilled from it, every model evaluated; what comes back is small enough to travel.
 
     python -m train lease --pack lease/pack.npz --out "$OUT"        # deploy/lease.sh runs it on a lent GPU
-    python -m train lease --pack lease/pack.npz --out "$OUT" --students-only --students NAME=WIDTHS --minutes M
+    python -m train lease --pack lease/pack.npz --out "$OUT" --students-only --students NAME=MODEL --minutes M
                                     # then, on the same machine: one student alone, longer, from that ensemble
+                                    # (NAME=WIDTHS from scratch, NAME=MODEL.keras continuing that model)
 
 Any backend and any machine: on a CPU it is the same recipe, only slower (lower the epochs). Every training stage has
 a time limit, so the whole stays within `minutes` even where a GPU is slower than planned: a stage that would
@@ -25,11 +26,14 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import keras
+
 from emotion.label_sets import evaluations
 from train.data import load_fer2013
 from train.ensemble import build_ensemble
 from train.evaluate import evaluate
 from train.fit import BEST_MODEL, HISTORY
+from train.model import widths_of
 
 ROOT = Path(__file__).resolve().parent.parent  # where `python -m train` finds the package
 MODEL_BUDGET_BYTES = 10 * 2**20  # the app's model files, in all (issue: <= 10 MB)
@@ -49,13 +53,17 @@ class LeaseConfig:
     # Teachers (by index) that also learn from train.augment's photo-like changes. The one that did on the
     # H200 was the weakest (FER+ PrivateTest 83.0% against 84.1% for the same shape without), so none now.
     photo_like_teachers: tuple[int, ...] = ()
-    # The students, distilled side by side: (name, widths), two convolutions a stage. The shipped shape, ten
-    # convolutions deep, classifies 1.35-1.62x as many faces a second as the `fer` package on 2 CPU cores;
+    # The students, distilled side by side, each (name, widths) or (name, model). Widths train a network from
+    # scratch, two convolutions a stage. A .keras model (a path from the repository's root) is continued in
+    # its own shape at continue_learning_rate: the shipped model travels with the code, so each lease adds to
+    # the last one's student instead of starting over (train.fit.start_from unfolds it). The shipped shape,
+    # 16-32-64-128-256, classifies 1.35-1.62x as many faces a second as the `fer` package on 2 CPU cores;
     # `wide` widens its last two stages, whose maps are 6x6 and 3x3, for 1.5x the parameters (7.2 MB) at
     # 1.40x fer, untrained (README "Choosing the students"): the lease measures what that width buys. Side by
     # side on the H100 a student's epoch took 1.0-1.2 s, alone 0.94 s.
-    students: tuple[tuple[str, tuple[int, ...]], ...] = (("student", (16, 32, 64, 128, 256)),
-                                                         ("wide", (16, 32, 64, 160, 320)))
+    students: tuple[tuple[str, tuple[int, ...] | str], ...] = (("student", "assets/model.keras"),
+                                                               ("wide", (16, 32, 64, 160, 320)))
+    continue_learning_rate: float = 0.01  # the peak of a continued student's cosine (README "Continuing a student")
     # The students ask the ensemble about each augmented batch (fit --consistent-teaching) instead of once
     # about the original faces: on the H100 (one seed, the same batches) that led by 0.8 points of PublicTest
     # score at 80-90 epochs (README "Training on a GPU"). False: taught once (train lease --teach-once).
@@ -91,20 +99,32 @@ class LeaseConfig:
     students_only: bool = False
 
 
+def student_plan(shape: tuple[int, ...] | str) -> tuple[tuple[int, ...], Path | None]:
+    """A student's widths, and the model it continues (None: it trains from scratch)."""
+    if isinstance(shape, str):
+        start = ROOT / shape
+        return widths_of(keras.saving.load_model(start, compile=False)), start
+    return shape, None
+
+
 def fit_command(config: LeaseConfig, pack: Path, out: Path, widths: tuple[int, ...], epochs: int, seed: int,
                 minutes: float, teacher: Path | None = None, photo_like: bool = False,
-                consistent_teaching: bool = False) -> list[str]:
-    """`python -m train fit` for one network of the recipe."""
+                consistent_teaching: bool = False, start: Path | None = None) -> list[str]:
+    """`python -m train fit` for one network of the recipe; from `start` at the continued students' learning
+    rate, where one is given."""
+    learning_rate = config.continue_learning_rate if start is not None else config.peak_learning_rate
     command = [sys.executable, "-m", "train", "fit", "--data", str(pack), "--photos", str(pack), "--out", str(out),
                "--epochs", str(epochs), "--widths", ",".join(map(str, widths)), "--seed", str(seed),
                "--batch-size", str(config.batch_size), "--optimizer", config.optimizer,
-               "--learning-rate", str(config.peak_learning_rate), "--weight-decay", str(config.weight_decay),
+               "--learning-rate", str(learning_rate), "--weight-decay", str(config.weight_decay),
                "--dropout", str(config.dropout), "--erasing", str(config.erasing), "--precision", config.precision,
                "--loader-threads", str(config.loader_threads), "--loader-processes", str(config.loader_processes),
                "--time-limit-minutes", f"{minutes:.2f}",
                "--warmup-epochs", str(config.warmup_epochs), "--no-backup"]  # a lent machine does not come back
     if teacher is not None:
         command += ["--teacher", str(teacher), "--teacher-weight", str(config.teacher_weight)]
+    if start is not None:
+        command += ["--init-from", str(start)]
     if photo_like:
         command.append("--photo-like")
     if consistent_teaching:
@@ -224,11 +244,12 @@ def lease(pack: Path, out: Path, work: Path, config: LeaseConfig) -> dict:
 
     students_dir = work / "students_only" if config.students_only else work  # a first run's students stay
     student_dirs = {name: students_dir / name for name, _ in config.students}
-    # One seed for every student: they see the same batches, so they differ in their shape only.
+    plans = {name: student_plan(shape) for name, shape in config.students}
+    # One seed for every student: they see the same batches, so they differ in their shape (and start) only.
     run_side_by_side([fit_command(config, pack, student_dirs[name], widths, config.student_epochs, 2000,
                                   student_minutes, teacher=ensemble_path,
-                                  consistent_teaching=config.consistent_teaching)
-                      for name, widths in config.students],
+                                  consistent_teaching=config.consistent_teaching, start=start)
+                      for name, (widths, start) in plans.items()],
                      [run / "log.txt" for run in student_dirs.values()])
     for name, run in student_dirs.items():
         summary["epochs_trained"][name] = epochs_in(run)

@@ -49,6 +49,30 @@ def build_model(widths: tuple[int, ...] = (32, 64, 128, 256), convs_per_stage: i
     return keras.Model(inputs, outputs, name="fer_vgg")
 
 
+def conv_names_of(model: keras.Model) -> list[str]:
+    """The names of a model's convolutions, in order, where build_model named them ([] for another model)."""
+    return [layer.name for layer in model.layers if re.fullmatch(r"stage\d+_\d+_conv", layer.name)]
+
+
+def has_batch_norm(model: keras.Model) -> bool:
+    return any(isinstance(layer, layers.BatchNormalization) for layer in model.layers)
+
+
+def widths_of(model: keras.Model) -> tuple[int, ...]:
+    """A build_model network's channels per stage, read from its layer names."""
+    stages = sorted({int(name.split("_")[0].removeprefix("stage")) for name in conv_names_of(model)})
+    return tuple(model.get_layer(f"stage{stage}_1_conv").filters for stage in stages)
+
+
+def rebuild(model: keras.Model, batch_norm: bool) -> keras.Model:
+    """An untrained build_model network of `model`'s shape (widths, convolutions per stage, dropout, heads,
+    read from its layer names), with or without BatchNorm."""
+    widths = widths_of(model)
+    heads = tuple(name for name in LABEL_SETS if name in model.output_names)
+    return build_model(widths, len(conv_names_of(model)) // len(widths), model.get_layer("dropout").rate, heads,
+                       batch_norm=batch_norm)
+
+
 def fold_batch_norm(model: keras.Model) -> keras.Model:
     """The same function with every BatchNorm folded into the conv before it (inference only).
 
@@ -58,20 +82,42 @@ def fold_batch_norm(model: keras.Model) -> keras.Model:
     without BatchNorm (folded already), or one not built by build_model (its layers named otherwise),
     comes back as it is.
     """
-    conv_names = [layer.name for layer in model.layers if re.fullmatch(r"stage\d+_\d+_conv", layer.name)]
-    if not conv_names or not any(isinstance(layer, layers.BatchNormalization) for layer in model.layers):
+    if not conv_names_of(model) or not has_batch_norm(model):
         return model
-    stages = sorted({int(name.split("_")[0].removeprefix("stage")) for name in conv_names})
-    widths = tuple(model.get_layer(f"stage{stage}_1_conv").filters for stage in stages)
-    convs_per_stage = len(conv_names) // len(stages)
-    heads = tuple(name for name in LABEL_SETS if name in model.output_names)
-    folded = build_model(widths, convs_per_stage, model.get_layer("dropout").rate, heads, batch_norm=False)
-    for name in conv_names:
+    folded = rebuild(model, batch_norm=False)
+    for name in conv_names_of(model):
         kernel = model.get_layer(name).get_weights()[0]
         batch_norm = model.get_layer(name.removesuffix("_conv") + "_bn")
         gamma, beta, mean, variance = batch_norm.get_weights()
         scale = gamma / np.sqrt(variance + batch_norm.epsilon)
         folded.get_layer(name).set_weights([kernel * scale, beta - mean * scale])
-    for head in heads:
+    for head in model.output_names:
         folded.get_layer(head).set_weights(model.get_layer(head).get_weights())
     return folded
+
+
+def unfold_batch_norm(folded: keras.Model, faces: np.ndarray) -> keras.Model:
+    """The training form of a folded model (a shipped one), computing the same function: training can go on
+    from it.
+
+    A folded conv computes z + b (z: the conv without its bias). The BatchNorm put back after it is given
+    the mean m and variance v of z over `faces` (raw pixels, (N, 48, 48, 1)) as its moving statistics,
+    gamma = sqrt(v + epsilon) and beta = m + b: in inference it then gives z + b exactly, and in training,
+    where it normalises by each batch's own statistics, nearly that, so training starts where the folded
+    model stands (with gamma = 1 and beta = b instead, it would start by rescaling every channel). A model
+    with BatchNorm, or one not built by build_model, comes back as it is.
+    """
+    if not conv_names_of(folded) or has_batch_norm(folded):
+        return folded
+    unfolded = rebuild(folded, batch_norm=True)
+    for name in conv_names_of(folded):  # in order: each conv's statistics need the layers before it set
+        kernel, bias = folded.get_layer(name).get_weights()
+        unfolded.get_layer(name).set_weights([kernel])
+        before_norm = keras.Model(unfolded.inputs, unfolded.get_layer(name).output)
+        z = keras.ops.convert_to_numpy(before_norm.predict(faces, batch_size=256, verbose=0)).astype(np.float64)
+        mean, variance = z.mean(axis=(0, 1, 2)), z.var(axis=(0, 1, 2))
+        batch_norm = unfolded.get_layer(name.removesuffix("_conv") + "_bn")
+        batch_norm.set_weights([np.sqrt(variance + batch_norm.epsilon), mean + bias, mean, variance])
+    for head in folded.output_names:
+        unfolded.get_layer(head).set_weights(folded.get_layer(head).get_weights())
+    return unfolded
