@@ -55,15 +55,15 @@ class LeaseConfig:
     photo_like_teachers: tuple[int, ...] = ()
     # The students, distilled side by side, each (name, widths) or (name, model). Widths train a network from
     # scratch, two convolutions a stage. A .keras model (a path from the repository's root) is continued in
-    # its own shape at continue_learning_rate: the shipped model travels with the code, so each lease adds to
-    # the last one's student instead of starting over (train.fit.start_from unfolds it). The shipped shape,
+    # its own shape, on a new cosine from the same peak learning rate, which beat lower peaks in CPU probes
+    # (README "Continuing a student"): the shipped model travels with the code, so each lease adds to the
+    # last one's student instead of starting over (train.fit.start_from unfolds it). The shipped shape,
     # 16-32-64-128-256, classifies 1.35-1.62x as many faces a second as the `fer` package on 2 CPU cores;
     # `wide` widens its last two stages, whose maps are 6x6 and 3x3, for 1.5x the parameters (7.2 MB) at
     # 1.40x fer, untrained (README "Choosing the students"): the lease measures what that width buys. Side by
     # side on the H100 a student's epoch took 1.0-1.2 s, alone 0.94 s.
     students: tuple[tuple[str, tuple[int, ...] | str], ...] = (("student", "assets/model.keras"),
                                                                ("wide", (16, 32, 64, 160, 320)))
-    continue_learning_rate: float = 0.01  # the peak of a continued student's cosine (README "Continuing a student")
     # The students ask the ensemble about each augmented batch (fit --consistent-teaching) instead of once
     # about the original faces: on the H100 (one seed, the same batches) that led by 0.8 points of PublicTest
     # score at 80-90 epochs (README "Training on a GPU"). False: taught once (train lease --teach-once).
@@ -110,13 +110,11 @@ def student_plan(shape: tuple[int, ...] | str) -> tuple[tuple[int, ...], Path | 
 def fit_command(config: LeaseConfig, pack: Path, out: Path, widths: tuple[int, ...], epochs: int, seed: int,
                 minutes: float, teacher: Path | None = None, photo_like: bool = False,
                 consistent_teaching: bool = False, start: Path | None = None) -> list[str]:
-    """`python -m train fit` for one network of the recipe; from `start` at the continued students' learning
-    rate, where one is given."""
-    learning_rate = config.continue_learning_rate if start is not None else config.peak_learning_rate
+    """`python -m train fit` for one network of the recipe, from `start` where one is given."""
     command = [sys.executable, "-m", "train", "fit", "--data", str(pack), "--photos", str(pack), "--out", str(out),
                "--epochs", str(epochs), "--widths", ",".join(map(str, widths)), "--seed", str(seed),
                "--batch-size", str(config.batch_size), "--optimizer", config.optimizer,
-               "--learning-rate", str(learning_rate), "--weight-decay", str(config.weight_decay),
+               "--learning-rate", str(config.peak_learning_rate), "--weight-decay", str(config.weight_decay),
                "--dropout", str(config.dropout), "--erasing", str(config.erasing), "--precision", config.precision,
                "--loader-threads", str(config.loader_threads), "--loader-processes", str(config.loader_processes),
                "--time-limit-minutes", f"{minutes:.2f}",
