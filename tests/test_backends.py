@@ -177,6 +177,22 @@ def fake_training(fail_students: bool):
     return train
 
 
+def recorded_training(monkeypatch) -> list[list[str]]:
+    """Stands in for train.lease.run_side_by_side with fake_training; returns the list that every command it
+    is given is added to."""
+    import train.lease
+
+    commands: list[list[str]] = []
+    train_fakes = fake_training(fail_students=False)
+
+    def train_and_record(batch: list[list[str]], logs: list[Path]) -> None:
+        commands.extend(batch)
+        train_fakes(batch, logs)
+
+    monkeypatch.setattr(train.lease, "run_side_by_side", train_and_record)
+    return commands
+
+
 def test_a_lease_stopped_part_way_still_sends_back_what_it_finished(pack_path, tmp_path, monkeypatch):
     """The teachers train; the student's training fails: the summary says how far the recipe came, and the best
     small teacher is there to evaluate and serve."""
@@ -213,14 +229,7 @@ def test_the_best_small_teacher_comes_back_beside_one_student_within_the_devices
 def test_a_second_run_trains_the_students_alone_from_the_first_runs_ensemble(pack_path, tmp_path, monkeypatch):
     import train.lease
 
-    commands: list[list[str]] = []
-    train_fakes = fake_training(fail_students=False)
-
-    def train_and_record(batch: list[list[str]], logs: list[Path]) -> None:
-        commands.extend(batch)
-        train_fakes(batch, logs)
-
-    monkeypatch.setattr(train.lease, "run_side_by_side", train_and_record)
+    commands = recorded_training(monkeypatch)
     work = tmp_path / "work"
     config = train.lease.LeaseConfig(teacher_widths=((4, 8), (8, 8)), students=(("student", (4, 4)),),
                                      batch_size=16, precision="float32", minutes=4.0)
@@ -246,14 +255,7 @@ def test_a_student_given_a_model_continues_it_in_its_own_shape(pack_path, tmp_pa
     from scratch."""
     import train.lease
 
-    commands: list[list[str]] = []
-    train_fakes = fake_training(fail_students=False)
-
-    def train_and_record(batch: list[list[str]], logs: list[Path]) -> None:
-        commands.extend(batch)
-        train_fakes(batch, logs)
-
-    monkeypatch.setattr(train.lease, "run_side_by_side", train_and_record)
+    commands = recorded_training(monkeypatch)
     shipped = tmp_path / "shipped.keras"
     fold_batch_norm(build_model(widths=(4, 8, 8))).save(shipped)
     config = train.lease.LeaseConfig(teacher_widths=((4, 8),), students=(("student", str(shipped)), ("wide", (4, 16))),
