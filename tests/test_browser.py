@@ -356,8 +356,8 @@ def test_when_the_queue_is_full_a_visitor_is_told_the_app_is_busy_once(browser, 
     _, url, _ = app.serve(server_port=None, prevent_thread_lock=True, blocks=blocks)
     predict = app.predictor.predict
 
-    def slow(*arguments, **options):
-        time.sleep(4)
+    def slow(*arguments, **options):  # long enough that all five have uploaded first, even on a loaded machine
+        time.sleep(20)
         return predict(*arguments, **options)
 
     monkeypatch.setattr(app.predictor, "predict", slow)
