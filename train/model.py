@@ -91,7 +91,7 @@ def fold_batch_norm(model: keras.Model) -> keras.Model:
         gamma, beta, mean, variance = batch_norm.get_weights()
         scale = gamma / np.sqrt(variance + batch_norm.epsilon)
         folded.get_layer(name).set_weights([kernel * scale, beta - mean * scale])
-    for head in model.output_names:
+    for head in folded.output_names:  # the heads build_model knows
         folded.get_layer(head).set_weights(model.get_layer(head).get_weights())
     return folded
 
@@ -118,6 +118,6 @@ def unfold_batch_norm(folded: keras.Model, faces: np.ndarray) -> keras.Model:
         mean, variance = z.mean(axis=(0, 1, 2)), z.var(axis=(0, 1, 2))
         batch_norm = unfolded.get_layer(name.removesuffix("_conv") + "_bn")
         batch_norm.set_weights([np.sqrt(variance + batch_norm.epsilon), mean + bias, mean, variance])
-    for head in folded.output_names:
+    for head in unfolded.output_names:
         unfolded.get_layer(head).set_weights(folded.get_layer(head).get_weights())
     return unfolded
