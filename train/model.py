@@ -107,15 +107,17 @@ def unfold_batch_norm(folded: keras.Model, faces: np.ndarray) -> keras.Model:
     model stands (with gamma = 1 and beta = b instead, it would start by rescaling every channel). A model
     with BatchNorm, or one not built by build_model, comes back as it is.
     """
-    if not conv_names_of(folded) or has_batch_norm(folded):
+    conv_names = conv_names_of(folded)
+    if not conv_names or has_batch_norm(folded):
         return folded
     unfolded = rebuild(folded, batch_norm=True)
-    for name in conv_names_of(folded):  # in order: each conv's statistics need the layers before it set
+    # Every conv's input, in one pass: the unfolded model will compute the same ones, so z needs no other pass.
+    conv_inputs = keras.Model(folded.inputs, [folded.get_layer(name).input for name in conv_names])
+    for name, inputs in zip(conv_names, conv_inputs.predict(faces, batch_size=256, verbose=0), strict=True):
         kernel, bias = folded.get_layer(name).get_weights()
+        z = keras.ops.convert_to_numpy(keras.ops.conv(inputs, kernel, padding="same"))
+        mean, variance = z.mean(axis=(0, 1, 2), dtype=np.float64), z.var(axis=(0, 1, 2), dtype=np.float64)
         unfolded.get_layer(name).set_weights([kernel])
-        before_norm = keras.Model(unfolded.inputs, unfolded.get_layer(name).output)
-        z = keras.ops.convert_to_numpy(before_norm.predict(faces, batch_size=256, verbose=0)).astype(np.float64)
-        mean, variance = z.mean(axis=(0, 1, 2)), z.var(axis=(0, 1, 2))
         batch_norm = unfolded.get_layer(name.removesuffix("_conv") + "_bn")
         batch_norm.set_weights([np.sqrt(variance + batch_norm.epsilon), mean + bias, mean, variance])
     for head in unfolded.output_names:
