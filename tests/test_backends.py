@@ -118,7 +118,7 @@ from pathlib import Path
 from train.lease import LeaseConfig, lease
 config = LeaseConfig(teacher_widths=((4, 8), (8, 8)), teacher_epochs=2, students=(("student", sys.argv[4]),
                                                                                    ("fast", (4,))),
-                     student_epochs=2,
+                     ensemble_candidates=(sys.argv[4],), student_epochs=2,
                      batch_size=16, precision="float32", loader_threads=2, loader_processes=1, minutes=5,
                      photo_like_teachers=(1,))
 lease(Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]), config)
@@ -137,6 +137,7 @@ def test_the_lease_recipe_runs_on_jax_and_its_models_serve_here(pack_path, fer_f
     assert summary["epochs_trained"] == {"teacher0": 2, "teacher1": 2, "student": 2, "fast": 2}
     assert not (out / "single").exists()  # the fallback gives way to the students (8 files at most)
     assert summary["finished"] == "all"
+    assert [str(shipped)] in [tried["members"] for tried in summary["ensemble"]["public_test_tried"]]
     sent_back = [path for path in out.rglob("*") if path.is_file()]
     assert len(sent_back) <= 8 and all(path.stat().st_size <= 16 * 2**20 for path in sent_back)  # the device's limits
     assert max(len(path.relative_to(out).parts) for path in sent_back) <= 3  # at most two folders down
@@ -266,6 +267,24 @@ def test_a_student_given_a_model_continues_it_in_its_own_shape(pack_path, tmp_pa
     assert continued[continued.index("--widths") + 1] == "4,8,8"  # read from the model
     assert "--init-from" not in wide and wide[wide.index("--widths") + 1] == "4,16"
     assert set(summary["models"]) >= {"student", "wide"}
+
+
+def test_the_shipped_model_competes_beside_the_teachers_for_the_ensemble(pack_path, tmp_path, monkeypatch):
+    """A carried model is a candidate like a teacher: PublicTest scores it alone, and the summary keeps every
+    score the greedy choice tried."""
+    import train.lease
+
+    recorded_training(monkeypatch)
+    shipped = tmp_path / "shipped.keras"
+    fold_batch_norm(build_model(widths=(4, 8, 8))).save(shipped)
+    config = train.lease.LeaseConfig(teacher_widths=((4, 8), (8, 8)), students=(("student", (4, 4)),),
+                                     ensemble_candidates=(str(shipped),), batch_size=16, precision="float32")
+    summary = train.lease.lease(pack_path, tmp_path / "out", tmp_path / "work", config)
+    singles = [tried["members"] for tried in summary["ensemble"]["public_test_tried"] if len(tried["members"]) == 1]
+    assert [str(shipped)] in singles and [str(tmp_path / "work" / "teacher0" / "best.keras")] in singles
+    assert set(summary["ensemble"]["members"]) <= {member for [member] in singles}
+    default = [ROOT / path for path in train.lease.LeaseConfig().ensemble_candidates]
+    assert default == [ROOT / "assets" / "model.keras"] and default[0].is_file()
 
 
 def test_students_are_named_with_widths_or_with_a_model_to_continue():

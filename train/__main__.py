@@ -96,6 +96,11 @@ def main() -> None:
     lease_parser.add_argument("--students", type=students_of, default=LeaseConfig.students,
                               help="name=widths or name=model.keras (continued), ';' between: "
                                    "'student=assets/model.keras;wide=16,32,64,160,320'")
+    lease_parser.add_argument("--ensemble-candidates",
+                              type=lambda text: tuple(path for path in text.split(";") if path),
+                              default=LeaseConfig.ensemble_candidates,
+                              help="models that compete beside the teachers for the ensemble, ';' between, '' for "
+                                   "none (default: the shipped model)")
     lease_parser.add_argument("--teach-once", action="store_true",
                               help="ask the ensemble once about the original faces, not about each augmented batch")
     lease_parser.add_argument("--teacher-epochs", type=int, default=LeaseConfig.teacher_epochs)
@@ -158,6 +163,7 @@ def main() -> None:
         from train.lease import lease
 
         config = LeaseConfig(teacher_widths=arguments.teacher_widths, students=arguments.students,
+                             ensemble_candidates=arguments.ensemble_candidates,
                              consistent_teaching=not arguments.teach_once,
                              teacher_epochs=arguments.teacher_epochs, student_epochs=arguments.student_epochs,
                              batch_size=arguments.batch_size, precision=arguments.precision,
