@@ -23,6 +23,7 @@ from PIL import Image
 
 from emotion import CLASSES, ImageError, Predictor, draw_faces, open_image
 from emotion.classifier import ASSETS
+from emotion.drawing import COLOURS
 from emotion.errors import NothingUploaded, UploadExpired, user_error
 from emotion.images import ImageTooLarge
 from emotion.live import LiveSession
@@ -293,7 +294,7 @@ def show_webcam_mode(mode: str):
     live_mode = mode == "Live"
     snapshot = [gr.Image(visible=not live_mode), gr.Button(visible=not live_mode), gr.Image(visible=not live_mode)]
     live_parts = [gr.Image(visible=live_mode), gr.HTML(visible=live_mode), gr.Dropdown(visible=live_mode),
-                  gr.LinePlot(visible=live_mode)]
+                  gr.Column(visible=live_mode)]
     return *snapshot, *live_parts
 
 
@@ -304,10 +305,33 @@ def select_face(choice: str | None, faces: list[dict]):
     return faces[number - 1]["scores"]
 
 
-# On a phone: the faces table in a smaller font, so that "expression" and "probability" fit their columns whole;
+# Each expression's colour in the timelines is its box's (emotion.drawing.COLOURS).
+TIMELINE_COLOURS = {name: "#{:02x}{:02x}{:02x}".format(*COLOURS[name]) for name in CLASSES}
+
+
+def timeline_plot(**settings) -> gr.LinePlot:
+    """A timeline of the seven probabilities (probability_frame's columns) without Gradio's legend, which
+    keeps to one row and loses its last entries on a phone; expression_legend, below it, wraps instead."""
+    return gr.LinePlot(x="seconds", y="probability", color="expression", y_lim=[0, 1], color_map=TIMELINE_COLOURS,
+                       colors_in_legend=[], **settings)
+
+
+def expression_legend(elem_id: str) -> gr.HTML:
+    items = "".join(f'<span style="--swatch: {colour}">{name}</span>' for name, colour in TIMELINE_COLOURS.items())
+    return gr.HTML(f'<div class="expression-legend">{items}</div>', elem_id=elem_id)
+
+
+# The timelines' legend: a ring in each expression's colour before its name, as many to a row as fit.
+# On a phone, the faces table in a smaller font, so that "expression" and "probability" fit their columns whole;
 # the About panel's figures table never breaks a word or a number ("accu-racy", "80.-5%"): its first column,
 # the long descriptions, wraps between words instead.
 CSS = """
+#clip-legend, #timeline-legend { margin-top: calc(-1 * var(--layout-gap) + 4px); }
+.expression-legend { display: flex; flex-wrap: wrap; justify-content: center; gap: 2px 14px; padding: 0 8px;
+                     font-size: var(--text-sm); color: var(--body-text-color); }
+.expression-legend span { white-space: nowrap; }
+.expression-legend span::before { content: ""; display: inline-block; width: 8px; height: 8px; margin-right: 5px;
+                                  border: 2px solid var(--swatch); border-radius: 50%; }
 @media (max-width: 700px) {
   #faces-table th, #faces-table [role="gridcell"], #faces-table td { font-size: 12px; }
   #about-model th, #about-model td { font-size: 12px; padding: 6px; overflow-wrap: normal; word-break: normal;
@@ -321,8 +345,9 @@ def build_demo(delete_cache: tuple[int, int] = CACHE_CLEANUP) -> gr.Blocks:
     # photo_input hands over the uploaded file as it is: emotion.open_image decodes it (EXIF, modes,
     # limits) exactly as the REST endpoint and CLI do.
     with gr.Blocks(title="Facial expression recognition", delete_cache=delete_cache) as demo:
-        gr.Markdown("# Facial expression recognition\nUpload a photo or take a webcam snapshot: every face is "
-                    "boxed and scored for seven expressions (angry, disgust, fear, happy, neutral, sad, surprise).")
+        gr.Markdown("# Facial expression recognition\nUpload a photo, use your webcam (a snapshot or live) or "
+                    "analyse a video clip: every face is boxed and scored for seven expressions (angry, disgust, "
+                    "fear, happy, neutral, sad, surprise).")
         # The last analysed photo and its faces, for the explanation switch; dropped with the session or
         # after RESULT_SECONDS, like the cache's copies.
         last_result = gr.State(None, time_to_live=CACHE_CLEANUP[1])
@@ -352,9 +377,9 @@ def build_demo(delete_cache: tuple[int, int] = CACHE_CLEANUP) -> gr.Blocks:
                                        elem_id="clip-output")
                 clip_message = gr.Markdown()
                 person = gr.Dropdown(label="Timeline of", visible=False, interactive=True, elem_id="person")
-                clip_timeline = gr.LinePlot(x="seconds", y="probability", color="expression", y_lim=[0, 1],
-                                            label="Expression probabilities over the clip (smoothed)",
-                                            elem_id="clip-timeline")
+                clip_timeline = timeline_plot(label="Expression probabilities over the clip (smoothed)",
+                                              elem_id="clip-timeline")
+                expression_legend("clip-legend")
                 with gr.Row():
                     clip_csv = gr.DownloadButton("Download CSV", visible=False, size="sm")
                     clip_json_file = gr.DownloadButton("Download JSON", visible=False, size="sm")
@@ -370,9 +395,10 @@ def build_demo(delete_cache: tuple[int, int] = CACHE_CLEANUP) -> gr.Blocks:
                 # Any value: the choices change with every frame, and the one the page sends back may be gone by then.
                 follow = gr.Dropdown(label="Follow face", visible=False, interactive=True, elem_id="follow",
                                      allow_custom_value=True)
-                timeline = gr.LinePlot(x="seconds", y="probability", color="expression", x_lim=[-30, 0],
-                                       y_lim=[0, 1], label="The followed face over the last 30 seconds (smoothed)",
-                                       visible=False, elem_id="timeline")
+                with gr.Column(visible=False) as live_timeline:
+                    timeline = timeline_plot(x_lim=[-30, 0], elem_id="timeline",
+                                             label="The followed face over the last 30 seconds (smoothed)")
+                    expression_legend("timeline-legend")
                 whole_button = gr.Button("Classify the whole image as one face", visible=False)
                 picker = gr.Dropdown(label="Show the expressions of", visible=False, interactive=True)
                 explain = gr.Checkbox(label="Show what the model looked at", value=False, elem_id="explain")
@@ -420,7 +446,7 @@ def build_demo(delete_cache: tuple[int, int] = CACHE_CLEANUP) -> gr.Blocks:
                     stream_every=LIVE_INTERVAL, time_limit=LIVE_SECONDS, concurrency_limit=LIVE_STREAMS,
                     concurrency_id="live", show_progress="hidden")  # no pending fade over every streamed frame
         webcam_mode.change(show_webcam_mode, inputs=webcam_mode,
-                           outputs=[webcam, webcam_button, annotated, live, live_output, follow, timeline],
+                           outputs=[webcam, webcam_button, annotated, live, live_output, follow, live_timeline],
                            api_visibility="private")
         picker.change(select_face, inputs=[picker, faces_json], outputs=scores, api_visibility="private")
         clip_button.click(check_clip_upload, inputs=clip, show_progress="hidden", api_visibility="private").success(

@@ -26,6 +26,7 @@ from bench.browser import (
     upload_photo,
     write_y4m,
 )
+from emotion.labels import CLASSES
 from emotion.table import TABLE_HEADERS
 
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -88,6 +89,7 @@ def test_webcam_snapshot_gets_a_prediction(page):
     page.get_by_label("capture photo").click()
     expect(page.get_by_text("Found 1 face.")).to_be_visible(timeout=TIMEOUT_MS)
     expect(page.locator("#scores button")).to_have_count(7)
+    expect(page.locator("#timeline-legend")).to_be_hidden()  # the live timeline's, in Live mode only
 
 
 # Whether an element is shown faded: any opacity below 1 on it or above it, or a pending/loading wrapper.
@@ -115,6 +117,7 @@ def test_live_webcam_keeps_updating_keeps_the_face_number_and_draws_the_timeline
     # ...while the face keeps its number, and the followed face's timeline is drawn
     expect(page.locator("#follow input")).to_have_value("Face #1")
     expect(page.locator("#timeline canvas, #timeline svg").first).to_be_visible(timeout=TIMEOUT_MS)
+    assert legend_entries(page, "#timeline-legend") == list(CLASSES)
     faded = []
     for _ in range(8):  # Gradio's pending overlay on a streamed output fades it on every frame
         page.wait_for_timeout(700)
@@ -304,6 +307,15 @@ def test_on_a_phone_the_about_table_fits_and_breaks_no_word_or_figure(phone_page
     assert table.locator("td").count() >= 12 and broken == []
 
 
+def legend_entries(page, legend: str) -> list[str]:
+    """The names of a timeline's legend that are shown whole, within the legend's box and the page's width."""
+    area = page.locator(f"{legend} .expression-legend").bounding_box()
+    left, right = max(area["x"], 0), min(area["x"] + area["width"], page.viewport_size["width"])
+    boxes = {entry.inner_text(): entry.bounding_box() for entry in page.locator(f"{legend} span").all()
+             if entry.is_visible()}
+    return [name for name, box in boxes.items() if box["x"] >= left and box["x"] + box["width"] <= right]
+
+
 @pytest.fixture(scope="module")
 def clip_file(astronaut: np.ndarray, two_faces: np.ndarray, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """4 s at 10 frames a second: the astronaut alone, then two faces (as tests/test_video.py's clip)."""
@@ -336,6 +348,7 @@ def test_a_clip_gives_a_playable_annotated_clip_a_person_picker_and_a_timeline(b
     assert played["ready"] >= 2 and played["duration"] > 3 and played["error"] is None and played["width"] > 0
     expect(page.locator("#clip-timeline")).to_be_visible()
     expect(page.locator("#clip-timeline canvas, #clip-timeline svg").first).to_be_visible(timeout=TIMEOUT_MS)
+    assert legend_entries(page, "#clip-legend") == list(CLASSES)  # every one in view, at a phone's width too
     person = page.locator("#person")
     expect(person).to_be_visible()
     person.locator("input").click()
