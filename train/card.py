@@ -49,7 +49,7 @@ def model_card(model: keras.Model, results: dict[str, dict[str, Scores]], vote_k
         "heads": {"served": served, "all": list(heads)} | {
             f"{name} labels scored with": scoring_head(label_set, heads) for name, label_set in LABEL_SETS.items()},
         "data": DATA + ("; the training half of photos-dev was also trained on" if trained_on_photos else "")
-        + ("; distilled from an ensemble of larger networks trained on the same data" if distilled else ""),
+        + ("; distilled from an ensemble of networks trained on the same data" if distilled else ""),
         "training": training,
         "metrics": {f"{labels}_{split}": summary(scores)
                     for split, by_labels in results.items() for labels, scores in by_labels.items()},
