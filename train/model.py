@@ -82,10 +82,11 @@ def fold_batch_norm(model: keras.Model) -> keras.Model:
     without BatchNorm (folded already), or one not built by build_model (its layers named otherwise),
     comes back as it is.
     """
-    if not conv_names_of(model) or not has_batch_norm(model):
+    conv_names = conv_names_of(model)
+    if not conv_names or not has_batch_norm(model):
         return model
     folded = rebuild(model, batch_norm=False)
-    for name in conv_names_of(model):
+    for name in conv_names:
         kernel = model.get_layer(name).get_weights()[0]
         batch_norm = model.get_layer(name.removesuffix("_conv") + "_bn")
         gamma, beta, mean, variance = batch_norm.get_weights()
