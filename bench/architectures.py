@@ -2,7 +2,7 @@
 
     python -m bench.architectures [--steps 20] [--modes float32,float32+xla]
 
-For each shape: training images/s (the train.fit step: train.fit.FaceBatches augmenting in loader threads,
+For each shape: training images/s (the train.fit step: train.batches.FaceBatches augmenting in loader threads,
 AdamW, batch 128) in float32, mixed bfloat16 and float32 with XLA, and batched inference faces/s (batches of
 64, float32, through emotion.Classifier). Any Keras backend (KERAS_BACKEND).
 Run it on a quiet machine: it measures whatever the cores have left.
@@ -17,7 +17,9 @@ import numpy as np
 from emotion.classifier import Classifier
 from emotion.label_sets import LABEL_SETS
 from train.augment import Augmentation
-from train.fit import FaceBatches, FitConfig, losses_for
+from train.batches import FaceBatches
+from train.config import FitConfig
+from train.fit import losses_for
 from train.model import build_model
 
 SHAPES = (  # (channels per stage, convolutions per stage)

@@ -5,7 +5,7 @@ changes made by Keras' preprocessing layers, on batches of 48x48 faces.
     KERAS_BACKEND=jax python -m bench.augment
 
 Keras' layers run as they would inside a model or a compiled data step: called on one batch at a time, after
-a warm-up call. On a GPU under JAX they were measured in ../shared/notes/gpu-lease.md (35x the training step).
+a warm-up call. On a GPU under JAX they took 35x the training step (docs/training.md).
 """
 
 import argparse
@@ -16,7 +16,7 @@ import keras
 import numpy as np
 from keras import layers
 
-from bench.machine import describe_machine
+from harness.machine import describe_machine
 from train.augment import PHOTO_LIKE, Augmentation, augment
 from train.loader import LoaderProcesses
 

@@ -22,11 +22,11 @@ import numpy as np
 from PIL import Image
 from playwright.sync_api import sync_playwright
 
-from bench.browser import launch_chromium, moving_frames, start_camera, write_y4m
-from bench.machine import describe_machine
-from bench.server import running_app
 from emotion.predictor import Predictor
 from emotion.tracking import FaceTracker
+from harness.browser import launch_chromium, moving_frames, start_camera, write_y4m
+from harness.machine import describe_machine
+from harness.server import running_app
 
 WATCH_LIVE_VIEW = """() => {
     window.resultTimes = [];

@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import numpy as np
 
-from bench.server import ROOT, running_app
+from harness.server import ROOT, running_app
 from train.data import PHOTO_SUFFIXES
 
 WARM_UP_REQUESTS = 50

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.machine import describe_machine
 from emotion.predictor import Predictor
+from harness.machine import describe_machine
 from train.data import is_held_out_photo, labelled_photos
 from train.metrics import run_photos
 

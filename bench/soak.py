@@ -24,12 +24,12 @@ import numpy as np
 from PIL import Image
 from playwright.sync_api import sync_playwright
 
-from bench.browser import launch_chromium, moving_frames, start_camera, write_y4m
 from bench.load import fire, load_photos, report
-from bench.machine import describe_machine
-from bench.server import ROOT, running_app
 from bench.video import panning_frames, write_clip
 from emotion.images import open_image, to_rgb_array
+from harness.browser import launch_chromium, moving_frames, start_camera, write_y4m
+from harness.machine import describe_machine
+from harness.server import ROOT, running_app
 
 LIVE_SECONDS = 60  # app.py's limit on one stream
 

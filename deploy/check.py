@@ -16,8 +16,8 @@ from pathlib import Path
 
 import httpx
 
-from bench.server import running_app
 from deploy.space import stage
+from harness.server import running_app
 
 EXAMPLE = Path("assets/examples/astronaut.jpg")  # one of the staged files: a photo with one face
 

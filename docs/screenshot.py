@@ -12,7 +12,7 @@ from pathlib import Path
 
 from playwright.sync_api import expect, sync_playwright
 
-from bench.browser import PHONE, launch_chromium, upload_clip, upload_photo
+from harness.browser import PHONE, launch_chromium, upload_clip, upload_photo
 
 
 def main() -> None:

@@ -5,11 +5,13 @@ pipeline (emotion.predictor) adds the detector, the crop and the warnings around
 """
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
-import keras
 import numpy as np
 
+from emotion.backend import keras
+from emotion.contract import SERVED, ModelContract, check_card, check_model
 from emotion.images import to_rgb_array
 from emotion.label_sets import served_head_of
 from emotion.labels import CLASSES
@@ -34,11 +36,20 @@ class Classifier:
     """A loaded model and its heads (one per label set it learnt, emotion.label_sets); safe to call from
     several threads once built (the warm-up compiles the predict function)."""
 
-    def __init__(self, model: keras.Model, model_card: dict | None = None):
+    def __init__(self, model: keras.Model, model_card: dict | None = None, source: str = "the model"):
+        """Refuses (ContractMismatch) a model whose input or outputs do not fit its card's contract, or a card
+        whose contract is not the one this code serves; without a card, this code's contract is assumed."""
         self.model = model
         self.model_card = model_card or {}
         self.heads = tuple(model.output_names)
-        self.served_head = served_head_of(self.heads)
+        if "contract" in self.model_card:
+            self.contract = ModelContract.from_dict(self.model_card["contract"])
+            check_card(self.contract, f"{source}'s model card")
+        else:
+            self.contract = replace(SERVED, served_head=served_head_of(self.heads))
+        widths = {head: int(output.shape[-1]) for head, output in zip(self.heads, model.outputs, strict=True)}
+        check_model(model.input_shape, widths, self.contract, source)
+        self.served_head = self.contract.served_head
         for count in (1, 2):  # warm-up: on TensorFlow the second batch size traces the any-size function
             self.classify(np.zeros((count, INPUT_SIZE, INPUT_SIZE), np.uint8))
 
@@ -50,7 +61,7 @@ class Classifier:
             raise FileNotFoundError(f"No model at {path}: train one with `python -m train fit` or pass model_path")
         card_path = path.with_name("model_card.json")
         card = json.loads(card_path.read_text()) if card_path.is_file() else {}
-        return cls(keras.saving.load_model(path, compile=False), card)
+        return cls(keras.saving.load_model(path, compile=False), card, source=str(path))
 
     def classify(self, faces: np.ndarray | list, head: str | None = None) -> np.ndarray:
         """Probabilities (N, 7) float32 for face crops: a uint8 (N, H, W) gray array or a list of crops.

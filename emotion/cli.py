@@ -9,10 +9,11 @@ import json
 import sys
 from pathlib import Path
 
+from emotion.errors import VideoError
 from emotion.images import ImageError, open_image
 from emotion.predictor import Predictor
 from emotion.results import FaceResult
-from emotion.video import VIDEO_SUFFIXES, VideoError, analyse_clip, check_video_file
+from emotion.video import VIDEO_SUFFIXES, analyse_clip, check_video_file
 
 
 def describe(faces: list[FaceResult]) -> str:

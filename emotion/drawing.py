@@ -7,12 +7,8 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from emotion.images import to_rgb_array
+from emotion.labels import COLOURS
 from emotion.results import FaceResult
-
-COLOURS = {
-    "angry": (220, 50, 47), "disgust": (133, 153, 0), "fear": (108, 113, 196), "happy": (250, 180, 0),
-    "neutral": (147, 161, 161), "sad": (38, 139, 210), "surprise": (211, 54, 130),
-}
 
 
 def overlay_heat(rgb: np.ndarray, box: tuple[int, int, int, int], heat: np.ndarray) -> None:

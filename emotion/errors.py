@@ -8,7 +8,6 @@ its traceback.
 from dataclasses import dataclass
 
 from emotion.images import ImageError, ImageTooLarge
-from emotion.video import VideoError, VideoTooLarge
 
 
 @dataclass(frozen=True)
@@ -21,6 +20,14 @@ class UserError:
     def text(self) -> str:
         """Title and message in one line, for a notice that shows no title of its own (Gradio's toasts)."""
         return f"{self.title}: {self.message}"
+
+
+class VideoError(ValueError):
+    """A clip that cannot be analysed; the message is meant for the person who sent it (HTTP 400)."""
+
+
+class VideoTooLarge(VideoError):
+    """A clip over a limit: size, length or resolution (HTTP 413)."""
 
 
 class NothingUploaded(Exception):

@@ -1,6 +1,6 @@
 """The label sets a model can learn, one head each: the one place that says, for each, what the head
 learns (its training target and loss), which labels score it, what the model card and the app call
-those scores, and whether the app serves it.
+those scores; and which head the app serves.
 
 A new training target is one more entry in LABEL_SETS. The targets and labels are read from a split of
 faces (train.data.Split) by attribute, so this module needs nothing from train/.
@@ -70,14 +70,22 @@ FER2013 = LabelSet(
     meaning=("The model learnt FER2013's labels, one person's reading of each face: a bar is the model's "
              "probability that this label would be given."),
 )
-# In the order the app prefers to serve them: the first one a model has is its served head.
 LABEL_SETS: dict[str, LabelSet] = {label_set.name: label_set for label_set in (FERPLUS, FER2013)}
+# The head whose probabilities the app shows as bars: this one line (and a retrain, if models lack the head)
+# changes it everywhere: page, REST, CLI, evaluation, model card.
+SERVED_HEAD = FERPLUS.name
+
+
+def confusion_plot(head: str) -> str:
+    """The file name of a head's PrivateTest confusion matrix, beside the model (train.evaluate)."""
+    return f"confusion_matrix_{head}.png"
 
 
 def served_head_of(heads: tuple[str, ...]) -> str:
-    """The head the app serves from a model with these heads: the first of LABEL_SETS it has, else its
-    first head (a model from elsewhere with other output names)."""
-    return next((name for name in LABEL_SETS if name in heads), heads[0])
+    """The head the app serves from a model with these heads: SERVED_HEAD where it has it, else the first of
+    LABEL_SETS it has, else its first head (a model from elsewhere with other output names)."""
+    preferred = (SERVED_HEAD, *LABEL_SETS)
+    return next((name for name in preferred if name in heads), heads[0])
 
 
 def scoring_head(label_set: LabelSet, heads: tuple[str, ...]) -> str:

@@ -1,7 +1,7 @@
 """Layers the served model may contain beyond Keras' own. Importing this module registers them, so
 keras.saving.load_model can rebuild a model that uses them (emotion.predictor imports it)."""
 
-import keras
+from emotion.backend import keras
 
 
 @keras.saving.register_keras_serializable(package="emotion")

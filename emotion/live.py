@@ -18,8 +18,8 @@ TIMELINE_EVERY = 1.0  # seconds between timeline redraws: a chart per frame cost
 @dataclass
 class LiveUpdate:
     picture: Image.Image  # the frame with every face boxed, numbered and labelled
-    choices: list[str]  # "Face #n" for every face in view
-    followed: str | None  # the face whose bars and timeline are shown
+    choices: list[tuple[str, int]]  # ("Face #n", n) for every face in view
+    followed: int | None  # the number of the face whose bars and timeline are shown
     scores: dict[str, float] | None  # the followed face's smoothed probabilities
     rows: list[list]  # the faces table (emotion.table)
     message: str
@@ -33,14 +33,14 @@ class LiveSession:
         self.tracker = FaceTracker()
         self.timeline_drawn = float("-inf")
 
-    def update(self, predictor: Predictor, frame: np.ndarray, followed: str | None, now: float) -> LiveUpdate:
-        """This frame's answer; `followed` is the face the visitor chose ("Face #n"), kept while in view, else
+    def update(self, predictor: Predictor, frame: np.ndarray, followed: int | None, now: float) -> LiveUpdate:
+        """This frame's answer; `followed` is the number of the face the visitor chose, kept while in view, else
         the first face."""
         tracked = self.tracker.update(predictor.predict(frame), now)
-        choices = [f"Face #{face.number}" for face in tracked]
-        if followed not in choices:
-            followed = choices[0] if choices else None
-        chosen = next((face for face in tracked if f"Face #{face.number}" == followed), None)
+        choices = [(f"Face #{face.number}", face.number) for face in tracked]
+        if followed not in [number for _, number in choices]:
+            followed = choices[0][1] if choices else None
+        chosen = next((face for face in tracked if face.number == followed), None)
         timeline = None
         if chosen is not None and now - self.timeline_drawn >= TIMELINE_EVERY:
             self.timeline_drawn = now

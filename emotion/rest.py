@@ -15,11 +15,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from emotion.errors import user_error
+from emotion.errors import VideoError, user_error
 from emotion.images import ImageError, open_image
 from emotion.predictor import Predictor
 from emotion.requestlog import log_request
-from emotion.video import MAX_VIDEO_BYTES, VideoError, analyse_clip, check_video_file
+from emotion.video import MAX_VIDEO_BYTES, analyse_clip, check_video_file
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 # Analyses at once (2 cores: more only share them) and how many more may wait; beyond that a request is

@@ -18,6 +18,7 @@ import cv2
 import numpy as np
 
 from emotion.drawing import draw_faces
+from emotion.errors import VideoError, VideoTooLarge
 from emotion.labels import CLASSES
 from emotion.predictor import Predictor
 from emotion.tracking import FaceTracker
@@ -30,14 +31,6 @@ ANNOTATED_SIDE = 854  # the annotated clip's longest side at most (480p), so it 
 VIDEO_SUFFIXES = (".mp4", ".webm", ".mov", ".m4v", ".mkv", ".avi")
 LIMITS_TEXT = (f"Clips up to {MAX_VIDEO_BYTES // (1024 * 1024)} MB, {MAX_SECONDS:.0f} seconds and 1920x1080 "
                f"(MP4, WebM or MOV); {SAMPLE_RATE:g} frames a second are analysed.")
-
-
-class VideoError(ValueError):
-    """A clip that cannot be analysed; the message is meant for the person who sent it (HTTP 400)."""
-
-
-class VideoTooLarge(VideoError):
-    """A clip over a limit: size, length or resolution (HTTP 413)."""
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from emotion import CLASSES, Predictor
 from emotion.model_card import MEASURED_ON
 from tests.synthetic import FERPLUS_HEADER, ferplus_row, synthetic_faces
 from train.model import build_model
+from train.pack import write_pack
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_MODEL = ROOT / "assets" / "model.keras"
@@ -117,6 +118,13 @@ def photo_folder(tmp_path_factory: pytest.TempPathFactory, astronaut: np.ndarray
 
 
 @pytest.fixture(scope="session")
+def pack_path(fer_folder: Path, photo_folder: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("pack") / "pack.npz"
+    write_pack(fer_folder, photo_folder, path)
+    return path
+
+
+@pytest.fixture(scope="session")
 def tiny_model_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An untrained, tiny model of the real architecture, saved as the app would load it, with a model card
     whose figures are made up (the page's About panel then shows its table as for a trained model)."""
@@ -146,6 +154,6 @@ def server(tiny_model_path: Path, tmp_path_factory: pytest.TempPathFactory):
     os.environ["EMOTION_MODEL"] = str(tiny_model_path)
     os.environ["GRADIO_TEMP_DIR"] = str(tmp_path_factory.mktemp("gradio"))
     app = importlib.import_module("app")
-    _, url, _ = app.serve(server_port=None, prevent_thread_lock=True)
+    _, url, _ = app.demo.launch(server_port=None, prevent_thread_lock=True)
     yield url.rstrip("/"), app
     app.demo.close()

@@ -118,6 +118,7 @@ def test_gradio_upload_route_enforces_size_limit(server):
     assert response.status_code == 413  # the clip limit; photos over 10 MB are refused by analyse (test_bad_inputs)
 
 
+@pytest.mark.slow
 def test_starting_the_app_on_a_cpu_prints_no_cuda_or_onednn_noise(tiny_model_path):
     """What a visitor's terminal shows at start: nothing from TensorFlow's libraries that reads like a failure."""
     started = subprocess.run([sys.executable, "-c", "import app; print('built', app.predictor.served_head)"],

@@ -146,10 +146,12 @@ def test_ui_function(case: Case, photos: Photos, server, astronaut_box, tmp_path
     path.write_bytes(case.make(photos))
     if case.status >= 400 and case.status != 422:
         with pytest.raises(gr.Error) as raised:
-            app.analyse(str(path))
+            app.demo.photo_handlers.analyse(str(path))
         assert case.says in raised.value.message
         return
-    annotated, scores, _, rows, message, faces, whole_button, _, csv_text = app.analyse(str(path))
+    views, shown = app.demo.views, app.demo.photo_handlers.analyse(str(path))
+    scores, rows, message, faces, whole_button = (shown[component] for component in (
+        views.scores, views.table, views.message, views.faces_json, views.whole_button))
     if case.status == 422:
         assert faces == [] and scores is None and "No face found" in message and whole_button.visible
     else:

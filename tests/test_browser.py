@@ -15,7 +15,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from bench.browser import (
+from emotion.labels import CLASSES
+from emotion.page import build_demo
+from emotion.table import TABLE_HEADERS
+from harness.browser import (
     PHONE,
     find_chromium,
     launch_chromium,
@@ -26,8 +29,6 @@ from bench.browser import (
     upload_photo,
     write_y4m,
 )
-from emotion.labels import CLASSES
-from emotion.table import TABLE_HEADERS
 
 sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
@@ -102,6 +103,7 @@ FADED = """(element) => {
 }"""
 
 
+@pytest.mark.slow
 def test_live_webcam_keeps_updating_keeps_the_face_number_and_draws_the_timeline(page, server):
     _, app = server
     cache = Path(os.environ["GRADIO_TEMP_DIR"])
@@ -319,7 +321,7 @@ def legend_entries(page, legend: str) -> list[str]:
 @pytest.fixture(scope="module")
 def clip_file(astronaut: np.ndarray, two_faces: np.ndarray, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """4 s at 10 frames a second: the astronaut alone, then two faces (as tests/test_video.py's clip)."""
-    from bench.video import write_clip
+    from harness.clips import write_clip
 
     alone = np.full_like(two_faces, 96)
     alone[:, :astronaut.shape[1]] = astronaut
@@ -361,12 +363,13 @@ def test_a_clip_gives_a_playable_annotated_clip_a_person_picker_and_a_timeline(b
     context.close()
 
 
+@pytest.mark.slow
 def test_when_the_queue_is_full_a_visitor_is_told_the_app_is_busy_once(browser, server, astronaut_file,
                                                                       monkeypatch):
     _, app = server
-    blocks = app.build_demo()
+    blocks = build_demo(app.predictor)
     blocks.queue(default_concurrency_limit=2, max_size=1)  # the page's queue, shortened to fill it with five visitors
-    _, url, _ = app.serve(server_port=None, prevent_thread_lock=True, blocks=blocks)
+    _, url, _ = blocks.launch(server_port=None, prevent_thread_lock=True)
     predict = app.predictor.predict
 
     def slow(*arguments, **options):  # long enough that all five have uploaded first, even on a loaded machine

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from bench.detector import face_free_images
-from bench.server import resident_kb
 from emotion.detector import YUNET_WEIGHTS, FaceDetector
+from harness.images import face_free_images
+from harness.server import resident_kb
 from tests.conftest import ASTRONAUT_FACE, in_threads
 
 # assets/README.md names this file, its source and licence; a changed file must be re-measured (bench.detector).
@@ -89,6 +89,7 @@ def test_concurrent_calls_match_sequential(detector: FaceDetector, astronaut, tw
     assert in_threads(detector.detect, photos) == expected
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads Linux /proc")
 def test_repeated_detection_does_not_grow_memory(detector: FaceDetector, astronaut):
     """The earlier detector's binding leaked 36 KB a call (37 MB per 1,000 photos); kept as a regression test."""

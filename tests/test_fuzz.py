@@ -8,7 +8,8 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from emotion import ImageError, open_image
-from emotion.video import VideoError, analyse_clip, check_video_file
+from emotion.errors import VideoError
+from emotion.video import analyse_clip, check_video_file
 from tests.conftest import ASTRONAUT_FACE, encode
 
 FORMATS = {"JPEG": {"quality": 85}, "PNG": {}, "GIF": {}, "WEBP": {"quality": 80}, "TIFF": {}, "BMP": {}}
@@ -58,7 +59,7 @@ def test_mutated_files_decode_or_fail_cleanly(data, seeds, predictor):
 @pytest.fixture(scope="module")
 def clip_seeds(astronaut: np.ndarray, tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
     """Small valid clips (10 frames of the face, moving) in the containers people upload."""
-    from bench.video import write_clip
+    from harness.clips import write_clip
 
     face = np.asarray(Image.fromarray(astronaut).crop(ASTRONAUT_FACE).resize((96, 96)))
     frames = [np.roll(face, shift, axis=1) for shift in range(0, 20, 2)]

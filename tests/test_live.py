@@ -10,17 +10,17 @@ def test_a_live_session_keeps_numbers_the_followed_face_and_draws_the_timeline_o
                                                                                               astronaut):
     session = LiveSession()
     first = session.update(predictor, two_faces, None, now=0.0)
-    assert first.choices == ["Face #1", "Face #2"] and first.followed == "Face #1"
+    assert first.choices == [("Face #1", 1), ("Face #2", 2)] and first.followed == 1
     assert len(first.rows) == 2 and first.message == "2 faces in view." and first.picture.size == (1024, 512)
     assert {name for _, name, _ in first.timeline} == set(first.scores)  # drawn at once
-    second = session.update(predictor, two_faces, "Face #2", now=0.1)
-    assert second.followed == "Face #2" and second.timeline is None  # not redrawn within TIMELINE_EVERY
+    second = session.update(predictor, two_faces, 2, now=0.1)
+    assert second.followed == 2 and second.timeline is None  # not redrawn within TIMELINE_EVERY
     assert second.scores is not None and second.scores != first.scores  # the second face's bars now
-    third = session.update(predictor, two_faces, "Face #2", now=0.1 + TIMELINE_EVERY)
+    third = session.update(predictor, two_faces, 2, now=0.1 + TIMELINE_EVERY)
     assert third.timeline and min(seconds for seconds, _, _ in third.timeline) < 0  # seconds before now
-    alone = session.update(predictor, np.ascontiguousarray(two_faces[:, :512]), "Face #2", now=1.5)
-    assert alone.choices == ["Face #1"] and alone.followed == "Face #1"  # the followed face left: the first one
-    nobody = session.update(predictor, np.zeros((240, 320, 3), np.uint8), "Face #1", now=1.6)
+    alone = session.update(predictor, np.ascontiguousarray(two_faces[:, :512]), 2, now=1.5)
+    assert alone.choices == [("Face #1", 1)] and alone.followed == 1  # the followed face left: the first one
+    nobody = session.update(predictor, np.zeros((240, 320, 3), np.uint8), 1, now=1.6)
     assert nobody.choices == [] and nobody.scores is None and nobody.message == "No face in view."
 
 

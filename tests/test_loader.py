@@ -3,12 +3,14 @@
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
+import pytest
 
 from train.augment import PHOTO_LIKE, Augmentation, augment
-from train.fit import FaceBatches
+from train.batches import FaceBatches
 from train.loader import LoaderProcesses
 
 
+@pytest.mark.slow
 def test_loader_processes_make_the_batches_the_threads_would():
     faces = np.random.default_rng(0).integers(0, 256, (40, 48, 48), dtype=np.uint8)
     targets = {"ferplus": np.eye(7, dtype=np.float32)[np.arange(40) % 7]}

@@ -11,6 +11,7 @@ import pytest
 from gradio_client import Client, handle_file
 from PIL import Image
 
+from emotion.page import build_demo
 from tests.conftest import encode
 
 
@@ -22,8 +23,8 @@ def files_under(folder: Path) -> set[Path]:
 def sweeping_server(server):
     """A second instance of the page whose cache sweep runs every second for files older than 2 s."""
     _, app = server
-    blocks = app.build_demo(delete_cache=(1, 2))
-    _, url, _ = app.serve(server_port=None, prevent_thread_lock=True, blocks=blocks)
+    blocks = build_demo(app.predictor, delete_cache=(1, 2))
+    _, url, _ = blocks.launch(server_port=None, prevent_thread_lock=True)
     yield url.rstrip("/")
     blocks.close()
 
@@ -79,7 +80,7 @@ def test_logs_hold_sizes_and_timings_only(server, astronaut, tmp_path, caplog):
 
 def test_clips_and_their_results_are_swept_and_rest_keeps_no_clip(sweeping_server, server, astronaut, tmp_path,
                                                                    monkeypatch):
-    from bench.video import write_clip
+    from harness.clips import write_clip
 
     clip = tmp_path / "someone.webm"
     write_clip(clip, [astronaut] * 10, fps=10, codec="VP80")

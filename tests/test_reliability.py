@@ -5,7 +5,7 @@ import numpy as np
 from PIL import Image
 
 from emotion import FaceResult, Predictor, draw_faces
-from emotion.drawing import COLOURS
+from emotion.labels import COLOURS
 from emotion.reliability import Signals, Thresholds, sharpness, turn, warnings_for
 from tests.conftest import ASTRONAUT_FACE
 

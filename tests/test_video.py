@@ -3,6 +3,7 @@ core, REST, gradio_client, the UI function and the CLI; and every kind of bad cl
 
 import io
 import json
+import tempfile
 import wave
 from pathlib import Path
 
@@ -14,9 +15,11 @@ import pytest
 from gradio_client import Client, handle_file
 from PIL import Image
 
-from bench.video import write_clip
 from emotion.cli import main as cli_main
-from emotion.video import VideoError, VideoTooLarge, analyse_clip, check_video_file
+from emotion.errors import VideoError, VideoTooLarge
+from emotion.page.stream_handlers import person_timeline
+from emotion.video import analyse_clip, check_video_file
+from harness.clips import write_clip
 from tests.conftest import encode
 
 FPS = 10
@@ -186,22 +189,22 @@ def test_gradio_client_and_ui_function(server, clip, bad, tmp_path):
     rows = Path(csv_file["value"]).read_text().splitlines()  # a button's update: its file and its visibility
     assert rows[0].startswith("person,time,label,x,y,width,height,angry")
     assert len(rows) - 1 == sum(len(person["samples"]) for person in record["faces"])
-    assert json.loads(Path(json_file["value"]).read_text()) == record and picker["value"] == "Person #1"
-    frame = app.person_timeline("Person #2", record)
+    assert json.loads(Path(json_file["value"]).read_text()) == record and picker["value"] == 1
+    frame = person_timeline(2, record)
     assert set(frame["expression"]) == set(record["faces"][1]["samples"][0]["scores"])
     assert frame["seconds"].min() == pytest.approx(record["faces"][1]["first_seen"])
     path = tmp_path / "upload.mp4"
     path.write_bytes(bad["text"][0])
     with pytest.raises(gr.Error) as raised:
-        list(app.analyse_video(str(path)))
+        list(app.demo.stream_handlers.analyse_video(str(path)))
     assert "not a video" in raised.value.message
 
 
 def test_the_ui_keeps_no_temporary_file(server, clip, tmp_path, monkeypatch):
     _, app = server
-    monkeypatch.setattr(app.tempfile, "tempdir", str(tmp_path))
-    outputs = list(app.analyse_video(str(clip)))
-    assert len(outputs) == 1 and Path(outputs[0][0]).name == "annotated.webm"
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    outputs = list(app.demo.stream_handlers.analyse_video(str(clip)))
+    assert len(outputs) == 1 and Path(outputs[0][app.demo.views.clip_output]).name == "annotated.webm"
     assert list(tmp_path.iterdir()) == []  # removed once the answer was handed over
 
 

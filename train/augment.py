@@ -1,10 +1,10 @@
 """On-the-fly augmentation of a batch of faces in numpy and OpenCV, in the data loader's worker threads.
 
 Why not Keras' preprocessing layers: under JAX on a GPU, RandomRotation, RandomZoom and RandomTranslation
-each ran 35x slower than the whole training step (../shared/notes/gpu-lease.md), while one cv2.warpAffine
+each ran 35x slower than the whole training step (docs/training.md), while one cv2.warpAffine
 per 48x48 face (rotation, zoom, shift and mirror in a single resampling) costs microseconds on any backend.
 The loop over faces holds Python's lock between OpenCV calls, so a process's loader threads add little to
-one thread's rate (bench.augment measures both); the lease trains each network in its own process.
+one thread's rate (bench.augment measures both); the GPU recipe trains each network in its own process.
 
 The photo-like changes (off unless asked for) imitate how a face from a phone or webcam differs from a
 FER2013 face: a turned head (horizontal squeeze), lighting (gamma, light from one side), and lost detail

@@ -2,12 +2,13 @@
 
 import datetime
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import keras
 
+from emotion.contract import SERVED
 from emotion.label_sets import LABEL_SETS, scoring_head, served_head_of
-from emotion.labels import CLASSES
 from train.metrics import SELECTION_SPLIT, Scores, selection_score_of
 
 DATA = ("FER2013 (Goodfellow et al. 2013) with the FER+ votes (Barsoum et al. 2016): trained on Training (28,709), "
@@ -44,8 +45,9 @@ def model_card(model: keras.Model, results: dict[str, dict[str, Scores]], vote_k
         "version": datetime.date.today().isoformat(),
         "architecture": model.name,
         "parameters": int(model.count_params()),
-        "input": "48x48 grayscale face, raw 0..255 pixels (scaling is inside the model)",
-        "classes": list(CLASSES),
+        "input": f"{SERVED.input_size}x{SERVED.input_size} grayscale face, raw 0..255 pixels (scaling is inside "
+                 "the model)",
+        "contract": replace(SERVED, served_head=served).to_dict(),
         "heads": {"served": served, "all": list(heads)} | {
             f"{name} labels scored with": scoring_head(label_set, heads) for name, label_set in LABEL_SETS.items()},
         "data": DATA + ("; the training half of photos-dev was also trained on" if trained_on_photos else "")
@@ -55,7 +57,8 @@ def model_card(model: keras.Model, results: dict[str, dict[str, Scores]], vote_k
                     for split, by_labels in results.items() for labels, scores in by_labels.items()},
         "ferplus_vote_kl_private_test": vote_kl_private_test,
         "selection": {"split": SELECTION_SPLIT, "score": selection_score_of(results[SELECTION_SPLIT]),
-                      "what": "mean of the FER2013-label and FER+ accuracies"},
+                      "what": "mean PublicTest accuracy over " + ", ".join(
+                          label_set.evaluations[0].title for label_set in LABEL_SETS.values())},
         "per_class_private_test": {name: private[name].per_class for name in LABEL_SETS},
         "confusion_private_test": {name: private[name].confusion for name in LABEL_SETS},
         "evaluated": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),

@@ -21,19 +21,19 @@ import numpy as np
 
 from emotion.detector import FaceDetector
 from emotion.images import open_image, to_rgb_array
-from emotion.labels import CLASSES
+from emotion.labels import CLASSES, EXPRESSIONS
 from emotion.preprocess import INPUT_SIZE, prepare_face
 
 SPLITS = ("train", "public_test", "private_test")
-# fer2013.csv codes 0..6 are angry, disgust, fear, happy, sad, surprise, neutral.
-CSV_CODE_TO_CLASS = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
+# fer2013.csv's emotion codes, each to its class (emotion.labels.EXPRESSIONS).
+CSV_CODE_TO_CLASS = {expression.fer2013_code: expression.name for expression in EXPRESSIONS
+                     if expression.fer2013_code is not None}
 CSV_USAGE_TO_SPLIT = {"Training": "train", "PublicTest": "public_test", "PrivateTest": "private_test"}
 FILE_PREFIX_TO_SPLIT = {"Training": "train", "PublicTest": "public_test", "PrivateTest": "private_test"}
 FERPLUS_FILE = "ferplus.csv"
-# ferplus.csv's vote columns: the seven classes under FER+'s names, then three that are not expressions.
-FERPLUS_TO_CLASS = {"anger": "angry", "disgust": "disgust", "fear": "fear", "happiness": "happy",
-                    "neutral": "neutral", "sadness": "sad", "surprise": "surprise"}
-FERPLUS_OTHER_COLUMNS = ("contempt", "unknown", "NF")
+# ferplus.csv's vote columns: the classes', in CLASSES order, then those that are not classes here.
+FERPLUS_CLASS_COLUMNS = tuple(expression.ferplus_column for expression in EXPRESSIONS)
+FERPLUS_OTHER_COLUMNS = tuple(column for column in ("contempt", "unknown", "NF") if column not in FERPLUS_CLASS_COLUMNS)
 NO_VOTES = np.zeros(len(CLASSES) + len(FERPLUS_OTHER_COLUMNS), np.float32)
 
 
@@ -100,8 +100,7 @@ def _to_split(faces: list[np.ndarray], labels: list[int], vote_counts: list[np.n
 def load_ferplus_votes(path: Path) -> dict[str, np.ndarray]:
     """ferplus.csv as {file relative to the FER2013 folder: (10,) vote counts in NO_VOTES' column order};
     faces FER+ left unnamed (empty vote fields) are absent."""
-    columns = [ferplus for name in CLASSES for ferplus, ours in FERPLUS_TO_CLASS.items() if ours == name]
-    columns += list(FERPLUS_OTHER_COLUMNS)
+    columns = [*FERPLUS_CLASS_COLUMNS, *FERPLUS_OTHER_COLUMNS]
     votes = {}
     with Path(path).open(newline="") as file:
         for row in csv.DictReader(file):
@@ -167,8 +166,6 @@ def load_fer2013(path: Path, prepare: Callable[[np.ndarray], np.ndarray] = prepa
     """
     path = Path(path)
     if path.is_file() and path.suffix.lower() == ".npz":
-        from train.pack import load_pack  # the pack is read with this module's functions
-
         return load_pack(path, prepare)
     if path.is_file() and path.suffix.lower() == ".csv":
         return load_csv(path, prepare)
@@ -213,8 +210,6 @@ def load_photo_faces(folder: Path, detector: FaceDetector | None = None) -> Spli
     already.
     """
     if Path(folder).suffix.lower() == ".npz":
-        from train.pack import load_pack_photos
-
         return load_pack_photos(Path(folder))
     detector = detector or FaceDetector()
     faces, labels = [], []
@@ -227,3 +222,25 @@ def load_photo_faces(folder: Path, detector: FaceDetector | None = None) -> Spli
             faces.append(prepare_face(rgb, detections[0].box, detections[0].landmarks))
             labels.append(label)
     return photo_split(faces, labels)
+
+
+# Packs (train.pack writes them): read here, with the same decoding as the folders.
+def load_pack(path: Path, prepare=prepare_face) -> dict[str, Split]:
+    """FER2013's three splits from a pack, decoded and prepared exactly as load_folder does."""
+    with np.load(path) as pack:
+        files = [str(file) for file in pack["files"]]
+        image_bytes, ends = pack["image_bytes"], pack["image_ends"]
+        votes = dict(zip(files, pack["vote_counts"], strict=True))
+    starts = dict(zip(files, np.concatenate([[0], ends[:-1]]), strict=True))
+    ends_of = dict(zip(files, ends, strict=True))
+
+    def read(file: str) -> np.ndarray:
+        return to_rgb_array(open_image(image_bytes[starts[file]:ends_of[file]].tobytes()))
+
+    return splits_of_images(files, read, votes, prepare)
+
+
+def load_pack_photos(path: Path) -> Split:
+    """The photo training half's faces stored in a pack (train.data.load_photo_faces' result)."""
+    with np.load(path) as pack:
+        return photo_split(pack["photo_faces"], pack["photo_labels"])

@@ -12,10 +12,11 @@ import keras
 import numpy as np
 
 from emotion.classifier import Classifier
+from emotion.label_sets import LABEL_SETS, confusion_plot
 from emotion.predictor import Predictor
 from train.card import model_card, training_records
+from train.config import HISTORY
 from train.data import Split, fer2013_splits, join_splits
-from train.fit import HISTORY
 from train.metrics import held_out_photos, run_photos, score_split, vote_kl
 from train.model import fold_batch_norm
 from train.plots import plot_confusion, plot_history
@@ -38,9 +39,10 @@ def evaluate(data: Path | dict[str, Split], model_path: Path, out_dir: Path, pho
                                    for head in classifier.heads}
     results = {name: score_split(split, probabilities[name]) for name, split in splits.items()}
     private = results["private_test"]
-    plot_confusion(private["fer2013"], "PrivateTest, FER2013 labels (row-normalised)", out_dir / "confusion_matrix.png")
-    plot_confusion(private["ferplus"], "PrivateTest, FER+ plurality (row-normalised)",
-                   out_dir / "confusion_matrix_ferplus.png")
+    for name, label_set in LABEL_SETS.items():
+        first = label_set.evaluations[0]
+        plot_confusion(private[first.name], f"PrivateTest, {first.title} (row-normalised)",
+                       out_dir / confusion_plot(name))
     if (model_path.parent / HISTORY).is_file():
         plot_history(model_path.parent / HISTORY, out_dir / "training_curves.png")
 

@@ -4,10 +4,10 @@ import json
 import shutil
 from pathlib import Path
 
+from emotion.label_sets import LABEL_SETS, confusion_plot
 from train.card import selection_score
 
-ARTEFACTS = ("model.keras", "model_card.json", "confusion_matrix.png", "confusion_matrix_ferplus.png",
-             "training_curves.png")
+ARTEFACTS = ("model.keras", "model_card.json", "training_curves.png", *map(confusion_plot, LABEL_SETS))
 
 
 def export(evaluated_dir: Path, assets_dir: Path) -> bool:

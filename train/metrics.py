@@ -10,13 +10,12 @@ import numpy as np
 from PIL import Image
 
 from emotion.images import open_image
-from emotion.label_sets import FERPLUS, LABEL_SETS, evaluations, scoring_head, served_head_of
+from emotion.label_sets import FERPLUS, LABEL_SETS, SERVED_HEAD, evaluations, scoring_head, served_head_of
 from emotion.labels import CLASSES
 from emotion.results import FaceResult
 from train.data import Split, is_held_out_photo, labelled_photos
 
 SELECTION_SPLIT = "public_test"  # models are compared here; PrivateTest is only ever reported
-PREFERRED_HEAD = next(iter(LABEL_SETS))  # the head the app serves where a model has it
 SERVED_HEAD_SUFFIX = "_served_head"  # "fer2013_served_head": FER2013's labels scored with the served head
 
 
@@ -54,7 +53,7 @@ def score_split(split: Split, probabilities: dict[str, np.ndarray]) -> dict[str,
         scored = labels >= 0
         results[evaluation.name] = score(labels[scored], probabilities[scoring_head(label_set, heads)][scored]
                                          .argmax(axis=1))
-        if label_set.name != PREFERRED_HEAD:
+        if label_set.name != SERVED_HEAD:
             results[evaluation.name + SERVED_HEAD_SUFFIX] = score(labels[scored],
                                                                   probabilities[served][scored].argmax(axis=1))
     return results

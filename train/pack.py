@@ -1,7 +1,7 @@
 """One file with everything a training run needs, for a machine that has no ../shared: FER2013's images
 (their JPEG bytes, as stored), the FER+ vote counts, and the faces of the photo training half, cropped.
 
-    python -m train pack --data ../shared/fer2013 --photos ../shared/photos-dev --out lease/pack.npz
+    python -m train pack --data ../shared/fer2013 --photos ../shared/photos-dev --out build/recipe/pack.npz
 
 `--data` and `--photos` of `python -m train fit|evaluate|ensemble` then take the pack in place of the
 folders. Writing checks that the pack reads back to the same faces, labels and votes as the folders.
@@ -13,8 +13,6 @@ from pathlib import Path
 
 import numpy as np
 
-from emotion.images import open_image, to_rgb_array
-from emotion.preprocess import prepare_face
 from train.data import (
     FERPLUS_FILE,
     NO_VOTES,
@@ -22,9 +20,10 @@ from train.data import (
     folder_images,
     load_ferplus_votes,
     load_folder,
+    load_pack,
+    load_pack_photos,
     load_photo_faces,
     photo_split,
-    splits_of_images,
 )
 
 
@@ -66,24 +65,3 @@ def check_pack(path: Path, folder_splits: dict[str, Split], photos: Split) -> No
         for field in fields(Split):
             if not np.array_equal(getattr(packed[name], field.name), getattr(split, field.name)):
                 raise ValueError(f"{path}: {name}.{field.name} differs from the folders")
-
-
-def load_pack(path: Path, prepare=prepare_face) -> dict[str, Split]:
-    """FER2013's three splits from a pack, decoded and prepared exactly as train.data.load_folder does."""
-    with np.load(path) as pack:
-        files = [str(file) for file in pack["files"]]
-        image_bytes, ends = pack["image_bytes"], pack["image_ends"]
-        votes = dict(zip(files, pack["vote_counts"], strict=True))
-    starts = dict(zip(files, np.concatenate([[0], ends[:-1]]), strict=True))
-    ends_of = dict(zip(files, ends, strict=True))
-
-    def read(file: str) -> np.ndarray:
-        return to_rgb_array(open_image(image_bytes[starts[file]:ends_of[file]].tobytes()))
-
-    return splits_of_images(files, read, votes, prepare)
-
-
-def load_pack_photos(path: Path) -> Split:
-    """The photo training half's faces stored in a pack (train.data.load_photo_faces' result)."""
-    with np.load(path) as pack:
-        return photo_split(pack["photo_faces"], pack["photo_labels"])

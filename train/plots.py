@@ -37,7 +37,7 @@ def plot_history(history_csv: Path, path: Path) -> None:
     with history_csv.open() as file:
         rows = list(csv.DictReader(file))
     epochs = [int(row["epoch"]) + 1 for row in rows]
-    # "val_ferplus_accuracy" -> "ferplus_"; a one-head model's columns carry no head name ("val_accuracy" -> "")
+    # "val_ferplus_accuracy" -> "ferplus_"; a one-head model's columns have no head name ("val_accuracy" -> "")
     prefixes = sorted(key[len("val_"):-len("accuracy")] for key in rows[0]
                       if key.startswith("val_") and key.endswith("accuracy") and key != "val_mean_accuracy")
     figure, (loss_axes, accuracy_axes) = plt.subplots(1, 2, figsize=(9, 3.5), dpi=100)

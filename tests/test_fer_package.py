@@ -1,4 +1,4 @@
-"""The fer package's photo pipeline as bench.compare rebuilds it (with OpenCV's copy of the same Haar cascade)."""
+"""The fer package's photo pipeline as harness.fer_package rebuilds it (with OpenCV's copy of the same Haar cascade)."""
 
 from pathlib import Path
 
@@ -6,11 +6,10 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from bench.compare import FerPackagePipeline
-from bench.photos import HALVES
 from emotion import CLASSES
+from harness.fer_package import FerPackagePipeline
 from tests.conftest import ASTRONAUT_FACE
-from train.data import labelled_photos
+from train.data import is_held_out_photo, labelled_photos
 from train.metrics import held_out_photos
 
 CASCADE = Path(cv2.data.haarcascades) / "haarcascade_frontalface_default.xml"
@@ -49,10 +48,10 @@ def test_fer_pipeline_puts_the_largest_face_first(two_faces):
     assert len(faces) >= 2 and areas == sorted(areas, reverse=True)
 
 
-def test_bench_photos_halves_split_the_folder_by_file_name(photo_folder):
+def test_photo_halves_split_the_folder_by_file_name(photo_folder):
     photos = [path for path, _ in labelled_photos(photo_folder)]
-    held_out = [path for path in photos if HALVES["held-out"](path)]
-    training = [path for path in photos if HALVES["training"](path)]
+    held_out = [path for path in photos if is_held_out_photo(path)]
+    training = [path for path in photos if not is_held_out_photo(path)]
     assert held_out and training and not set(held_out) & set(training)
-    assert sorted(held_out + training) == sorted(photos) == sorted(filter(HALVES["all"], photos))
+    assert sorted(held_out + training) == sorted(photos)
     assert [path for path, _ in held_out_photos(photo_folder)] == held_out  # what the benchmarks report on

@@ -1,0 +1,50 @@
+"""The Gradio page, whole: its layout (views), what it does (handlers), how they are wired (events), its CSS and
+JavaScript (page.css, page.js) and the REST routes served beside it. `build_demo(predictor).launch()` serves the
+whole app, however it is launched: `python app.py`, `gradio app.py`, a Space or a test."""
+
+from pathlib import Path
+
+import gradio as gr
+
+from emotion.page.events import wire
+from emotion.page.handlers import PhotoHandlers
+from emotion.page.settings import CACHE_CLEANUP
+from emotion.page.stream_handlers import StreamHandlers
+from emotion.page.views import lay_out
+from emotion.predictor import Predictor
+from emotion.rest import build_rest_router
+from emotion.video import MAX_VIDEO_BYTES
+
+HERE = Path(__file__).resolve().parent
+
+
+class Page(gr.Blocks):
+    """The page with what it serves beside it: launch() adds the REST routes, the page's CSS and JavaScript and
+    the upload and error settings to whatever the caller passes."""
+
+    def __init__(self, predictor: Predictor, delete_cache: tuple[int, int]):
+        super().__init__(title="Facial expression recognition", delete_cache=delete_cache)
+        self.predictor = predictor
+
+    def launch(self, **options):
+        settings = {
+            "max_file_size": MAX_VIDEO_BYTES,  # photos are held to their own limit by the handler
+            "run_history": False,
+            "allowed_paths": [],
+            "show_error": False,
+            "css_paths": [HERE / "page.css"],
+            "js": (HERE / "page.js").read_text(),
+            "app_kwargs": {"routes": build_rest_router(self.predictor).routes},
+        }
+        return super().launch(**(settings | options))
+
+
+def build_demo(predictor: Predictor, delete_cache: tuple[int, int] = CACHE_CLEANUP) -> Page:
+    with Page(predictor, delete_cache) as demo:
+        views = lay_out(predictor)
+        demo.views = views
+        demo.photo_handlers = PhotoHandlers(predictor, views)
+        demo.stream_handlers = StreamHandlers(predictor, views)
+        wire(views, demo.photo_handlers, demo.stream_handlers)
+    demo.queue(default_concurrency_limit=2, max_size=32)
+    return demo

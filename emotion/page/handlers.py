@@ -1,0 +1,112 @@
+"""What the page does with a photo: each handler receives the visitor's inputs and returns the components it
+changes, keyed by component (Views); components left out keep what they show."""
+
+import time
+from pathlib import Path
+
+import gradio as gr
+
+from emotion.drawing import draw_faces
+from emotion.errors import NothingUploaded, UploadExpired, user_error
+from emotion.images import ImageError, ImageTooLarge, open_image
+from emotion.page.views import Views
+from emotion.predictor import Predictor
+from emotion.requestlog import log_request
+from emotion.rest import MAX_UPLOAD_BYTES
+from emotion.results import FaceResult
+from emotion.table import csv_text, table_row
+
+
+def uploaded(upload: str | None, nothing: str) -> tuple[Path, int]:
+    """An upload's path in Gradio's cache and its size; NothingUploaded (saying `nothing`) when none was chosen,
+    UploadExpired once the cache sweep has removed it."""
+    if not upload:
+        raise NothingUploaded(nothing)
+    try:
+        return Path(upload), Path(upload).stat().st_size
+    except FileNotFoundError:
+        raise UploadExpired("This file is no longer on the server (uploads are deleted after a couple of "
+                            "minutes); please upload it again.") from None
+
+
+def page_error(problem: Exception, channel: str, size: int, started: float) -> gr.Error:
+    """The notice for an ordinary user error (emotion.errors), logged as one line, without a traceback."""
+    error = user_error(problem)
+    log_request(channel, size, str(error.status), started)
+    return gr.Error(error.text, title=error.title, duration=10, print_exception=False)
+
+
+def face_choices(faces: list[FaceResult]) -> list[tuple[str, int]]:
+    """The face picker's choices: what it shows ("#1 happy"), and the face's index in the answer."""
+    return [(f"#{number} {face.label}", number - 1) for number, face in enumerate(faces, start=1)]
+
+
+class PhotoHandlers:
+    def __init__(self, predictor: Predictor, views: Views):
+        self.predictor, self.views = predictor, views
+
+    def analyse(self, photo: str | None, whole_image: bool = False) -> dict:
+        """A photo's path in; the annotated photo, the first face's bars, the face picker, the table, a message
+        and the faces (JSON, CSV, and the state the explanation switch redraws from) out."""
+        views, started, size = self.views, time.perf_counter(), 0
+        try:
+            path, size = uploaded(photo, "Upload a photo or take a webcam snapshot first.")
+            if size > MAX_UPLOAD_BYTES:
+                raise ImageTooLarge(f"The photo is larger than the {MAX_UPLOAD_BYTES // (1024 * 1024)} MB limit.")
+            image = open_image(path)
+        except (NothingUploaded, UploadExpired, ImageError) as problem:
+            raise page_error(problem, "ui", size, started) from None
+        faces = self.predictor.predict(image, whole_image=whole_image)
+        log_request("ui", size, "ok", started, image.size, len(faces))
+        if faces:
+            plural = "face" if len(faces) == 1 else "faces"
+            message = "Classified the whole image as one face." if whole_image else f"Found {len(faces)} {plural}."
+        else:
+            message = ("**No face found.** If the photo is already a cropped face, "
+                       "press *Classify the whole image as one face*.")
+        choices = face_choices(faces)
+        return {
+            views.annotated: draw_faces(image, faces),
+            views.scores: faces[0].scores if faces else None,
+            views.picker: gr.Dropdown(choices=choices, value=0 if faces else None, visible=len(faces) > 1),
+            views.table: [table_row(number, face) for number, face in enumerate(faces, start=1)],
+            views.message: message,
+            views.faces_json: [face.to_dict() for face in faces],
+            views.whole_button: gr.Button(visible=not faces),
+            views.last_result: (image, faces),
+            views.faces_csv: csv_text(faces),
+        }
+
+    def analyse_whole(self, photo: str | None) -> dict:
+        return self.analyse(photo, whole_image=True)
+
+    def show_explanation(self, explain: bool, result: tuple | None) -> dict:
+        """The annotated photo with (explain on) or without what the model looked at laid over each face."""
+        if not result:
+            return {self.views.annotated: gr.skip()}
+        image, faces = result
+        heatmaps = [self.predictor.explain(image, face) for face in faces] if explain else None
+        return {self.views.annotated: draw_faces(image, faces, heatmaps=heatmaps)}
+
+    def explain_after_analysis(self, explain: bool, result: tuple | None) -> dict:
+        """After a new analysis: lay the maps over it only if the switch is on (it is already drawn plain)."""
+        return self.show_explanation(explain, result) if explain else {self.views.annotated: gr.skip()}
+
+    def select_face(self, index: int | None, faces: list[dict] | None) -> dict:
+        if index is None or not faces or not 0 <= index < len(faces):
+            return {self.views.scores: None}
+        return {self.views.scores: faces[index]["scores"]}
+
+    def show_results_of(self, tab: str) -> dict:
+        """The photo results beside the Upload and Webcam tabs, the clip's beside the Video tab."""
+        return {self.views.photo_results: gr.Column(visible=tab != "video"),
+                self.views.clip_results: gr.Column(visible=tab == "video")}
+
+    def show_webcam_mode(self, mode: str) -> dict:
+        """Snapshot shows the snapshot camera and the annotated photo; Live the live camera, its view, the face
+        to follow and the timeline."""
+        views, live = self.views, mode == "Live"
+        return {views.webcam: gr.Image(visible=not live), views.webcam_button: gr.Button(visible=not live),
+                views.annotated: gr.Image(visible=not live), views.live: gr.Image(visible=live),
+                views.live_output: gr.HTML(visible=live), views.follow: gr.Dropdown(visible=live),
+                views.live_timeline: gr.Column(visible=live)}

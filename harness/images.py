@@ -1,0 +1,60 @@
+"""Images with no face in them, for the detector's tests and benchmark."""
+
+import cv2
+import numpy as np
+from skimage import data as skimage_data
+
+# scikit-image's sample images that hold no face (the astronaut and the cameraman do; "cat" repeats "chelsea").
+FACE_FREE_SAMPLES = ("binary_blobs", "brick", "cell", "checkerboard", "chelsea", "clock", "coffee", "coins",
+                     "colorwheel", "grass", "gravel", "horse", "hubble_deep_field", "immunohistochemistry", "logo",
+                     "microaneurysms", "moon", "page", "retina", "rocket", "shepp_logan_phantom",
+                     "stereo_motorcycle", "text")
+
+
+def as_rgb(image: np.ndarray) -> np.ndarray:
+    """Any scikit-image sample (bool, float, gray, RGBA) as (H, W, 3) uint8."""
+    if image.dtype == bool:
+        image = image.astype(np.uint8) * 255
+    elif image.dtype != np.uint8:
+        image = (255 * (image - image.min()) / max(float(np.ptp(image)), 1e-9)).astype(np.uint8)
+    if image.ndim == 2:
+        image = np.stack([image] * 3, axis=-1)
+    return np.ascontiguousarray(image[..., :3])
+
+
+def drawings(count: int, seed: int = 0) -> list[np.ndarray]:
+    """Random line drawings, circles and ellipses included (the parts a face is drawn with), on flat
+    or noisy backgrounds."""
+    rng = np.random.default_rng(seed)
+    images = []
+    for index in range(count):
+        canvas = np.full((360, 480, 3), rng.integers(0, 256, 3), np.uint8)
+        if index % 2:
+            canvas = np.clip(canvas + rng.normal(0, 30, canvas.shape), 0, 255).astype(np.uint8)
+        for _ in range(rng.integers(5, 25)):
+            colour = tuple(int(c) for c in rng.integers(0, 256, 3))
+            x, y = int(rng.integers(0, 480)), int(rng.integers(0, 360))
+            shape = rng.integers(0, 3)
+            if shape == 0:
+                cv2.line(canvas, (x, y), (int(rng.integers(0, 480)), int(rng.integers(0, 360))), colour, 3)
+            elif shape == 1:
+                cv2.circle(canvas, (x, y), int(rng.integers(5, 80)), colour, int(rng.choice([-1, 2])))
+            else:
+                axes = (int(rng.integers(5, 80)), int(rng.integers(5, 80)))
+                cv2.ellipse(canvas, (x, y), axes, float(rng.uniform(0, 180)), 0, 360, colour, -1)
+        images.append(canvas)
+    return images
+
+
+def face_free_images() -> list[np.ndarray]:
+    """Images with no face: scikit-image's face-free samples, each also as its four quarter crops
+    (details the detector then sees larger), and 40 random drawings."""
+    images = []
+    for name in FACE_FREE_SAMPLES:
+        sample = getattr(skimage_data, name)()
+        image = as_rgb(sample[0] if isinstance(sample, tuple) else sample)  # stereo_motorcycle: (left, right, ...)
+        height, width = image.shape[:2]
+        images.append(image)
+        images += [image[top:top + height // 2, left:left + width // 2]
+                   for top in (0, height // 2) for left in (0, width // 2)]
+    return images + drawings(40)
