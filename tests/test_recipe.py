@@ -105,6 +105,7 @@ def option(command: list[str], name: str) -> str:
     return command[command.index(name) + 1]
 
 
+@pytest.mark.slow
 def test_a_recipe_stopped_part_way_still_leaves_what_it_finished(pack_path, tmp_path, monkeypatch):
     """The teachers train; the student's training fails: the summary says how far the recipe came, and the best
     small teacher is there to evaluate and serve."""
@@ -119,6 +120,7 @@ def test_a_recipe_stopped_part_way_still_leaves_what_it_finished(pack_path, tmp_
     assert Classifier.load(out / "single" / "model.keras").heads == ("fer2013", "ferplus")
 
 
+@pytest.mark.slow
 def test_the_best_small_teacher_is_kept_beside_the_students(pack_path, tmp_path, monkeypatch):
     recorded_training(monkeypatch)
     out = tmp_path / "out"
@@ -146,6 +148,7 @@ def test_each_network_trains_with_the_recipes_one_training_config(pack_path, tmp
     assert float(option(teacher, "--time-limit-minutes")) == pytest.approx(2.0 * config.teacher_share, abs=0.01)
 
 
+@pytest.mark.slow
 def test_a_second_run_trains_the_students_alone_from_the_first_runs_ensemble(pack_path, tmp_path, monkeypatch):
     commands = recorded_training(monkeypatch)
     work = tmp_path / "work"
@@ -168,6 +171,7 @@ def test_a_second_run_trains_the_students_alone_from_the_first_runs_ensemble(pac
     assert Classifier.load(tmp_path / "second" / "wide" / "model.keras").heads == ("fer2013", "ferplus")
 
 
+@pytest.mark.slow
 def test_a_student_given_a_model_continues_it_in_its_own_shape(pack_path, tmp_path, monkeypatch):
     """A student named with a model (the shipped one, by default) starts from it; one named with widths starts
     from scratch."""
@@ -184,6 +188,7 @@ def test_a_student_given_a_model_continues_it_in_its_own_shape(pack_path, tmp_pa
     assert set(summary["models"]) >= {"student", "wide"}
 
 
+@pytest.mark.slow
 def test_the_shipped_model_competes_beside_the_teachers_for_the_ensemble(pack_path, tmp_path, monkeypatch):
     """A model kept with the code is a candidate like a teacher: PublicTest scores it alone, and the summary keeps
     every score the greedy choice tried."""

@@ -234,6 +234,7 @@ def test_fit_resume_evaluate_export(fer_folder, tmp_path, monkeypatch):
     assert export(tmp_path / "evaluation", assets) is True
 
 
+@pytest.mark.slow
 def test_fit_from_a_model_with_photos_scores_held_out_photos(fer_folder, photo_folder, tmp_path):
     start = tmp_path / "start.keras"
     build_model(widths=(4, 8), convs_per_stage=1).save(start)
@@ -397,6 +398,7 @@ def test_ensemble_takes_a_member_or_flips_only_when_public_test_rises(fer_folder
     assert card["ensemble"]["members"] == record["members"] and "logit_adjustment" not in card
 
 
+@pytest.mark.slow
 def test_distillation_blends_each_head_with_the_teacher(fer_folder, tmp_path):
     train = load_folder(fer_folder)["train"]
     uniform = np.full((len(train), 7), 1 / 7, np.float32)
@@ -412,6 +414,7 @@ def test_distillation_blends_each_head_with_the_teacher(fer_folder, tmp_path):
     assert "distilled from an ensemble" in evaluate(fer_folder, student, tmp_path / "evaluation")["data"]
 
 
+@pytest.mark.slow
 def test_consistent_teaching_blends_each_head_with_the_teacher_on_the_same_augmented_faces(fer_folder, tmp_path):
     heads = ("ferplus", "fer2013")
     student, teacher = build_model(widths=(4, 8), convs_per_stage=1), build_model(widths=(4, 8), convs_per_stage=1)
