@@ -1,7 +1,7 @@
 """The Space's entry point: the page and its REST routes (emotion.page), served on 127.0.0.1:7860.
 
-    python app.py [--share]     GRADIO_SERVER_NAME and GRADIO_SERVER_PORT change where it listens, as a Space does;
-                                EMOTION_MODEL points at another .keras model (the tests use a tiny one)
+python app.py [--share]     GRADIO_SERVER_NAME and GRADIO_SERVER_PORT change where it listens, as a Space does;
+                            EMOTION_MODEL points at another .keras model (the tests use a tiny one)
 """
 
 import argparse

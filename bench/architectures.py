@@ -39,13 +39,13 @@ def training_rate(widths: tuple[int, ...], convs: int, mode: str, steps: int) ->
     model = build_model(widths, convs)
     keras.config.set_dtype_policy("float32")
     heads = tuple(LABEL_SETS)
-    model.compile(optimizer=keras.optimizers.AdamW(1e-3), loss=losses_for(heads, 0.1),
-                  jit_compile=mode.endswith("xla"))
+    model.compile(optimizer=keras.optimizers.AdamW(1e-3), loss=losses_for(heads, 0.1), jit_compile=mode.endswith("xla"))
     rng = np.random.default_rng(0)
     faces = rng.integers(0, 256, (BATCH * (steps + 3), 48, 48)).astype(np.uint8)
     one_hot = np.eye(7, dtype=np.float32)[np.arange(len(faces)) % 7]
-    batches = FaceBatches(faces, {head: one_hot for head in heads}, BATCH, Augmentation(), seed=0,
-                          threads=FitConfig.loader_threads)
+    batches = FaceBatches(
+        faces, {head: one_hot for head in heads}, BATCH, Augmentation(), seed=0, threads=FitConfig.loader_threads
+    )
     model.fit(batches, steps_per_epoch=3, epochs=1, verbose=0)  # traces and warms up
     started = time.perf_counter()
     model.fit(batches, steps_per_epoch=steps, epochs=1, verbose=0)
@@ -59,7 +59,7 @@ def inference_rate(widths: tuple[int, ...], convs: int, batch: int = 64, faces: 
     for _ in range(3):
         started = time.perf_counter()
         for start in range(0, faces, batch):
-            classifier.classify_heads(inputs[start:start + batch])
+            classifier.classify_heads(inputs[start : start + batch])
         best = max(best, faces / (time.perf_counter() - started))
     return best
 
@@ -67,17 +67,28 @@ def inference_rate(widths: tuple[int, ...], convs: int, batch: int = 64, faces: 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--steps", type=int, default=20, help="timed training steps per shape and mode")
-    parser.add_argument("--modes", type=lambda text: text.split(","), default=list(MODES),
-                        help=f"a comma-separated subset of {','.join(MODES)}")
+    parser.add_argument(
+        "--modes",
+        type=lambda text: text.split(","),
+        default=list(MODES),
+        help=f"a comma-separated subset of {','.join(MODES)}",
+    )
     arguments = parser.parse_args()
-    print("| channels x convs per stage | parameters | MB (float32) | "
-          + " | ".join(f"train img/s {mode}" for mode in arguments.modes) + " | inference faces/s |")
+    print(
+        "| channels x convs per stage | parameters | MB (float32) | "
+        + " | ".join(f"train img/s {mode}" for mode in arguments.modes)
+        + " | inference faces/s |"
+    )
     print("|---" * (4 + len(arguments.modes)) + "|")
     for widths, convs in SHAPES:
         parameters = build_model(widths, convs).count_params()
         rates = [training_rate(widths, convs, mode, arguments.steps) for mode in arguments.modes]
-        print(f"| {'-'.join(map(str, widths))} x {convs} | {parameters:,} | {parameters * 4 / 1e6:.1f} | "
-              + " | ".join(f"{rate:.0f}" for rate in rates) + f" | {inference_rate(widths, convs):.0f} |", flush=True)
+        print(
+            f"| {'-'.join(map(str, widths))} x {convs} | {parameters:,} | {parameters * 4 / 1e6:.1f} | "
+            + " | ".join(f"{rate:.0f}" for rate in rates)
+            + f" | {inference_rate(widths, convs):.0f} |",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -25,14 +25,16 @@ BATCH = 256
 
 def keras_augmenter(augmentation: Augmentation, seed: int = 0) -> keras.Sequential:
     """train.augment's changes as Keras layers (the pipeline train.fit used before it ran on any backend)."""
-    return keras.Sequential([
-        layers.RandomFlip("horizontal", seed=seed),
-        layers.RandomRotation(augmentation.rotation_degrees / 360, fill_mode="reflect", seed=seed + 1),
-        layers.RandomZoom((-augmentation.zoom, augmentation.zoom), fill_mode="reflect", seed=seed + 2),
-        layers.RandomTranslation(augmentation.shift, augmentation.shift, fill_mode="reflect", seed=seed + 3),
-        layers.RandomBrightness(augmentation.brightness, value_range=(0, 255), seed=seed + 4),
-        layers.RandomContrast(augmentation.contrast, value_range=(0, 255), seed=seed + 5),
-    ])
+    return keras.Sequential(
+        [
+            layers.RandomFlip("horizontal", seed=seed),
+            layers.RandomRotation(augmentation.rotation_degrees / 360, fill_mode="reflect", seed=seed + 1),
+            layers.RandomZoom((-augmentation.zoom, augmentation.zoom), fill_mode="reflect", seed=seed + 2),
+            layers.RandomTranslation(augmentation.shift, augmentation.shift, fill_mode="reflect", seed=seed + 3),
+            layers.RandomBrightness(augmentation.brightness, value_range=(0, 255), seed=seed + 4),
+            layers.RandomContrast(augmentation.contrast, value_range=(0, 255), seed=seed + 5),
+        ]
+    )
 
 
 def faces_per_second(step, batches: int) -> float:
@@ -65,22 +67,31 @@ def main() -> None:
 
     def in_processes(changes: Augmentation) -> None:
         rows = np.arange(BATCH)
-        list(waiting.map(lambda seed: loader.augment(rows, np.random.default_rng(seed), changes),
-                         range(arguments.processes)))
+        list(
+            waiting.map(
+                lambda seed: loader.augment(rows, np.random.default_rng(seed), changes), range(arguments.processes)
+            )
+        )
 
     in_processes(augmentation)  # the processes start and import
 
     rows = {
         "train.augment, one thread": faces_per_second(lambda: augment(faces, rng, augmentation), arguments.batches),
-        "train.augment with the photo-like changes (PHOTO_LIKE), one thread":
-            faces_per_second(lambda: augment(faces, rng, PHOTO_LIKE), arguments.batches),
+        "train.augment with the photo-like changes (PHOTO_LIKE), one thread": faces_per_second(
+            lambda: augment(faces, rng, PHOTO_LIKE), arguments.batches
+        ),
         f"train.augment, {threads} threads": faces_per_second(threaded, arguments.batches // threads) * threads,
         f"train.augment, {arguments.processes} loader processes": faces_per_second(
-            lambda: in_processes(augmentation), arguments.batches // arguments.processes) * arguments.processes,
+            lambda: in_processes(augmentation), arguments.batches // arguments.processes
+        )
+        * arguments.processes,
         f"train.augment with PHOTO_LIKE, {arguments.processes} loader processes": faces_per_second(
-            lambda: in_processes(PHOTO_LIKE), arguments.batches // arguments.processes) * arguments.processes,
-        "Keras layers": faces_per_second(lambda: keras.ops.convert_to_numpy(augmenter(inputs, training=True)),
-                                         arguments.batches),
+            lambda: in_processes(PHOTO_LIKE), arguments.batches // arguments.processes
+        )
+        * arguments.processes,
+        "Keras layers": faces_per_second(
+            lambda: keras.ops.convert_to_numpy(augmenter(inputs, training=True)), arguments.batches
+        ),
     }
     pool.shutdown()
     waiting.shutdown()

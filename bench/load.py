@@ -18,7 +18,7 @@ import httpx
 import numpy as np
 
 from harness.server import ROOT, running_app
-from train.data import PHOTO_SUFFIXES
+from train.photos import PHOTO_SUFFIXES
 
 WARM_UP_REQUESTS = 50
 
@@ -41,8 +41,9 @@ async def fire(url: str, photos: list[bytes], requests: int, concurrency: int) -
         async with limit:
             started = time.perf_counter()
             try:
-                response = await client.post(f"{url}/process_image",
-                                             files={"file": ("photo.jpg", photos[index % len(photos)])})
+                response = await client.post(
+                    f"{url}/process_image", files={"file": ("photo.jpg", photos[index % len(photos)])}
+                )
                 status = response.status_code
             except httpx.HTTPError as problem:
                 status = type(problem).__name__
@@ -61,9 +62,11 @@ def report(name: str, latencies: list[float], statuses: Counter, seconds: float)
     answered = sum(statuses.values())
     p50, p95, p99 = np.percentile(latencies, [50, 95, 99]) if latencies else (float("nan"),) * 3
     errors = {status: count for status, count in statuses.items() if status not in (200, 422)}
-    print(f"{name}: {answered} requests in {seconds:.1f} s = {answered / seconds:.1f} req/s; "
-          f"latency p50 {p50:.0f} ms, p95 {p95:.0f} ms, p99 {p99:.0f} ms; "
-          f"200: {statuses[200]}, 422 (no face): {statuses[422]}, errors: {errors or 0}")
+    print(
+        f"{name}: {answered} requests in {seconds:.1f} s = {answered / seconds:.1f} req/s; "
+        f"latency p50 {p50:.0f} ms, p95 {p95:.0f} ms, p99 {p99:.0f} ms; "
+        f"200: {statuses[200]}, 422 (no face): {statuses[422]}, errors: {errors or 0}"
+    )
 
 
 def main() -> None:

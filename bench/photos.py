@@ -16,8 +16,8 @@ import numpy as np
 
 from emotion.predictor import Predictor
 from harness.machine import describe_machine
-from train.data import is_held_out_photo, labelled_photos
 from train.metrics import run_photos
+from train.photos import is_held_out_photo, labelled_photos
 
 HALVES = {"held-out": is_held_out_photo, "training": lambda path: not is_held_out_photo(path), "all": lambda _: True}
 
@@ -38,8 +38,10 @@ def main() -> None:
     print(f"face found: {run.found.mean():.1%}")
     print(f"accuracy (photos with a face): {with_face.accuracy:.1%}, macro recall {with_face.macro_recall:.1%}")
     print(f"accuracy (all photos): {(run.predicted == run.labels).mean():.1%}")
-    print(f"ms per photo: p50 {np.percentile(run.milliseconds, 50):.1f}, p95 {np.percentile(run.milliseconds, 95):.1f}"
-          f" ({describe_machine()})")
+    print(
+        f"ms per photo: p50 {np.percentile(run.milliseconds, 50):.1f}, p95 {np.percentile(run.milliseconds, 95):.1f}"
+        f" ({describe_machine()})"
+    )
     for name, figures in with_face.per_class.items():
         print(f"  {name:>8}: recall {figures['recall']:.2f} ({figures['support']} photos)")
 

@@ -26,7 +26,7 @@ from emotion.labels import CLASSES
 from emotion.predictor import Predictor
 from emotion.preprocess import to_gray
 from emotion.reliability import Thresholds, sharpness, signals_of
-from train.data import is_held_out_photo, labelled_photos
+from train.photos import is_held_out_photo, labelled_photos
 
 MIN_WARNED = 0.03
 MAX_WARNED = 0.15
@@ -60,8 +60,7 @@ def shrunk(photo: Photo, side: int) -> Photo:
     scale = min(1.0, side / photo.face_px)
     height, width = photo.rgb.shape[:2]
     size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    return Photo(np.asarray(Image.fromarray(photo.rgb).resize(size, Image.BILINEAR)), photo.label,
-                 photo.held_out, side)
+    return Photo(np.asarray(Image.fromarray(photo.rgb).resize(size, Image.BILINEAR)), photo.label, photo.held_out, side)
 
 
 def blurred(photo: Photo, sigma_at_48: float) -> Photo:
@@ -69,12 +68,17 @@ def blurred(photo: Photo, sigma_at_48: float) -> Photo:
     return Photo(cv2.GaussianBlur(photo.rgb, (0, 0), sigma), photo.label, photo.held_out, photo.face_px)
 
 
-def threshold_table(name: str, values: np.ndarray, correct: np.ndarray, held_out: np.ndarray,
-                    candidates: list[float], low_is_bad: bool) -> float | None:
-    print(f"\n{name}: warn when {'below' if low_is_bad else 'above'} the threshold "
-          f"(5/25/50/75/95th percentiles {np.percentile(values, [5, 25, 50, 75, 95]).round(3).tolist()})")
-    print("| threshold | training half: warned | accuracy warned / others | held-out half: warned "
-          "| accuracy warned / others |")
+def threshold_table(
+    name: str, values: np.ndarray, correct: np.ndarray, held_out: np.ndarray, candidates: list[float], low_is_bad: bool
+) -> float | None:
+    print(
+        f"\n{name}: warn when {'below' if low_is_bad else 'above'} the threshold "
+        f"(5/25/50/75/95th percentiles {np.percentile(values, [5, 25, 50, 75, 95]).round(3).tolist()})"
+    )
+    print(
+        "| threshold | training half: warned | accuracy warned / others | held-out half: warned "
+        "| accuracy warned / others |"
+    )
     print("|---|---|---|---|---|")
     best, best_gap, lines = None, -1.0, []
     for threshold in candidates:
@@ -91,8 +95,11 @@ def threshold_table(name: str, values: np.ndarray, correct: np.ndarray, held_out
         lines.append((threshold, cells))
     for threshold, cells in lines:
         mark = " (chosen)" if threshold == best else ""
-        print(f"| {threshold}{mark} | " + " | ".join(f"{share:.1%} | {warned:.1%} / {other:.1%}"
-                                                      for share, warned, other in cells) + " |")
+        print(
+            f"| {threshold}{mark} | "
+            + " | ".join(f"{share:.1%} | {warned:.1%} / {other:.1%}" for share, warned, other in cells)
+            + " |"
+        )
     return best
 
 
@@ -118,8 +125,10 @@ def main() -> None:
         correct.append(face.label == CLASSES[label])
     held_out, correct = np.array([p.held_out for p in photos]), np.array(correct, dtype=float)
     print(f"{len(photos)} photos with a face, accuracy {correct.mean():.1%}; shipped: {Thresholds()}")
-    chosen = {"most_turn": threshold_table("head turn", np.array(turns), correct, held_out, TURNS, False),
-              "least_margin": threshold_table("top-two margin", np.array(margins), correct, held_out, MARGINS, True)}
+    chosen = {
+        "most_turn": threshold_table("head turn", np.array(turns), correct, held_out, TURNS, False),
+        "least_margin": threshold_table("top-two margin", np.array(margins), correct, held_out, MARGINS, True),
+    }
 
     sample = photos[:: arguments.every]
     print(f"\nDegraded copies of {len(sample)} photos (no face found counts as wrong):")
@@ -138,9 +147,13 @@ def main() -> None:
     chosen["least_sharpness"] = None
     for sigma in BLURS:
         (choose_accuracy, values), (report_accuracy, _) = [
-            accuracy_of(predictor, [blurred(p, sigma) for p in half]) for half in halves]
-        print(f"| blurred, sigma {sigma} px at 48 | {choose_accuracy:.1%} | {report_accuracy:.1%} "
-              f"| {np.median(values):.3f} |", flush=True)
+            accuracy_of(predictor, [blurred(p, sigma) for p in half]) for half in halves
+        ]
+        print(
+            f"| blurred, sigma {sigma} px at 48 | {choose_accuracy:.1%} | {report_accuracy:.1%} "
+            f"| {np.median(values):.3f} |",
+            flush=True,
+        )
         if chosen["least_sharpness"] is None and choose_accuracy <= baseline[0] - ACCEPTABLE_DROP:
             chosen["least_sharpness"] = round(float(np.median(values)), 3)
     print(f"\nchosen by the rules: {chosen}")

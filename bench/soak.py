@@ -51,8 +51,11 @@ def live_streams(url: str, count: int, camera: Path, results: dict) -> None:
         ends = time.monotonic() + LIVE_SECONDS
         while time.monotonic() < ends:
             for index, page in enumerate(pages):
-                source = page.locator("#live-view img").first.get_attribute("src") if page.locator(
-                    "#live-view img").count() else None
+                source = (
+                    page.locator("#live-view img").first.get_attribute("src")
+                    if page.locator("#live-view img").count()
+                    else None
+                )
                 if source and source != last[index]:
                     updates[index], last[index] = updates[index] + 1, source
             time.sleep(0.05)
@@ -89,16 +92,19 @@ def main() -> None:
                 live, clips = mixed_load(app.url, photos, requests, arguments, camera, clip)
                 print(f"== {name}: {describe_machine()}, server memory {app.resident_mb():.0f} MB", flush=True)
                 report("REST photos", *live.pop("rest"))
-                print(f"live streams: {arguments.streams} for {LIVE_SECONDS} s each, updates per stream "
-                      f"{live['updates']} ({np.mean(live['updates']) / LIVE_SECONDS:.1f}/s on average), "
-                      f"notices on the pages: {live['notices']}")
+                print(
+                    f"live streams: {arguments.streams} for {LIVE_SECONDS} s each, updates per stream "
+                    f"{live['updates']} ({np.mean(live['updates']) / LIVE_SECONDS:.1f}/s on average), "
+                    f"notices on the pages: {live['notices']}"
+                )
                 print(f"clip jobs (10 s 720p each) while the requests ran: {dict(clips)}", flush=True)
             healthy = httpx.get(f"{app.url}/healthz", timeout=10).status_code == 200
             print(f"/healthz after the soak: {'200 ok' if healthy else 'FAILED'}")
 
 
-def mixed_load(url: str, photos: list[bytes], requests: int, arguments: argparse.Namespace, camera: Path,
-               clip: bytes) -> tuple[dict, Counter]:
+def mixed_load(
+    url: str, photos: list[bytes], requests: int, arguments: argparse.Namespace, camera: Path, clip: bytes
+) -> tuple[dict, Counter]:
     """REST requests, live streams and clip jobs at once; the live results (with the REST ones under "rest")
     and the clip answers."""
     live, clips, stop = {}, Counter(), threading.Event()
@@ -111,6 +117,7 @@ def mixed_load(url: str, photos: list[bytes], requests: int, arguments: argparse
     streams.join()
     jobs.join()
     return live, clips
+
 
 if __name__ == "__main__":
     main()

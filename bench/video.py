@@ -37,10 +37,12 @@ def main() -> None:
         seconds = time.perf_counter() - started
         annotated_mb = (Path(folder) / "annotated.webm").stat().st_size / 1e6
     samples = sum(len(person.samples) for person in result.faces)
-    print(f"{result.duration:.0f} s clip, {SIZE[0]}x{SIZE[1]} at {FPS} frames/s ({arguments.codec}), sampled at "
-          f"{SAMPLE_RATE:g}/s: analysed in {seconds:.1f} s ({result.duration / seconds:.2f}x real time), "
-          f"{len(result.faces)} people, {samples} face samples, annotated clip {annotated_mb:.1f} MB; "
-          f"{describe_machine()}")
+    print(
+        f"{result.duration:.0f} s clip, {SIZE[0]}x{SIZE[1]} at {FPS} frames/s ({arguments.codec}), sampled at "
+        f"{SAMPLE_RATE:g}/s: analysed in {seconds:.1f} s ({result.duration / seconds:.2f}x real time), "
+        f"{len(result.faces)} people, {samples} face samples, annotated clip {annotated_mb:.1f} MB; "
+        f"{describe_machine()}"
+    )
 
 
 if __name__ == "__main__":

@@ -30,16 +30,28 @@ def check(python: str, folder: Path) -> dict:
     venv = folder / "venv"
     subprocess.run([python, "-m", "venv", str(venv)], check=True)
     venv_python = str(venv / ("Scripts/python.exe" if sys.platform == "win32" else "bin/python"))
-    subprocess.run([venv_python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-                    "-r", str(space / "requirements.txt")], check=True)
+    subprocess.run(
+        [
+            venv_python,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "-r",
+            str(space / "requirements.txt"),
+        ],
+        check=True,
+    )
     version = subprocess.run([venv_python, "--version"], check=True, capture_output=True, text=True).stdout.strip()
     print(f"installed requirements.txt with {version}", flush=True)
     with running_app(python=venv_python, folder=space, startup_seconds=300) as app:
         health = httpx.get(f"{app.url}/healthz", timeout=10)
         health.raise_for_status()
         with (space / EXAMPLE).open("rb") as photo:
-            answer = httpx.post(f"{app.url}/process_image", files={"file": (EXAMPLE.name, photo, "image/jpeg")},
-                                timeout=60)
+            answer = httpx.post(
+                f"{app.url}/process_image", files={"file": (EXAMPLE.name, photo, "image/jpeg")}, timeout=60
+            )
         answer.raise_for_status()
         result = answer.json()
         if not result.get("faces"):
@@ -55,8 +67,9 @@ def resolve_python(name: str) -> str:
     if found is None:
         raise SystemExit(f"deploy.check: no Python called {name!r} on PATH or at that path")
     try:
-        ran = subprocess.run([found, "-c", "import sys; print(sys.executable)"], capture_output=True, text=True,
-                             timeout=60)
+        ran = subprocess.run(
+            [found, "-c", "import sys; print(sys.executable)"], capture_output=True, text=True, timeout=60
+        )
     except OSError as error:
         raise SystemExit(f"deploy.check: {name!r} ({found}) cannot be run: {error.strerror}") from None
     if ran.returncode != 0 or not ran.stdout.strip():
@@ -66,8 +79,9 @@ def resolve_python(name: str) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m deploy.check", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m deploy.check", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--python", default=sys.executable, help="the interpreter the Space's virtualenv uses")
     arguments = parser.parse_args()
     python = resolve_python(arguments.python)

@@ -76,14 +76,20 @@ def upload(space_id: str, folder: Path, api=None) -> str:
 
         api = HfApi()
     api.create_repo(space_id, repo_type="space", space_sdk="gradio", exist_ok=True)
-    api.upload_folder(folder_path=str(folder), repo_id=space_id, repo_type="space",
-                      commit_message="Deploy the app", delete_patterns="*")
+    api.upload_folder(
+        folder_path=str(folder),
+        repo_id=space_id,
+        repo_type="space",
+        commit_message="Deploy the app",
+        delete_patterns="*",
+    )
     return f"https://huggingface.co/spaces/{space_id}"
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m deploy.space", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m deploy.space", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("target", help="the Space, as user/name; with --stage-only, a folder")
     parser.add_argument("--stage-only", action="store_true", help="copy the files into the folder, upload nothing")
     arguments = parser.parse_args()

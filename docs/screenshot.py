@@ -1,10 +1,10 @@
 """Screenshot of the app after a prediction, in Debian's Chromium driven by Playwright, for the README.
 
-    python app.py &            # or any running instance
-    python -m docs.screenshot [--url http://127.0.0.1:7860] [--photo assets/examples/group.jpg]
-    python -m docs.screenshot --phone       # a 390x844 phone screen, into docs/phone.png
-    python -m docs.screenshot --clip clip.mp4 [--phone]   # the Video tab after a clip: docs/video*.png
-    (python -m bench.video --seconds 8 --keep clip.mp4 makes such a clip)
+python app.py &            # or any running instance
+python -m docs.screenshot [--url http://127.0.0.1:7860] [--photo assets/examples/group.jpg]
+python -m docs.screenshot --phone       # a 390x844 phone screen, into docs/phone.png
+python -m docs.screenshot --clip clip.mp4 [--phone]   # the Video tab after a clip: docs/video*.png
+(python -m bench.video --seconds 8 --keep clip.mp4 makes such a clip)
 """
 
 import argparse
@@ -23,8 +23,11 @@ def main() -> None:
     parser.add_argument("--clip", type=Path, default=None, help="analyse this clip in the Video tab instead")
     parser.add_argument("--out", type=Path, default=None, help="default: docs/{screenshot,phone,video,video_phone}.png")
     arguments = parser.parse_args()
-    name = ("video" if arguments.clip else "screenshot") if not arguments.phone else (
-        "video_phone" if arguments.clip else "phone")
+    name = (
+        ("video" if arguments.clip else "screenshot")
+        if not arguments.phone
+        else ("video_phone" if arguments.clip else "phone")
+    )
     out = arguments.out or Path(f"docs/{name}.png")
     with sync_playwright() as playwright:
         browser = launch_chromium(playwright)
@@ -35,8 +38,7 @@ def main() -> None:
             expect(page.get_by_text("Followed")).to_be_visible(timeout=120_000)
         else:
             upload_photo(page, arguments.photo)
-            expect(page.get_by_text("Found")).to_be_visible(
-                timeout=60_000)
+            expect(page.get_by_text("Found")).to_be_visible(timeout=60_000)
         page.wait_for_timeout(1500)
         page.screenshot(path=str(out), full_page=True)
         browser.close()

@@ -75,10 +75,12 @@ class Classifier:
         batch = face_batch(faces)
         per_head: dict[str, list[np.ndarray]] = {head: [] for head in self.heads}
         for start in range(0, len(batch), BATCH_SIZE):
-            outputs = self.model.predict_on_batch(batch[start:start + BATCH_SIZE, :, :, None].astype(np.float32))
+            outputs = self.model.predict_on_batch(batch[start : start + BATCH_SIZE, :, :, None].astype(np.float32))
             if not isinstance(outputs, dict):  # a one-output model from elsewhere: its one head
                 outputs = {self.heads[0]: outputs}
             for head in self.heads:
                 per_head[head].append(np.asarray(outputs[head], np.float32))
-        return {head: np.concatenate(parts) if parts else np.zeros((0, len(CLASSES)), np.float32)
-                for head, parts in per_head.items()}
+        return {
+            head: np.concatenate(parts) if parts else np.zeros((0, len(CLASSES)), np.float32)
+            for head, parts in per_head.items()
+        }

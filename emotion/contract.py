@@ -39,23 +39,31 @@ def check_card(contract: ModelContract, source: str) -> None:
     for name in ("classes", "input_size", "face_margin", "align_eyes"):
         theirs, ours = getattr(contract, name), getattr(SERVED, name)
         if theirs != ours:
-            raise ContractMismatch(f"{source} was made for {name} {_shown(theirs)}, but this code serves {name} "
-                                   f"{_shown(ours)}: retrain the model, or serve it with the code it was made with")
+            raise ContractMismatch(
+                f"{source} was made for {name} {_shown(theirs)}, but this code serves {name} "
+                f"{_shown(ours)}: retrain the model, or serve it with the code it was made with"
+            )
 
 
 def check_model(input_shape: tuple, output_widths: dict[str, int], contract: ModelContract, source: str) -> None:
     """Raise ContractMismatch unless the model's input and every head's output fit `contract`."""
     expected = (contract.input_size, contract.input_size, 1)
     if tuple(input_shape[1:]) != expected:
-        raise ContractMismatch(f"{source} takes input of shape {tuple(input_shape[1:])}, but its contract says "
-                               f"{contract.input_size}x{contract.input_size} grayscale faces {expected}")
+        raise ContractMismatch(
+            f"{source} takes input of shape {tuple(input_shape[1:])}, but its contract says "
+            f"{contract.input_size}x{contract.input_size} grayscale faces {expected}"
+        )
     for head, width in output_widths.items():
         if width != len(contract.classes):
-            raise ContractMismatch(f"{source} gives {width} probabilities a face from head '{head}', but its "
-                                   f"contract names {len(contract.classes)} classes ({', '.join(contract.classes)})")
+            raise ContractMismatch(
+                f"{source} gives {width} probabilities a face from head '{head}', but its "
+                f"contract names {len(contract.classes)} classes ({', '.join(contract.classes)})"
+            )
     if contract.served_head not in output_widths:
-        raise ContractMismatch(f"{source} has no head '{contract.served_head}', the one its contract serves "
-                               f"(its heads: {', '.join(output_widths)})")
+        raise ContractMismatch(
+            f"{source} has no head '{contract.served_head}', the one its contract serves "
+            f"(its heads: {', '.join(output_widths)})"
+        )
 
 
 def _shown(value) -> str:

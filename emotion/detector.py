@@ -36,14 +36,21 @@ class FaceDetector:
     images together (`python -m bench.detector`, README "Face detector").
     """
 
-    def __init__(self, detect_side: int = 320, border: float = 0.1, min_score: float = 0.6,
-                 enlarge: bool = True, weights: Path = YUNET_WEIGHTS):
+    def __init__(
+        self,
+        detect_side: int = 320,
+        border: float = 0.1,
+        min_score: float = 0.6,
+        enlarge: bool = True,
+        weights: Path = YUNET_WEIGHTS,
+    ):
         self.detect_side = detect_side
         self.enlarge = enlarge
         self.border = border
         self.min_score = min_score
-        self._yunet = cv2.FaceDetectorYN.create(str(weights), "", (detect_side, detect_side),
-                                                min_score, NMS_THRESHOLD, TOP_K)
+        self._yunet = cv2.FaceDetectorYN.create(
+            str(weights), "", (detect_side, detect_side), min_score, NMS_THRESHOLD, TOP_K
+        )
         # One network object, whose input size changes per photo: one call at a time.
         self._lock = threading.Lock()
 

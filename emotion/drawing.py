@@ -25,8 +25,12 @@ def overlay_heat(rgb: np.ndarray, box: tuple[int, int, int, int], heat: np.ndarr
     rgb[y:bottom, x:right] = (region * (1 - alpha) + colours * alpha).astype(np.uint8)
 
 
-def draw_faces(image: Image.Image | np.ndarray, faces: Sequence[FaceResult],
-               heatmaps: Sequence[np.ndarray] | None = None, numbers: Sequence[int] | None = None) -> Image.Image:
+def draw_faces(
+    image: Image.Image | np.ndarray,
+    faces: Sequence[FaceResult],
+    heatmaps: Sequence[np.ndarray] | None = None,
+    numbers: Sequence[int] | None = None,
+) -> Image.Image:
     """A copy of the photo with each face boxed and labelled '#n label 87%' in its class colour, with a
     '(!)' after the label when the face has warnings (the reasons are in the result, not on the photo).
     With `heatmaps` (one per face, Predictor.explain), each is laid over its face's box first. `numbers`

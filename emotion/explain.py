@@ -15,8 +15,13 @@ PATCH = 12  # a quarter of the face: an eye, the mouth, a brow
 STRIDE = 4
 
 
-def occlusion_map(classify: Callable[[np.ndarray], np.ndarray], face: np.ndarray, class_index: int,
-                  patch: int = PATCH, stride: int = STRIDE) -> np.ndarray:
+def occlusion_map(
+    classify: Callable[[np.ndarray], np.ndarray],
+    face: np.ndarray,
+    class_index: int,
+    patch: int = PATCH,
+    stride: int = STRIDE,
+) -> np.ndarray:
     """(H, W) float32 in [0, 1] for a (H, W) uint8 face: how much hiding each pixel's surroundings lowers
     the probability of `class_index`, relative to the largest such drop (all zeros if nothing lowers it)."""
     height, width = face.shape
@@ -27,15 +32,15 @@ def occlusion_map(classify: Callable[[np.ndarray], np.ndarray], face: np.ndarray
     hidden = []
     for top, left in corners:
         copy = face.copy()
-        copy[top:top + patch, left:left + patch] = fill
+        copy[top : top + patch, left : left + patch] = fill
         hidden.append(copy)
     probabilities = classify(np.stack([face, *hidden]))[:, class_index]
     drops = probabilities[0] - probabilities[1:]
     total = np.zeros((height, width), np.float64)
     count = np.zeros((height, width), np.float64)
     for drop, (top, left) in zip(drops, corners, strict=True):
-        total[top:top + patch, left:left + patch] += drop
-        count[top:top + patch, left:left + patch] += 1
+        total[top : top + patch, left : left + patch] += drop
+        count[top : top + patch, left : left + patch] += 1
     heat = np.clip(total / np.maximum(count, 1), 0, None)
     peak = heat.max()
     return (heat / peak if peak > 0 else heat).astype(np.float32)

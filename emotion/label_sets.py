@@ -54,12 +54,17 @@ FERPLUS = LabelSet(
     label_smoothing=False,
     evaluations=(
         Evaluation("ferplus", "FER+ labels (plurality of 10 annotators)", lambda split: split.ferplus_labels),
-        Evaluation("ferplus_majority", "FER+ labels, majority rule (the FER+ papers' test labels)",
-                   lambda split: split.ferplus_majority_labels),
+        Evaluation(
+            "ferplus_majority",
+            "FER+ labels, majority rule (the FER+ papers' test labels)",
+            lambda split: split.ferplus_majority_labels,
+        ),
     ),
-    meaning=("The model learnt from FER+, where ten people labelled every face: a bar estimates the share of "
-             "people who would read that expression in the face (the label is the most likely one). A face many "
-             "people read differently gets several middling bars, not a confident wrong one."),
+    meaning=(
+        "The model learnt from FER+, where ten people labelled every face: a bar estimates the share of "
+        "people who would read that expression in the face (the label is the most likely one). A face many "
+        "people read differently gets several middling bars, not a confident wrong one."
+    ),
 )
 FER2013 = LabelSet(
     name="fer2013",
@@ -67,8 +72,10 @@ FER2013 = LabelSet(
     target=lambda split: one_hot(split.labels),
     label_smoothing=True,
     evaluations=(Evaluation("fer2013", "FER2013's own labels (one annotator)", lambda split: split.labels),),
-    meaning=("The model learnt FER2013's labels, one person's reading of each face: a bar is the model's "
-             "probability that this label would be given."),
+    meaning=(
+        "The model learnt FER2013's labels, one person's reading of each face: a bar is the model's "
+        "probability that this label would be given."
+    ),
 )
 LABEL_SETS: dict[str, LabelSet] = {label_set.name: label_set for label_set in (FERPLUS, FER2013)}
 # The head whose probabilities the app shows as bars: this one line (and a retrain, if models lack the head)

@@ -44,9 +44,11 @@ class LiveSession:
         timeline = None
         if chosen is not None and now - self.timeline_drawn >= TIMELINE_EVERY:
             self.timeline_drawn = now
-            timeline = [(round(moment - now, 2), name, float(probability))
-                        for moment, probabilities in self.tracker.history(chosen.number)
-                        for name, probability in zip(CLASSES, probabilities, strict=True)]
+            timeline = [
+                (round(moment - now, 2), name, float(probability))
+                for moment, probabilities in self.tracker.history(chosen.number)
+                for name, probability in zip(CLASSES, probabilities, strict=True)
+            ]
         plural = "face" if len(tracked) == 1 else "faces"
         return LiveUpdate(
             picture=draw_faces(frame, [face.face for face in tracked], numbers=[face.number for face in tracked]),

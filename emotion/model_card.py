@@ -3,9 +3,9 @@ trained or was selected on, and what its bars mean, through emotion.label_sets' 
 
 from emotion.label_sets import LABEL_SETS, evaluations
 
-MEASURED_ON = {f"{evaluation.name}_private_test": f"FER2013 PrivateTest, {evaluation.title}"
-               for _, evaluation in evaluations()} | {
-    "photos_held_out": "real photos (photos-dev, held-out half), largest face"}
+MEASURED_ON = {
+    f"{evaluation.name}_private_test": f"FER2013 PrivateTest, {evaluation.title}" for _, evaluation in evaluations()
+} | {"photos_held_out": "real photos (photos-dev, held-out half), largest face"}
 
 
 def bars_mean(served_head: str, adjustment: dict | None = None) -> str:
@@ -15,10 +15,12 @@ def bars_mean(served_head: str, adjustment: dict | None = None) -> str:
         return ""
     text = f"**What the bars mean.** {label_set.meaning}"
     if adjustment and adjustment.get("head") == served_head and adjustment.get("alpha"):
-        text += (f" Then each bar was divided by how common its expression is in the training faces, raised to "
-                 f"the power {adjustment['alpha']:g}, and the bars rescaled to add up to 100% (logit adjustment): "
-                 "rare expressions such as disgust and fear are named more often than those shares alone would, "
-                 "so the bars are no longer the shares themselves (the calibration figure below measures the gap).")
+        text += (
+            f" Then each bar was divided by how common its expression is in the training faces, raised to "
+            f"the power {adjustment['alpha']:g}, and the bars rescaled to add up to 100% (logit adjustment): "
+            "rare expressions such as disgust and fear are named more often than those shares alone would, "
+            "so the bars are no longer the shares themselves (the calibration figure below measures the gap)."
+        )
     return text
 
 
@@ -27,17 +29,26 @@ def about_markdown(card: dict, served_head: str, limits: str) -> str:
     metrics = card.get("metrics", {})
     if not metrics:
         return "No model card was found beside the model, so no measured accuracy can be shown."
-    lines = [f"**{card.get('name', 'model')}** ({card.get('version', '')}), {card.get('parameters', 0):,} "
-             f"parameters, {card.get('input', '')}. {card.get('data', '')}.", "",
-             bars_mean(served_head, card.get("logit_adjustment")), "",
-             "| faces the model never trained on | images | accuracy | macro recall |", "|---|---|---|---|"]
+    lines = [
+        f"**{card.get('name', 'model')}** ({card.get('version', '')}), {card.get('parameters', 0):,} "
+        f"parameters, {card.get('input', '')}. {card.get('data', '')}.",
+        "",
+        bars_mean(served_head, card.get("logit_adjustment")),
+        "",
+        "| faces the model never trained on | images | accuracy | macro recall |",
+        "|---|---|---|---|",
+    ]
     for key, name in MEASURED_ON.items():
         if key in metrics:
             figures = metrics[key]
-            lines.append(f"| {name} | {figures['images']:,} | {figures['accuracy']:.1%} "
-                         f"| {figures['macro_recall']:.1%} |")
+            lines.append(
+                f"| {name} | {figures['images']:,} | {figures['accuracy']:.1%} | {figures['macro_recall']:.1%} |"
+            )
     if "ferplus_vote_kl_private_test" in card:
-        lines += ["", f"Mean KL divergence between the bars and the FER+ vote shares on PrivateTest: "
-                      f"{card['ferplus_vote_kl_private_test']:.3f} nats (0 would match the annotators exactly)."]
+        lines += [
+            "",
+            f"Mean KL divergence between the bars and the FER+ vote shares on PrivateTest: "
+            f"{card['ferplus_vote_kl_private_test']:.3f} nats (0 would match the annotators exactly).",
+        ]
     lines += ["", f"Limits: {limits}"]
     return "\n".join(lines)

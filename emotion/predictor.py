@@ -64,8 +64,14 @@ class Predictor:
         crops = np.stack([self.face_crop(gray, box, marks) for box, marks in zip(boxes, landmarks, strict=True)])
         probabilities = self.classify(crops)
         return [
-            FaceResult(box, scores_of(p), CLASSES[int(np.argmax(p))], detector_score, marks,
-                       warnings_for(signals_of(gray, box, marks, p)))
+            FaceResult(
+                box,
+                scores_of(p),
+                CLASSES[int(np.argmax(p))],
+                detector_score,
+                marks,
+                warnings_for(signals_of(gray, box, marks, p)),
+            )
             for box, p, detector_score, marks in zip(boxes, probabilities, detector_scores, landmarks, strict=True)
         ]
 

@@ -40,7 +40,7 @@ def crop(gray: np.ndarray, region: Box) -> np.ndarray:
     pad = max(0, -x, -y, x + w - width, y + h - height)
     if pad:
         gray = cv2.copyMakeBorder(gray, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
-    return gray[y + pad:y + pad + h, x + pad:x + pad + w]
+    return gray[y + pad : y + pad + h, x + pad : x + pad + w]
 
 
 def eye_angle(landmarks: Landmarks) -> float:
@@ -58,8 +58,13 @@ def rotated_crop(gray: np.ndarray, region: Box, angle: float) -> np.ndarray:
     return cv2.warpAffine(gray, rotation, (side, side), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
 
-def prepare_face(image: np.ndarray, box: Box | None = None, landmarks: Landmarks | None = None,
-                 margin: float = FACE_MARGIN, align: bool = ALIGN_EYES) -> np.ndarray:
+def prepare_face(
+    image: np.ndarray,
+    box: Box | None = None,
+    landmarks: Landmarks | None = None,
+    margin: float = FACE_MARGIN,
+    align: bool = ALIGN_EYES,
+) -> np.ndarray:
     """A face ready for the model: grayscale, cropped square around `box` (the whole image if None),
     turned so the eyes are level when `landmarks` are given and `align` is on, 48x48.
 

@@ -56,9 +56,12 @@ def turn(landmarks: Landmarks) -> float:
 def signals_of(image: np.ndarray, box: Box, landmarks: Landmarks | None, probabilities: np.ndarray) -> Signals:
     """The four signals of one face in an RGB or gray photo (pass the gray one to convert it only once)."""
     top_two = np.sort(probabilities)[-2:]
-    return Signals(face_px=int(min(box[2], box[3])), sharpness=sharpness(to_gray(image), box),
-                   turn=turn(landmarks) if landmarks is not None else None,
-                   margin=float(top_two[1] - top_two[0]))
+    return Signals(
+        face_px=int(min(box[2], box[3])),
+        sharpness=sharpness(to_gray(image), box),
+        turn=turn(landmarks) if landmarks is not None else None,
+        margin=float(top_two[1] - top_two[0]),
+    )
 
 
 def warnings_for(signals: Signals, thresholds: Thresholds = Thresholds()) -> tuple[str, ...]:

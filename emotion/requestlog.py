@@ -7,8 +7,14 @@ import time
 logger = logging.getLogger("emotion.requests")
 
 
-def log_request(channel: str, size_bytes: int, outcome: str, started: float,
-                image_size: tuple[int, int] | None = None, faces: int | None = None) -> None:
+def log_request(
+    channel: str,
+    size_bytes: int,
+    outcome: str,
+    started: float,
+    image_size: tuple[int, int] | None = None,
+    faces: int | None = None,
+) -> None:
     """`started` is a time.perf_counter() value taken when the request arrived."""
     pixels = f"{image_size[0]}x{image_size[1]} px" if image_size else "- px"
     found = "-" if faces is None else str(faces)

@@ -105,8 +105,12 @@ def analyse_clip_bytes(predictor: Predictor, data: bytes) -> dict:
         return analyse_clip(predictor, path).to_dict()
 
 
-def build_rest_router(predictor: Predictor, max_bytes: int = MAX_UPLOAD_BYTES,
-                      max_video_bytes: int = MAX_VIDEO_BYTES, capacity: Capacity | None = None) -> APIRouter:
+def build_rest_router(
+    predictor: Predictor,
+    max_bytes: int = MAX_UPLOAD_BYTES,
+    max_video_bytes: int = MAX_VIDEO_BYTES,
+    capacity: Capacity | None = None,
+) -> APIRouter:
     router = APIRouter()
     capacity = capacity or Capacity()
 
@@ -150,7 +154,10 @@ def build_rest_router(predictor: Predictor, max_bytes: int = MAX_UPLOAD_BYTES,
     @router.get("/healthz")
     def healthz() -> dict:
         card = predictor.model_card
-        return {"status": "ok", "model": card.get("name", predictor.classifier.model.name),
-                "version": card.get("version", "")}
+        return {
+            "status": "ok",
+            "model": card.get("name", predictor.classifier.model.name),
+            "version": card.get("version", ""),
+        }
 
     return router

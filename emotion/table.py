@@ -29,6 +29,15 @@ def csv_text(faces: list[FaceResult], numbers: list[int] | None = None) -> str:
     writer.writerow(CSV_HEADER)
     for number, face in zip(numbers or range(1, len(faces) + 1), faces, strict=True):
         score = "" if face.detector_score is None else round(face.detector_score, 4)
-        writer.writerow([number, face.label, round(face.scores[face.label], 4), *face.box, score,
-                         "; ".join(face.warnings), *(round(face.scores[name], 4) for name in CLASSES)])
+        writer.writerow(
+            [
+                number,
+                face.label,
+                round(face.scores[face.label], 4),
+                *face.box,
+                score,
+                "; ".join(face.warnings),
+                *(round(face.scores[name], 4) for name in CLASSES),
+            ]
+        )
     return buffer.getvalue()

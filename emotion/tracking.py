@@ -66,10 +66,14 @@ class FaceTracker:
 
     def update(self, faces: list[FaceResult], now: float) -> list[TrackedFace]:
         """This frame's faces, matched to tracks and smoothed, in the order given."""
-        self.tracks = [track for track in self.tracks
-                       if now - track.last_seen <= LOST_AFTER or track.missed < LOST_AFTER_UPDATES]
-        pairs = sorted((jump(face.box, track.box), index, track_index)
-                       for index, face in enumerate(faces) for track_index, track in enumerate(self.tracks))
+        self.tracks = [
+            track for track in self.tracks if now - track.last_seen <= LOST_AFTER or track.missed < LOST_AFTER_UPDATES
+        ]
+        pairs = sorted(
+            (jump(face.box, track.box), index, track_index)
+            for index, face in enumerate(faces)
+            for track_index, track in enumerate(self.tracks)
+        )
         matched: dict[int, Track] = {}
         used_tracks = set()
         for distance, index, track_index in pairs:

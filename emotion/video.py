@@ -29,8 +29,10 @@ MAX_SECONDS = 60.0
 MAX_FRAME_PIXELS = 1920 * 1080  # "Full HD": larger frames are refused rather than slowly decoded
 ANNOTATED_SIDE = 854  # the annotated clip's longest side at most (480p), so it stays small to send
 VIDEO_SUFFIXES = (".mp4", ".webm", ".mov", ".m4v", ".mkv", ".avi")
-LIMITS_TEXT = (f"Clips up to {MAX_VIDEO_BYTES // (1024 * 1024)} MB, {MAX_SECONDS:.0f} seconds and 1920x1080 "
-               f"(MP4, WebM or MOV); {SAMPLE_RATE:g} frames a second are analysed.")
+LIMITS_TEXT = (
+    f"Clips up to {MAX_VIDEO_BYTES // (1024 * 1024)} MB, {MAX_SECONDS:.0f} seconds and 1920x1080 "
+    f"(MP4, WebM or MOV); {SAMPLE_RATE:g} frames a second are analysed."
+)
 
 
 @dataclass(frozen=True)
@@ -56,9 +58,14 @@ class ClipResult:
     faces: list[Person]  # one per person followed, in order of first appearance
 
     def to_dict(self) -> dict:
-        return {"duration": self.duration, "sample_rate": self.sample_rate,
-                "faces": [asdict(person) | {"samples": [asdict(sample) | {"box": list(sample.box)}
-                                                         for sample in person.samples]} for person in self.faces]}
+        return {
+            "duration": self.duration,
+            "sample_rate": self.sample_rate,
+            "faces": [
+                asdict(person) | {"samples": [asdict(sample) | {"box": list(sample.box)} for sample in person.samples]}
+                for person in self.faces
+            ],
+        }
 
 
 def check_video_file(path: Path, max_bytes: int = MAX_VIDEO_BYTES) -> None:
@@ -75,8 +82,9 @@ def open_clip(path: Path, max_seconds: float = MAX_SECONDS) -> tuple[cv2.VideoCa
     capture = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
     if not capture.isOpened():
         capture.release()
-        raise VideoError("This file is not a video we can read (no picture stream found): please send an MP4, "
-                         "WebM or MOV clip.")
+        raise VideoError(
+            "This file is not a video we can read (no picture stream found): please send an MP4, WebM or MOV clip."
+        )
     fps = capture.get(cv2.CAP_PROP_FPS)
     width, height = capture.get(cv2.CAP_PROP_FRAME_WIDTH), capture.get(cv2.CAP_PROP_FRAME_HEIGHT)
     frames = capture.get(cv2.CAP_PROP_FRAME_COUNT)
@@ -100,8 +108,14 @@ def check_clip(path: Path, max_bytes: int = MAX_VIDEO_BYTES, max_seconds: float 
     capture.release()
 
 
-def analyse_clip(predictor: Predictor, path: Path, sample_rate: float = SAMPLE_RATE, annotated: Path | None = None,
-                 progress: Callable[[float], None] | None = None, max_seconds: float = MAX_SECONDS) -> ClipResult:
+def analyse_clip(
+    predictor: Predictor,
+    path: Path,
+    sample_rate: float = SAMPLE_RATE,
+    annotated: Path | None = None,
+    progress: Callable[[float], None] | None = None,
+    max_seconds: float = MAX_SECONDS,
+) -> ClipResult:
     """Follow every face through the clip at `path`, `sample_rate` frames a second; write the annotated clip to
     `annotated` (.webm) if given. `progress` gets the fraction of the clip done. Raises VideoError when the clip
     cannot be read or has fewer than two frames, VideoTooLarge over a limit."""
@@ -128,8 +142,9 @@ def analyse_clip(predictor: Predictor, path: Path, sample_rate: float = SAMPLE_R
                 person.last_seen = round(frame_time, 3)
                 person.samples.append(Sample(round(frame_time, 3), face.face.box, face.face.label, face.face.scores))
             if annotated is not None:
-                drawn = np.asarray(draw_faces(rgb, [face.face for face in tracked],
-                                              numbers=[face.number for face in tracked]))
+                drawn = np.asarray(
+                    draw_faces(rgb, [face.face for face in tracked], numbers=[face.number for face in tracked])
+                )
                 writer = writer or annotated_writer(annotated, drawn.shape, sample_rate)
                 writer.write(cv2.cvtColor(annotated_frame(drawn), cv2.COLOR_RGB2BGR))
             if progress is not None and total_frames > 0:
@@ -141,10 +156,12 @@ def analyse_clip(predictor: Predictor, path: Path, sample_rate: float = SAMPLE_R
     if progress is not None:
         progress(1.0)
     if frame_index < 2:
-        raise VideoError("The clip has no video frames we can decode (it may be a still image, audio only, "
-                         "or damaged).")
-    return ClipResult(round(frame_index / fps, 3), min(sample_rate, round(fps, 3)),
-                      [people[number] for number in sorted(people)])
+        raise VideoError(
+            "The clip has no video frames we can decode (it may be a still image, audio only, or damaged)."
+        )
+    return ClipResult(
+        round(frame_index / fps, 3), min(sample_rate, round(fps, 3)), [people[number] for number in sorted(people)]
+    )
 
 
 def annotated_frame(rgb: np.ndarray) -> np.ndarray:
@@ -168,5 +185,8 @@ CSV_HEADER = ["person", "time", "label", "x", "y", "width", "height", *CLASSES]
 
 def csv_rows(result: ClipResult) -> list[list]:
     """The clip's samples as CSV rows under CSV_HEADER, person by person."""
-    return [[person.id, sample.time, sample.label, *sample.box, *(round(sample.scores[name], 4) for name in CLASSES)]
-            for person in result.faces for sample in person.samples]
+    return [
+        [person.id, sample.time, sample.label, *sample.box, *(round(sample.scores[name], 4) for name in CLASSES)]
+        for person in result.faces
+        for sample in person.samples
+    ]

@@ -12,8 +12,16 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 # A phone screen as Chromium emulates it: an iPhone 12/13/14-sized viewport with touch.
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 3, "is_mobile": True, "has_touch": True}
 FAKE_CAMERA_ARGS = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
@@ -48,8 +56,12 @@ def write_y4m(frames: list[Image.Image], path: Path, fps: int = 15) -> Path:
         for frame in frames:
             luma, blue, red = frame.convert("RGB").crop((0, 0, width, height)).convert("YCbCr").split()
             half = (width // 2, height // 2)
-            video.write(b"FRAME\n" + np.asarray(luma).tobytes() + np.asarray(blue.resize(half)).tobytes()
-                        + np.asarray(red.resize(half)).tobytes())
+            video.write(
+                b"FRAME\n"
+                + np.asarray(luma).tobytes()
+                + np.asarray(blue.resize(half)).tobytes()
+                + np.asarray(red.resize(half)).tobytes()
+            )
     return path
 
 
@@ -58,8 +70,10 @@ def moving_frames(photo: Image.Image, count: int = 30, size: int = 320, step: in
     differ while the face moves smoothly, as in front of a real camera, also when the video loops."""
     side = min(photo.size) - step * count
     offsets = list(range(count)) + list(range(count - 2, 0, -1))
-    return [photo.crop((step * index, step * index, step * index + side, step * index + side)).resize((size, size))
-            for index in offsets]
+    return [
+        photo.crop((step * index, step * index, step * index + side, step * index + side)).resize((size, size))
+        for index in offsets
+    ]
 
 
 def upload_photo(page, photo: Path) -> None:
@@ -85,5 +99,7 @@ def start_camera(page) -> None:
     """Open the visible webcam input and wait until the (fake) camera delivers frames; capturing
     before that yields nothing."""
     page.get_by_text("Click to Access Webcam").first.click()
-    page.wait_for_function("() => [...document.querySelectorAll('video')]"
-                           ".some(video => video.readyState >= 2 && video.videoWidth > 0)", timeout=60_000)
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('video')].some(video => video.readyState >= 2 && video.videoWidth > 0)",
+        timeout=60_000,
+    )

@@ -13,14 +13,15 @@ def panning_frames(photo: np.ndarray, seconds: float, size: tuple[int, int] = SI
     """Frames of `size` (RGB) showing the photo on grey, sliding slowly left and right."""
     width, height = size
     scale = min(width / photo.shape[1], height / photo.shape[0]) * 0.8
-    scaled = cv2.resize(photo, (round(photo.shape[1] * scale), round(photo.shape[0] * scale)),
-                        interpolation=cv2.INTER_AREA)
+    scaled = cv2.resize(
+        photo, (round(photo.shape[1] * scale), round(photo.shape[0] * scale)), interpolation=cv2.INTER_AREA
+    )
     room = width - scaled.shape[1]
     top = (height - scaled.shape[0]) // 2
     for index in range(round(seconds * fps)):
         left = round(room / 2 + room / 2 * 0.8 * np.sin(index / fps / 2))  # at most ~0.4 face widths a sample
         frame = np.full((height, width, 3), 96, np.uint8)
-        frame[top:top + scaled.shape[0], left:left + scaled.shape[1]] = scaled
+        frame[top : top + scaled.shape[0], left : left + scaled.shape[1]] = scaled
         yield frame
 
 

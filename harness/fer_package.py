@@ -33,21 +33,23 @@ class FerPackagePipeline:
 
     def predict(self, image: Image.Image) -> list[FaceResult]:
         gray = to_gray(to_rgb_array(image))
-        boxes = self.detector.detectMultiScale(gray, scaleFactor=1.1, minNeighbors=5,
-                                               flags=cv2.CASCADE_SCALE_IMAGE, minSize=(50, 50))
+        boxes = self.detector.detectMultiScale(
+            gray, scaleFactor=1.1, minNeighbors=5, flags=cv2.CASCADE_SCALE_IMAGE, minSize=(50, 50)
+        )
         if len(boxes) == 0:
             return []
-        framed = cv2.copyMakeBorder(gray, *(self.padding,) * 4, cv2.BORDER_CONSTANT,
-                                    value=cv2.mean(gray[-2:])[0])
+        framed = cv2.copyMakeBorder(gray, *(self.padding,) * 4, cv2.BORDER_CONSTANT, value=cv2.mean(gray[-2:])[0])
         crops = []
         for x, y, width, height in boxes:
             side = max(width, height)
             left = x - (side - width) // 2 - self.offset + self.padding
             top = y - (side - height) // 2 - self.offset + self.padding
             reach = side + 2 * self.offset
-            crop = framed[max(0, top):top + reach, max(0, left):left + reach]
+            crop = framed[max(0, top) : top + reach, max(0, left) : left + reach]
             crops.append(cv2.resize(crop, (64, 64), interpolation=cv2.INTER_LINEAR))
         probabilities = self.classify(np.stack(crops))
-        faces = [FaceResult(tuple(int(v) for v in box), scores_of(p), CLASSES[int(np.argmax(p))], None)
-                 for box, p in zip(boxes, probabilities, strict=True)]
+        faces = [
+            FaceResult(tuple(int(v) for v in box), scores_of(p), CLASSES[int(np.argmax(p))], None)
+            for box, p in zip(boxes, probabilities, strict=True)
+        ]
         return sorted(faces, key=lambda face: face.box[2] * face.box[3], reverse=True)

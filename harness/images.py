@@ -5,10 +5,31 @@ import numpy as np
 from skimage import data as skimage_data
 
 # scikit-image's sample images that hold no face (the astronaut and the cameraman do; "cat" repeats "chelsea").
-FACE_FREE_SAMPLES = ("binary_blobs", "brick", "cell", "checkerboard", "chelsea", "clock", "coffee", "coins",
-                     "colorwheel", "grass", "gravel", "horse", "hubble_deep_field", "immunohistochemistry", "logo",
-                     "microaneurysms", "moon", "page", "retina", "rocket", "shepp_logan_phantom",
-                     "stereo_motorcycle", "text")
+FACE_FREE_SAMPLES = (
+    "binary_blobs",
+    "brick",
+    "cell",
+    "checkerboard",
+    "chelsea",
+    "clock",
+    "coffee",
+    "coins",
+    "colorwheel",
+    "grass",
+    "gravel",
+    "horse",
+    "hubble_deep_field",
+    "immunohistochemistry",
+    "logo",
+    "microaneurysms",
+    "moon",
+    "page",
+    "retina",
+    "rocket",
+    "shepp_logan_phantom",
+    "stereo_motorcycle",
+    "text",
+)
 
 
 def as_rgb(image: np.ndarray) -> np.ndarray:
@@ -55,6 +76,9 @@ def face_free_images() -> list[np.ndarray]:
         image = as_rgb(sample[0] if isinstance(sample, tuple) else sample)  # stereo_motorcycle: (left, right, ...)
         height, width = image.shape[:2]
         images.append(image)
-        images += [image[top:top + height // 2, left:left + width // 2]
-                   for top in (0, height // 2) for left in (0, width // 2)]
+        images += [
+            image[top : top + height // 2, left : left + width // 2]
+            for top in (0, height // 2)
+            for left in (0, width // 2)
+        ]
     return images + drawings(40)

@@ -9,8 +9,9 @@ def cpu_flags() -> str:
     path = Path("/proc/cpuinfo")
     if not path.is_file():
         return "CPU flags unknown"
-    flags = next((line.split(":", 1)[1].split() for line in path.read_text().splitlines()
-                  if line.startswith("flags")), [])
+    flags = next(
+        (line.split(":", 1)[1].split() for line in path.read_text().splitlines() if line.startswith("flags")), []
+    )
     shown = [flag for flag in ("avx2", "fma", "avx512f", "avx512_vnni", "avx512_bf16", "amx_tile") if flag in flags]
     return f"CPU flags: {' '.join(shown) or 'no AVX2'}"
 

@@ -41,8 +41,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_app(model: Path | None = None, startup_seconds: float = 180, python: str = sys.executable,
-                folder: Path = ROOT) -> Iterator[RunningApp]:
+def running_app(
+    model: Path | None = None, startup_seconds: float = 180, python: str = sys.executable, folder: Path = ROOT
+) -> Iterator[RunningApp]:
     """`python app.py` run by `python` in `folder`, in a child process; yields once /healthz answers,
     stops the process afterwards. Its output goes to a temporary log, quoted if it fails to start."""
     port = free_port()

@@ -27,9 +27,14 @@ SHARED = ROOT.parent / "shared"
 
 ASTRONAUT_FACE = (138, 12, 306, 213)  # left, top, right, bottom of the face (with margin) in the astronaut photo
 STORED_FOR_ORIENTATION = {  # how a camera stores an upright photo for each EXIF orientation
-    1: [], 2: [Image.Transpose.FLIP_LEFT_RIGHT], 3: [Image.Transpose.ROTATE_180],
-    4: [Image.Transpose.FLIP_TOP_BOTTOM], 5: [Image.Transpose.TRANSPOSE], 6: [Image.Transpose.ROTATE_90],
-    7: [Image.Transpose.TRANSVERSE], 8: [Image.Transpose.ROTATE_270],
+    1: [],
+    2: [Image.Transpose.FLIP_LEFT_RIGHT],
+    3: [Image.Transpose.ROTATE_180],
+    4: [Image.Transpose.FLIP_TOP_BOTTOM],
+    5: [Image.Transpose.TRANSPOSE],
+    6: [Image.Transpose.ROTATE_90],
+    7: [Image.Transpose.TRANSVERSE],
+    8: [Image.Transpose.ROTATE_270],
 }
 
 
@@ -92,8 +97,11 @@ def fer_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """FER2013's folder layout with ferplus.csv: 70 Training, 28 PublicTest and 21 PrivateTest synthetic faces."""
     root = tmp_path_factory.mktemp("fer2013")
     rows = [FERPLUS_HEADER]
-    for split, prefix, count, seed in (("train", "Training", 70, 0), ("test", "PublicTest", 28, 1),
-                                       ("test", "PrivateTest", 21, 2)):
+    for split, prefix, count, seed in (
+        ("train", "Training", 70, 0),
+        ("test", "PublicTest", 28, 1),
+        ("test", "PrivateTest", 21, 2),
+    ):
         faces, labels = synthetic_faces(count, seed)
         for index, (face, label) in enumerate(zip(faces, labels, strict=True)):
             folder = root / split / CLASSES[label]
@@ -105,8 +113,7 @@ def fer_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def photo_folder(tmp_path_factory: pytest.TempPathFactory, astronaut: np.ndarray,
-                 no_face: np.ndarray) -> Path:
+def photo_folder(tmp_path_factory: pytest.TempPathFactory, astronaut: np.ndarray, no_face: np.ndarray) -> Path:
     """Labelled photos: the astronaut under several names and labels (both halves), and one photo without a face."""
     root = tmp_path_factory.mktemp("photos")
     for index in range(12):

@@ -4,8 +4,9 @@ import numpy as np
 
 from emotion.labels import CLASSES
 
-FERPLUS_HEADER = ("file,ferplus_image,correlation,neutral,happiness,surprise,sadness,anger,disgust,fear,"
-                  "contempt,unknown,NF")
+FERPLUS_HEADER = (
+    "file,ferplus_image,correlation,neutral,happiness,surprise,sadness,anger,disgust,fear,contempt,unknown,NF"
+)
 
 
 def synthetic_faces(count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -14,7 +15,7 @@ def synthetic_faces(count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     labels = np.arange(count) % len(CLASSES)
     faces = rng.integers(0, 60, (count, 48, 48)).astype(np.uint8)
     for face, label in zip(faces, labels, strict=True):
-        face[4 + label * 6: 8 + label * 6, 8:40] = 250
+        face[4 + label * 6 : 8 + label * 6, 8:40] = 250
     return faces, labels
 
 

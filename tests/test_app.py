@@ -69,6 +69,7 @@ def test_bad_uploads_get_clear_errors(server, payload, field, status, message):
     assert httpx.get(f"{url}/healthz").status_code == 200  # still serving
 
 
+@pytest.mark.slow
 def test_pixel_bomb_is_413(server):
     url, _ = server
     response = post_photo(url, encode(Image.new("1", (30000, 30000)), "PNG"), "bomb.png")
@@ -121,17 +122,26 @@ def test_gradio_upload_route_enforces_size_limit(server):
 @pytest.mark.slow
 def test_starting_the_app_on_a_cpu_prints_no_cuda_or_onednn_noise(tiny_model_path):
     """What a visitor's terminal shows at start: nothing from TensorFlow's libraries that reads like a failure."""
-    started = subprocess.run([sys.executable, "-c", "import app; print('built', app.predictor.served_head)"],
-                             cwd=ROOT, capture_output=True, text=True, timeout=300,
-                             env=os.environ | {"EMOTION_MODEL": str(tiny_model_path)})
+    started = subprocess.run(
+        [sys.executable, "-c", "import app; print('built', app.predictor.served_head)"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=os.environ | {"EMOTION_MODEL": str(tiny_model_path)},
+    )
     assert started.returncode == 0 and "built ferplus" in started.stdout, started.stderr[-2000:]
-    noise = [line for line in (started.stdout + started.stderr).splitlines()
-             if re.search(r"cuInit|cuda|oneDNN|cpu_feature_guard|absl|TF_ENABLE", line, re.IGNORECASE)]
+    noise = [
+        line
+        for line in (started.stdout + started.stderr).splitlines()
+        if re.search(r"cuInit|cuda|oneDNN|cpu_feature_guard|absl|TF_ENABLE", line, re.IGNORECASE)
+    ]
     assert noise == []
 
 
-def test_a_user_error_logs_one_line_and_a_real_fault_its_traceback(server, tmp_path, astronaut, capfd, caplog,
-                                                                  monkeypatch):
+def test_a_user_error_logs_one_line_and_a_real_fault_its_traceback(
+    server, tmp_path, astronaut, capfd, caplog, monkeypatch
+):
     url, app = server
     junk = tmp_path / "junk.png"
     junk.write_bytes(b"not a photo at all")
@@ -140,8 +150,9 @@ def test_a_user_error_logs_one_line_and_a_real_fault_its_traceback(server, tmp_p
     with caplog.at_level("INFO", logger="emotion.requests"), pytest.raises(AppError, match="Cannot read this file"):
         client.predict(handle_file(str(junk)), api_name="/predict")
     assert "Traceback" not in "".join(capfd.readouterr())
-    assert [record.getMessage().split(":")[0] for record in caplog.records
-            if record.name == "emotion.requests"] == ["ui 400"]
+    assert [record.getMessage().split(":")[0] for record in caplog.records if record.name == "emotion.requests"] == [
+        "ui 400"
+    ]
 
     def broken(*arguments, **options):
         raise RuntimeError("a bug, not the user's fault")

@@ -14,8 +14,9 @@ import numpy as np
 import pytest
 
 from emotion import Classifier
-from train.data import Split, load_fer2013, load_folder, load_photo_faces
+from train.data import Split, load_fer2013, load_folder
 from train.pack import check_pack, write_pack
+from train.photos import load_photo_faces
 
 ROOT = Path(__file__).resolve().parent.parent
 needs_jax = pytest.mark.skipif(importlib.util.find_spec("jax") is None, reason="JAX is not installed")
@@ -34,8 +35,14 @@ sys.meta_path.insert(0, NoTensorFlow())
 
 def on_backend(backend: str, script: str, *arguments: str) -> str:
     """Run a Python script in a fresh process with KERAS_BACKEND=backend and no TensorFlow; its standard output."""
-    result = subprocess.run([sys.executable, "-c", WITHOUT_TENSORFLOW + script, *arguments], cwd=ROOT,
-                            capture_output=True, text=True, env=os.environ | {"KERAS_BACKEND": backend}, timeout=600)
+    result = subprocess.run(
+        [sys.executable, "-c", WITHOUT_TENSORFLOW + script, *arguments],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=os.environ | {"KERAS_BACKEND": backend},
+        timeout=600,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     return result.stdout
 
@@ -43,8 +50,13 @@ def on_backend(backend: str, script: str, *arguments: str) -> str:
 def test_no_module_of_emotion_or_train_imports_tensorflow():
     for path in [*(ROOT / "emotion").glob("*.py"), *(ROOT / "train").glob("*.py")]:
         for node in ast.walk(ast.parse(path.read_text())):
-            names = [alias.name for alias in node.names] if isinstance(node, ast.Import) else \
-                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            names = (
+                [alias.name for alias in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
             assert not [name for name in names if name.split(".")[0] == "tensorflow"], path
 
 
@@ -109,14 +121,18 @@ def test_a_model_trained_on_jax_serves_on_tensorflow_with_the_same_outputs(fer_f
 @pytest.mark.slow
 @needs_jax
 def test_a_folded_model_unfolds_on_jax():
-    on_backend("jax", "from tests.test_train import "
-                      "test_unfolding_batch_norm_gives_back_a_trainable_model_with_the_same_function as check\n"
-                      "check()")
+    on_backend(
+        "jax",
+        "from tests.test_train import "
+        "test_unfolding_batch_norm_gives_back_a_trainable_model_with_the_same_function as check\n"
+        "check()",
+    )
 
 
 @pytest.mark.slow
 @needs_jax
 def test_the_plans_learning_rate_is_the_one_jax_trains_with():
     """JAX keeps the optimizer's state outside its variables during an epoch: the plan must still reach it."""
-    on_backend("jax", "from tests.test_train import test_the_plans_learning_rate_is_the_one_training_uses as check\n"
-                      "check()")
+    on_backend(
+        "jax", "from tests.test_train import test_the_plans_learning_rate_is_the_one_training_uses as check\ncheck()"
+    )

@@ -69,6 +69,7 @@ def cut(make: Callable[[Photos], bytes], fraction: float) -> Callable[[Photos], 
     def truncated(photos: Photos) -> bytes:
         data = make(photos)
         return data[: int(len(data) * fraction)]
+
     return truncated
 
 
@@ -82,8 +83,12 @@ CASES = [
     Case("format outside the allow-list (PCX)", astronaut_as("PCX"), 400, NOT_AN_IMAGE),
     Case("truncated JPEG", cut(astronaut_as("JPEG"), 0.5), 400, DAMAGED),
     Case("truncated PNG", cut(astronaut_as("PNG"), 0.5), 400, DAMAGED),
-    Case("PNG decompression bomb 30000x30000", lambda photos: encode(Image.new("1", (30000, 30000)), "PNG"),
-         413, "megapixels"),
+    Case(
+        "PNG decompression bomb 30000x30000",
+        lambda photos: encode(Image.new("1", (30000, 30000)), "PNG"),
+        413,
+        "megapixels",
+    ),
     Case("over 10 MB", lambda photos: b"\xff\xd8\xff" + bytes(11 * 1024 * 1024), 413, "10 MB"),
     Case("huge legal photo (24 MP)", huge_photo, 200),
     Case("1x1 image", lambda photos: encode(Image.new("RGB", (1, 1), "white"), "PNG"), 422),
@@ -150,8 +155,10 @@ def test_ui_function(case: Case, photos: Photos, server, astronaut_box, tmp_path
         assert case.says in raised.value.message
         return
     views, shown = app.demo.views, app.demo.photo_handlers.analyse(str(path))
-    scores, rows, message, faces, whole_button = (shown[component] for component in (
-        views.scores, views.table, views.message, views.faces_json, views.whole_button))
+    scores, rows, message, faces, whole_button = (
+        shown[component]
+        for component in (views.scores, views.table, views.message, views.faces_json, views.whole_button)
+    )
     if case.status == 422:
         assert faces == [] and scores is None and "No face found" in message and whole_button.visible
     else:
@@ -160,6 +167,7 @@ def test_ui_function(case: Case, photos: Photos, server, astronaut_box, tmp_path
         assert set(scores) == {"angry", "disgust", "fear", "happy", "neutral", "sad", "surprise"}
 
 
+@pytest.mark.slow
 def test_cli_on_every_kind(photos: Photos, tiny_model_path, astronaut_box, tmp_path, capsys):
     paths = []
     for number, case in enumerate(CASES):

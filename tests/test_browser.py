@@ -128,8 +128,12 @@ def test_live_webcam_keeps_updating_keeps_the_face_number_and_draws_the_timeline
     expect(page.locator("#follow input")).to_have_value("Face #1")
     assert page.locator("#live-view img").get_attribute("src").startswith("data:image/jpeg")
     shown = page.locator("#live-view img").bounding_box()["width"]
-    camera = max(box["width"] for box in page.locator("video").evaluate_all(
-        "videos => videos.filter(v => v.offsetParent).map(v => v.getBoundingClientRect().toJSON())"))
+    camera = max(
+        box["width"]
+        for box in page.locator("video").evaluate_all(
+            "videos => videos.filter(v => v.offsetParent).map(v => v.getBoundingClientRect().toJSON())"
+        )
+    )
     assert shown >= 0.9 * camera  # the annotated frame is the main picture, not a thumbnail beside the camera
     files_after = sum(1 for path in cache.rglob("*") if path.is_file())
     assert files_after - files_before < 5  # live frames and results stay in memory (was ~10 files a second)
@@ -140,7 +144,8 @@ def test_unreadable_file_shows_our_message_and_the_page_keeps_working(page, astr
     fake.write_bytes(b"this is a text file, not a photo")
     upload_photo(page, fake)
     expect(page.get_by_text("Cannot read this file: This file is not an image we can read").first).to_be_visible(
-        timeout=TIMEOUT_MS)
+        timeout=TIMEOUT_MS
+    )
     expect(page.locator("#photo-input img")).to_have_count(0)  # no broken picture left in the photo box
     upload_photo(page, astronaut_file)
     expect(page.get_by_text("Found 1 face.")).to_be_visible(timeout=TIMEOUT_MS)
@@ -157,7 +162,8 @@ def test_a_user_error_shows_its_title_once_and_leaves_the_last_result(page, astr
     page.wait_for_timeout(500)
     for output in ("#annotated", "#scores", "#faces-table"):  # no red badge on any panel, the result stays
         trackers = page.locator(f"{output} [data-testid=status-tracker]").evaluate_all(
-            "trackers => trackers.map(tracker => tracker.className)")
+            "trackers => trackers.map(tracker => tracker.className)"
+        )
         assert all("hide" in classes.split() for classes in trackers), (output, trackers)
     expect(page.get_by_text("Found 1 face.")).to_be_visible()
     expect(page.locator("#annotated img")).to_be_visible()
@@ -247,8 +253,9 @@ def test_on_a_phone_a_label_at_the_top_left_of_the_photo_stays_visible(phone_pag
     label_point = (bounds["x"] + (x + 20) * scale, bounds["y"] + max(4, y - 10) * scale)
     # Gradio lays a progress overlay over an output while its events run: wait for those to finish
     with contextlib.suppress(sync_api.TimeoutError):
-        phone_page.wait_for_function(f"point => ({COVERING})(point).length === 0", arg=list(label_point),
-                                     timeout=10_000)
+        phone_page.wait_for_function(
+            f"point => ({COVERING})(point).length === 0", arg=list(label_point), timeout=10_000
+        )
     assert phone_page.evaluate(COVERING, list(label_point)) == []
     phone_page.screenshot(path=tmp_path / "phone.png", full_page=True)
     assert Image.open(tmp_path / "phone.png").size[0] == 390 * PHONE["device_scale_factor"]
@@ -257,9 +264,12 @@ def test_on_a_phone_a_label_at_the_top_left_of_the_photo_stays_visible(phone_pag
 def test_on_a_phone_the_result_comes_into_view_and_the_table_shows_every_column(phone_page, astronaut_file):
     upload_photo(phone_page, astronaut_file)
     expect(phone_page.get_by_text("Found 1 face.")).to_be_visible(timeout=TIMEOUT_MS)
-    phone_page.wait_for_function("() => { const box = document.querySelector('#annotated img')"
-                                 "?.getBoundingClientRect(); return box && box.top >= -1 && box.top < innerHeight / 2"
-                                 " && box.bottom > 0; }", timeout=10_000)  # scrolled to the picture, no hunting
+    phone_page.wait_for_function(
+        "() => { const box = document.querySelector('#annotated img')"
+        "?.getBoundingClientRect(); return box && box.top >= -1 && box.top < innerHeight / 2"
+        " && box.bottom > 0; }",
+        timeout=10_000,
+    )  # scrolled to the picture, no hunting
     table = phone_page.locator("#faces-table")
     table.scroll_into_view_if_needed()
     frame = table.bounding_box()
@@ -268,7 +278,8 @@ def test_on_a_phone_the_result_comes_into_view_and_the_table_shows_every_column(
     assert all(cell["right"] <= frame["x"] + frame["width"] + 1 and cell["width"] > 20 for cell in headers)
     expect(table.get_by_text("warnings", exact=True).first).to_be_in_viewport()
     # Each header on one line, no word broken in two ("expressio-n"), and so the first face's expression.
-    lines = table.evaluate("""(table, words) => {
+    lines = table.evaluate(
+        """(table, words) => {
         const leaves = [...table.querySelectorAll('th *')].filter(element => element.children.length === 0);
         const nodes = words.map(word => leaves.find(element => element.textContent.trim() === word));
         nodes.push(table.querySelector('[data-testid="cell-0-1"] span'));
@@ -277,7 +288,9 @@ def test_on_a_phone_the_result_comes_into_view_and_the_table_shows_every_column(
             range.selectNodeContents(node);
             return new Set([...range.getClientRects()].map(box => Math.round(box.top))).size;
         });
-    }""", TABLE_HEADERS)
+    }""",
+        TABLE_HEADERS,
+    )
     assert lines == [1] * (len(TABLE_HEADERS) + 1)
 
 
@@ -313,8 +326,9 @@ def legend_entries(page, legend: str) -> list[str]:
     """The names of a timeline's legend that are shown whole, within the legend's box and the page's width."""
     area = page.locator(f"{legend} .expression-legend").bounding_box()
     left, right = max(area["x"], 0), min(area["x"] + area["width"], page.viewport_size["width"])
-    boxes = {entry.inner_text(): entry.bounding_box() for entry in page.locator(f"{legend} span").all()
-             if entry.is_visible()}
+    boxes = {
+        entry.inner_text(): entry.bounding_box() for entry in page.locator(f"{legend} span").all() if entry.is_visible()
+    }
     return [name for name, box in boxes.items() if box["x"] >= left and box["x"] + box["width"] <= right]
 
 
@@ -324,16 +338,19 @@ def clip_file(astronaut: np.ndarray, two_faces: np.ndarray, tmp_path_factory: py
     from harness.clips import write_clip
 
     alone = np.full_like(two_faces, 96)
-    alone[:, :astronaut.shape[1]] = astronaut
+    alone[:, : astronaut.shape[1]] = astronaut
     path = tmp_path_factory.mktemp("clips") / "clip.webm"
     write_clip(path, [alone] * 20 + [two_faces] * 20, fps=10, codec="VP80")
     return path
 
 
-@pytest.mark.parametrize("viewport", [{"width": 1280, "height": 900}, {"width": 390, "height": 844}],
-                         ids=["desktop", "phone"])
-def test_a_clip_gives_a_playable_annotated_clip_a_person_picker_and_a_timeline(browser, server, clip_file, viewport,
-                                                                               tmp_path):
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "viewport", [{"width": 1280, "height": 900}, {"width": 390, "height": 844}], ids=["desktop", "phone"]
+)
+def test_a_clip_gives_a_playable_annotated_clip_a_person_picker_and_a_timeline(
+    browser, server, clip_file, viewport, tmp_path
+):
     url, _ = server
     context = browser.new_context(viewport=viewport)
     page = context.new_page()
@@ -343,10 +360,13 @@ def test_a_clip_gives_a_playable_annotated_clip_a_person_picker_and_a_timeline(b
     expect(page.locator("#scores")).to_be_hidden()  # the photo results give way to the clip's
     video = page.locator("#clip-output video")
     expect(video).to_be_visible()
-    video.evaluate("video => new Promise((done) => video.readyState >= 2 ? done() : "
-                   "video.addEventListener('loadeddata', done, {once: true}))")
-    played = video.evaluate("video => ({ready: video.readyState, duration: video.duration, error: video.error,"
-                            " width: video.videoWidth})")
+    video.evaluate(
+        "video => new Promise((done) => video.readyState >= 2 ? done() : "
+        "video.addEventListener('loadeddata', done, {once: true}))"
+    )
+    played = video.evaluate(
+        "video => ({ready: video.readyState, duration: video.duration, error: video.error, width: video.videoWidth})"
+    )
     assert played["ready"] >= 2 and played["duration"] > 3 and played["error"] is None and played["width"] > 0
     expect(page.locator("#clip-timeline")).to_be_visible()
     expect(page.locator("#clip-timeline canvas, #clip-timeline svg").first).to_be_visible(timeout=TIMEOUT_MS)
@@ -364,8 +384,7 @@ def test_a_clip_gives_a_playable_annotated_clip_a_person_picker_and_a_timeline(b
 
 
 @pytest.mark.slow
-def test_when_the_queue_is_full_a_visitor_is_told_the_app_is_busy_once(browser, server, astronaut_file,
-                                                                      monkeypatch):
+def test_when_the_queue_is_full_a_visitor_is_told_the_app_is_busy_once(browser, server, astronaut_file, monkeypatch):
     _, app = server
     blocks = build_demo(app.predictor)
     blocks.queue(default_concurrency_limit=2, max_size=1)  # the page's queue, shortened to fill it with five visitors

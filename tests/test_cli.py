@@ -34,13 +34,15 @@ def test_text_output_and_whole_image(tmp_path, capsys, no_face, tiny_model_path)
     Image.fromarray(no_face).save(tmp_path / "pattern.png")
     status, lines = run(capsys, ["predict", "--model", str(tiny_model_path), str(tmp_path / "pattern.png")])
     assert status == 0 and "no face found" in lines[0]
-    status, lines = run(capsys, ["predict", "--whole-image", "--model", str(tiny_model_path),
-                                 str(tmp_path / "pattern.png")])
+    status, lines = run(
+        capsys, ["predict", "--whole-image", "--model", str(tiny_model_path), str(tmp_path / "pattern.png")]
+    )
     assert status == 0 and "at [0, 0, 320, 240]" in lines[0]
 
 
 def test_cli_gray_face_array_input(tmp_path, capsys, tiny_model_path):
     Image.fromarray(np.full((48, 48), 128, np.uint8)).save(tmp_path / "flat.png")
-    status, lines = run(capsys, ["predict", "--json", "--whole-image", "--model", str(tiny_model_path),
-                                 str(tmp_path / "flat.png")])
+    status, lines = run(
+        capsys, ["predict", "--json", "--whole-image", "--model", str(tiny_model_path), str(tmp_path / "flat.png")]
+    )
     assert status == 0 and len(json.loads(lines[0])["faces"]) == 1

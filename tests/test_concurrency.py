@@ -60,8 +60,9 @@ def test_a_full_line_is_answered_503_with_retry_after_at_once_and_the_rest_are_s
         return response.status_code, response.headers.get("retry-after"), time.perf_counter() - started
 
     async def burst() -> list[tuple[int, str | None, float]]:
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test",
-                                     timeout=30) as client:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://test", timeout=30
+        ) as client:
             return await asyncio.gather(*(post(client) for _ in range(4)))
 
     answers = asyncio.run(burst())

@@ -15,9 +15,18 @@ from deploy.space import ROOT, space_files, stage, upload
 
 def test_the_space_gets_the_app_its_model_and_detector_and_nothing_for_development():
     files = {str(path) for path in space_files()}
-    assert {"app.py", "README.md", "requirements.txt", "emotion/predictor.py", "assets/model.keras",
-            "assets/model_card.json", "assets/face_detection_yunet_2026may.onnx", "emotion/page/page.js",
-            "emotion/page/page.css", "emotion/page/views.py"} <= files
+    assert {
+        "app.py",
+        "README.md",
+        "requirements.txt",
+        "emotion/predictor.py",
+        "assets/model.keras",
+        "assets/model_card.json",
+        "assets/face_detection_yunet_2026may.onnx",
+        "emotion/page/page.js",
+        "emotion/page/page.css",
+        "emotion/page/views.py",
+    } <= files
     development = {"tests", "bench", "harness", "train", "deploy", "runs"}
     assert not [name for name in files if name.split("/")[0] in development]
     assert not [name for name in files if name.startswith("docs/") and not name.endswith(".png")]
@@ -55,8 +64,14 @@ def test_the_staged_app_imports_without_the_rest_of_the_repository(tmp_path):
     """Nothing app.py imports lives outside the file set (no train/, bench/ ...)."""
     stage(tmp_path / "space")
     environment = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
-    result = subprocess.run([sys.executable, "-c", "import app; print(app.predictor.served_head)"],
-                            cwd=tmp_path / "space", env=environment, capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-c", "import app; print(app.predictor.served_head)"],
+        cwd=tmp_path / "space",
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip().splitlines()[-1] == "ferplus"
 

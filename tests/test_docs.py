@@ -25,8 +25,10 @@ from tests.conftest import ROOT
 DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 DOCUMENTED_URL = "http://127.0.0.1:7860"
 PARSED_ONLY = re.compile(r"^(python -m (train|bench\.\w+|deploy\.\w+|docs\.\w+)|bash deploy/)")
-INSTALL_COMMANDS = ("pip install -r requirements.txt && python app.py",
-                    "pip install -r requirements-dev.txt && python -m pytest")
+INSTALL_COMMANDS = (
+    "pip install -r requirements.txt && python app.py",
+    "pip install -r requirements-dev.txt && python -m pytest",
+)
 
 
 @dataclass
@@ -41,8 +43,11 @@ def snippets() -> list[Snippet]:
     found = []
     for document in DOCUMENTS:
         blocks = re.findall(r"^```(\w*)\n(.*?)^```\n(?:\n```json\n(.*?)^```\n)?", document.read_text(), re.M | re.S)
-        found += [Snippet(document.name, language, code, answer or None) for language, code, answer in blocks
-                  if language != "json"]
+        found += [
+            Snippet(document.name, language, code, answer or None)
+            for language, code, answer in blocks
+            if language != "json"
+        ]
     return found
 
 
@@ -71,8 +76,11 @@ def dry_parse(commands: list[str]) -> list[str]:
         words = shlex.split(command)
         if words[:2] == ["bash", "deploy/distil_recipe.sh"]:
             assert words[2] in ("prepare", "run"), command
-            words = ["python", "-m", "train", "distil-recipe", "--pack", "pack.npz", "--out", *words[3:]] \
-                if words[2] == "run" else ["python", "-m", "train", "pack", "--data", "data"]
+            words = (
+                ["python", "-m", "train", "distil-recipe", "--pack", "pack.npz", "--out", *words[3:]]
+                if words[2] == "run"
+                else ["python", "-m", "train", "pack", "--data", "data"]
+            )
         modules.append((words[2], words[3:]))
     script = """
 import argparse, json, runpy, sys
@@ -98,8 +106,9 @@ for module, arguments in json.loads(sys.argv[1]):
         failures.append(f"{module} {arguments}: {error!r}")
 print(json.dumps(failures))
 """
-    result = subprocess.run([sys.executable, "-c", script, json.dumps(modules)], cwd=ROOT, capture_output=True,
-                            text=True, timeout=600)
+    result = subprocess.run(
+        [sys.executable, "-c", script, json.dumps(modules)], cwd=ROOT, capture_output=True, text=True, timeout=600
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     return json.loads(result.stdout.splitlines()[-1])
 
@@ -117,8 +126,14 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory, astronaut) -> Path:
 
 def run_here(command: list[str], sandbox: Path, url: str) -> subprocess.CompletedProcess:
     environment = dict(os.environ, PYTHONPATH=str(ROOT))
-    return subprocess.run([part.replace(DOCUMENTED_URL, url) for part in command], cwd=sandbox, env=environment,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [part.replace(DOCUMENTED_URL, url) for part in command],
+        cwd=sandbox,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_the_snippets_are_found_in_every_document():
@@ -128,17 +143,27 @@ def test_the_snippets_are_found_in_every_document():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("snippet", [s for s in snippets() if s.language == "python"],
-                         ids=lambda snippet: f"{snippet.document}:{snippet.code.splitlines()[0][:40]}")
+@pytest.mark.parametrize(
+    "snippet",
+    [s for s in snippets() if s.language == "python"],
+    ids=lambda snippet: f"{snippet.document}:{snippet.code.splitlines()[0][:40]}",
+)
 def test_python_snippets_run(snippet: Snippet, sandbox, server):
     url, _ = server
     result = run_here([sys.executable, "-c", snippet.code], sandbox, url)
     assert result.returncode == 0, f"{snippet.document}:\n{snippet.code}\n{result.stderr[-3000:]}"
 
 
-@pytest.mark.parametrize("command", [command for snippet in snippets() if snippet.language == "console"
-                                     for command in commands_of(snippet)
-                                     if not PARSED_ONLY.match(command) and command not in INSTALL_COMMANDS])
+@pytest.mark.parametrize(
+    "command",
+    [
+        command
+        for snippet in snippets()
+        if snippet.language == "console"
+        for command in commands_of(snippet)
+        if not PARSED_ONLY.match(command) and command not in INSTALL_COMMANDS
+    ],
+)
 @pytest.mark.slow
 def test_console_commands_run(command: str, sandbox, server):
     url, _ = server
@@ -149,8 +174,11 @@ def test_console_commands_run(command: str, sandbox, server):
     if words[0] == "python":
         words[0] = sys.executable
     if any("*" in word for word in words):  # as a shell expands it, from the repository's files
-        words = [expanded for word in words
-                 for expanded in (sorted(str(path) for path in sandbox.glob(word)) if "*" in word else [word])]
+        words = [
+            expanded
+            for word in words
+            for expanded in (sorted(str(path) for path in sandbox.glob(word)) if "*" in word else [word])
+        ]
     result = run_here(words, sandbox, url)
     assert result.returncode == 0, f"{command}\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}"
     answer = next((s.answer for s in snippets() if command in commands_of(s) and s.answer), None)
@@ -158,16 +186,26 @@ def test_console_commands_run(command: str, sandbox, server):
         assert set(json.loads(result.stdout)) == set(json.loads(answer.replace('"...": 0', '"x": 0')))
 
 
+@pytest.mark.slow
 def test_training_benchmark_and_deploy_commands_parse():
-    commands = [command for snippet in snippets() if snippet.language == "console"
-                for command in commands_of(snippet) if PARSED_ONLY.match(command)] + prose_commands()
+    commands = [
+        command
+        for snippet in snippets()
+        if snippet.language == "console"
+        for command in commands_of(snippet)
+        if PARSED_ONLY.match(command)
+    ] + prose_commands()
     assert len(commands) > 10
     assert dry_parse(commands) == []
 
 
 def test_the_install_commands_are_the_ones_ci_runs():
-    readme = [command for snippet in snippets() if snippet.document == "README.md" and snippet.language == "console"
-              for command in commands_of(snippet)]
+    readme = [
+        command
+        for snippet in snippets()
+        if snippet.document == "README.md" and snippet.language == "console"
+        for command in commands_of(snippet)
+    ]
     assert [command for command in readme if command.startswith("pip ")] == list(INSTALL_COMMANDS)
     check = (ROOT / "deploy" / "check.py").read_text()
     assert "requirements.txt" in check and '"app.py"' in (ROOT / "harness" / "server.py").read_text()

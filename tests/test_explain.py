@@ -1,6 +1,5 @@
 """What the model looked at (occlusion maps): where they point, their shape, and that they are faithful."""
 
-
 import numpy as np
 import pytest
 
@@ -37,7 +36,7 @@ def hottest_square(heat: np.ndarray, side: int) -> tuple[int, int]:
 
 def hiding_drop(classify, face: np.ndarray, class_index: int, top: int, left: int, side: int) -> float:
     hidden = face.copy()
-    hidden[top:top + side, left:left + side] = round(float(face.mean()))
+    hidden[top : top + side, left : left + side] = round(float(face.mean()))
     before, after = classify(np.stack([face, hidden]))[:, class_index]
     return float(before - after)
 
@@ -100,5 +99,3 @@ def test_hiding_the_hottest_part_hurts_more_than_a_random_part_on_real_faces(shi
     assert len(faces) >= 30
     hottest, random = faithfulness(shipped_predictor.classify, np.stack(faces), classes)
     assert hottest > random + 0.02, (hottest, random)
-
-

@@ -32,11 +32,11 @@ def mutations(draw, seeds: dict[str, bytes]) -> bytes:
             data[position] ^= 1 << draw(st.integers(0, 7))
         elif kind == "overwrite":
             chunk = draw(st.binary(min_size=1, max_size=8))
-            data[position:position + len(chunk)] = chunk
+            data[position : position + len(chunk)] = chunk
         elif kind == "insert":
             data[position:position] = draw(st.binary(min_size=1, max_size=32))
         elif kind == "delete":
-            del data[position:position + draw(st.integers(1, 64))]
+            del data[position : position + draw(st.integers(1, 64))]
         else:
             del data[position:]
     return bytes(data)

@@ -6,8 +6,9 @@ from emotion.live import TIMELINE_EVERY, LiveSession
 from emotion.model_card import about_markdown
 
 
-def test_a_live_session_keeps_numbers_the_followed_face_and_draws_the_timeline_once_a_second(predictor, two_faces,
-                                                                                              astronaut):
+def test_a_live_session_keeps_numbers_the_followed_face_and_draws_the_timeline_once_a_second(
+    predictor, two_faces, astronaut
+):
     session = LiveSession()
     first = session.update(predictor, two_faces, None, now=0.0)
     assert first.choices == [("Face #1", 1), ("Face #2", 2)] and first.followed == 1
@@ -26,12 +27,17 @@ def test_a_live_session_keeps_numbers_the_followed_face_and_draws_the_timeline_o
 
 def test_about_shows_only_figures_on_faces_the_model_never_trained_on():
     figures = {"images": 100, "macro_recall": 0.4}
-    card = {"name": "m", "ferplus_vote_kl_private_test": 0.4321,
-            "metrics": {"ferplus_public_test": figures | {"accuracy": 0.99},
-                        "fer2013_whole_test": figures | {"accuracy": 0.98},
-                        "fer2013_private_test": figures | {"accuracy": 0.51},
-                        "ferplus_private_test": figures | {"accuracy": 0.81},
-                        "photos_held_out": figures | {"accuracy": 0.62, "face_found": 0.99}}}
+    card = {
+        "name": "m",
+        "ferplus_vote_kl_private_test": 0.4321,
+        "metrics": {
+            "ferplus_public_test": figures | {"accuracy": 0.99},
+            "fer2013_whole_test": figures | {"accuracy": 0.98},
+            "fer2013_private_test": figures | {"accuracy": 0.51},
+            "ferplus_private_test": figures | {"accuracy": 0.81},
+            "photos_held_out": figures | {"accuracy": 0.62, "face_found": 0.99},
+        },
+    }
     text = about_markdown(card, "ferplus", "Frontal faces work best.")
     assert "51.0%" in text and "81.0%" in text and "62.0%" in text and "photos-dev" in text
     assert "99.0%" not in text and "98.0%" not in text  # PublicTest chose the model: not an unbiased figure
@@ -40,6 +46,7 @@ def test_about_shows_only_figures_on_faces_the_model_never_trained_on():
     assert "No model card" in about_markdown({}, "ferplus", "")
     assert "divided by" not in text
     adjusted = card | {"logit_adjustment": {"head": "ferplus", "alpha": 0.75}}
-    assert "share of people" in about_markdown(adjusted, "ferplus", "") and \
-        "the power 0.75" in about_markdown(adjusted, "ferplus", "")  # the served bars were adjusted: said so
+    assert "share of people" in about_markdown(adjusted, "ferplus", "") and "the power 0.75" in about_markdown(
+        adjusted, "ferplus", ""
+    )  # the served bars were adjusted: said so
     assert "divided by" not in about_markdown(adjusted, "fer2013", "")  # another head was adjusted, not this one

@@ -31,8 +31,9 @@ def test_loader_processes_make_the_batches_the_threads_would():
         with ThreadPoolExecutor(2) as waiting:
             made = list(waiting.map(shorter_batch, range(4)))
         for seed, batch in enumerate(made):
-            np.testing.assert_array_equal(batch, augment(faces[seed:seed + 5], np.random.default_rng(seed),
-                                                         Augmentation()))
+            np.testing.assert_array_equal(
+                batch, augment(faces[seed : seed + 5], np.random.default_rng(seed), Augmentation())
+            )
         folder = loader.folder
         assert folder.is_dir()
     finally:

@@ -7,7 +7,7 @@ import pytest
 
 from train.config import FitConfig
 from train.options import add_options, config_from, setting, to_argv
-from train.recipe import RecipeConfig
+from train.recipe_config import RecipeConfig
 
 
 def parsed(config_class: type, argv: list[str]):
@@ -35,14 +35,31 @@ def test_a_field_added_to_fit_config_becomes_an_option_with_no_other_edit():
 
 def test_every_fit_setting_has_help_and_round_trips_through_its_command_line():
     assert all(field.metadata.get("help") for field in dataclasses.fields(FitConfig))
-    changed = dataclasses.replace(FitConfig(), widths=(8, 16), heads=("ferplus",), backup=False, teacher="t.keras",
-                                  learning_rate=0.05, photo_like=True)
+    changed = dataclasses.replace(
+        FitConfig(),
+        widths=(8, 16),
+        heads=("ferplus",),
+        backup=False,
+        teacher="t.keras",
+        learning_rate=0.05,
+        photo_like=True,
+    )
     assert parsed(FitConfig, to_argv(changed)) == changed
 
 
 def test_the_recipes_nested_training_config_is_reached_by_prefixed_options():
-    config = parsed(RecipeConfig, ["--training-batch-size", "16", "--students", "a=4,8;b=assets/model.keras",
-                                   "--teacher-widths", "4,8;8,8", "--no-training-consistent-teaching"])
+    config = parsed(
+        RecipeConfig,
+        [
+            "--training-batch-size",
+            "16",
+            "--students",
+            "a=4,8;b=assets/model.keras",
+            "--teacher-widths",
+            "4,8;8,8",
+            "--no-training-consistent-teaching",
+        ],
+    )
     assert config.training.batch_size == 16 and not config.training.consistent_teaching
     assert config.training.optimizer == RecipeConfig().training.optimizer  # the recipe's own defaults stay
     assert config.students == (("a", (4, 8)), ("b", "assets/model.keras"))

@@ -78,8 +78,9 @@ def test_logs_hold_sizes_and_timings_only(server, astronaut, tmp_path, caplog):
         assert line.endswith(" ms") and "alice" not in line and "/" not in line
 
 
-def test_clips_and_their_results_are_swept_and_rest_keeps_no_clip(sweeping_server, server, astronaut, tmp_path,
-                                                                   monkeypatch):
+def test_clips_and_their_results_are_swept_and_rest_keeps_no_clip(
+    sweeping_server, server, astronaut, tmp_path, monkeypatch
+):
     from harness.clips import write_clip
 
     clip = tmp_path / "someone.webm"

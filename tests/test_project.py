@@ -1,6 +1,11 @@
-"""The Space configuration agrees with what is installed and pinned."""
+"""The Space configuration agrees with what is installed and pinned; the project's shape: light imports, no
+circles, nothing importing the benchmarks, small modules."""
 
+import ast
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import gradio
 import yaml  # PyYAML: gradio needs it too
@@ -30,3 +35,98 @@ def test_ci_runs_the_readme_test_command():
     readme = (ROOT / "README.md").read_text()
     command = "pip install -r requirements-dev.txt && python -m pytest"
     assert command in readme and command in (ROOT / ".ci" / "run").read_text()
+
+
+def imports_of(path: Path) -> set[str]:
+    """The project modules a file imports (emotion, train, harness, bench, deploy), by their full names."""
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+            names |= {f"{node.module}.{alias.name}" for alias in node.names}
+    return {name for name in names if name.split(".")[0] in PACKAGES}
+
+
+PACKAGES = ("emotion", "train", "harness", "bench", "deploy")
+
+
+def project_modules() -> dict[str, Path]:
+    modules = {}
+    for package in PACKAGES:
+        for path in (ROOT / package).rglob("*.py"):
+            parts = path.relative_to(ROOT).with_suffix("").parts
+            modules[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    return modules
+
+
+def test_the_light_modules_load_no_keras():
+    for module in ("emotion.results", "emotion.labels", "emotion.tracking", "emotion.table", "emotion.errors"):
+        script = f"import sys, {module}; assert 'keras' not in sys.modules, 'keras'; print(sorted(sys.modules))"
+        result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, f"{module}: {result.stderr[-500:]}"
+        if module == "emotion.errors":
+            assert "emotion.video" not in result.stdout
+
+
+def test_nothing_outside_bench_imports_bench_and_there_are_no_import_circles():
+    modules = project_modules()
+    graph = {
+        name: {imported for imported in imports_of(path) if imported in modules} - {name}
+        for name, path in modules.items()
+    }
+    outside = [
+        path
+        for path in [
+            *ROOT.glob("*.py"),
+            *(ROOT / "tests").glob("*.py"),
+            *(ROOT / "docs").glob("*.py"),
+            *(modules[name] for name in modules if not name.startswith("bench")),
+        ]
+        if any(name.split(".")[0] == "bench" for name in imports_of(path))
+    ]
+    assert outside == []
+
+    def circle_from(start: str, name: str, seen: tuple[str, ...]) -> tuple[str, ...] | None:
+        for imported in graph[name]:
+            if imported == start:
+                return (*seen, imported)
+            if imported not in seen and imported.startswith(start.split(".")[0]):
+                found = circle_from(start, imported, (*seen, imported))
+                if found:
+                    return found
+        return None
+
+    circles = [circle for name in graph if (circle := circle_from(name, name, (name,)))]
+    assert circles == []
+
+
+def test_no_module_is_over_250_lines_and_app_py_over_150():
+    assert len((ROOT / "app.py").read_text().splitlines()) <= 150
+    for package in ("emotion", "train"):
+        for path in (ROOT / package).rglob("*.py"):
+            assert len(path.read_text().splitlines()) <= 250, path
+
+
+def test_the_repository_speaks_of_the_project_only():
+    """No mention of the machines the project was built on: how they were borrowed, carried to or limited."""
+    words = [
+        "le" + "nt (gpu|machine)",
+        "dev" + "ice (tool|command)",
+        r"\bcar" + r"ry\b",
+        r"\$" + "OUT",
+        r"\ble" + "ase",
+        "timeo" + "ut_s",
+    ]
+    pattern = re.compile("|".join(words), re.IGNORECASE)
+    files = [ROOT / "README.md", ROOT / "app.py", *(ROOT / "docs").glob("*.md")]
+    for folder in ("emotion", "train", "deploy", "tests", "harness", "bench"):
+        files += [path for path in (ROOT / folder).rglob("*") if path.suffix in (".py", ".sh", ".md", ".js", ".css")]
+    found = [
+        f"{path.relative_to(ROOT)}: {line}"
+        for path in files
+        for line in path.read_text().splitlines()
+        if pattern.search(line)
+    ]
+    assert found == []

@@ -16,17 +16,18 @@ from tests.test_backends import needs_jax, on_backend
 from train.config import FitConfig
 from train.data import load_fer2013
 from train.model import build_model, fold_batch_norm
-from train.recipe import RecipeConfig, run_recipe, run_side_by_side, student_plan, students_of
+from train.recipe import run_recipe, run_side_by_side, student_plan
+from train.recipe_config import RecipeConfig, recipe_training, students_of
 
 ROOT = Path(__file__).resolve().parent.parent
-TINY = replace(train.recipe.recipe_training(), batch_size=16, precision="float32", loader_threads=2,
-               loader_processes=1)
+TINY = replace(recipe_training(), batch_size=16, precision="float32", loader_threads=2, loader_processes=1)
 
 RECIPE = """
 import sys
 from dataclasses import replace
 from pathlib import Path
-from train.recipe import RecipeConfig, recipe_training, run_recipe
+from train.recipe import run_recipe
+from train.recipe_config import RecipeConfig, recipe_training
 training = replace(recipe_training(), batch_size=16, precision="float32", loader_threads=2, loader_processes=1)
 config = RecipeConfig(teacher_widths=((4, 8), (8, 8)), teacher_epochs=2, students=(("student", sys.argv[4]),
                                                                                    ("fast", (4,))),
@@ -50,22 +51,29 @@ def test_the_recipe_runs_on_jax_and_its_models_serve_here(pack_path, fer_folder,
     assert summary["epochs_trained"] == {"teacher0": 2, "teacher1": 2, "student": 2, "fast": 2}
     assert summary["finished"] == "all"
     assert [str(shipped)] in [tried["members"] for tried in summary["ensemble"]["public_test_tried"]]
-    assert [json.loads((tmp_path / "work" / teacher / "training.json").read_text())["config"]["photo_like"]
-            for teacher in ("teacher0", "teacher1")] == [False, True]
+    assert [
+        json.loads((tmp_path / "work" / teacher / "training.json").read_text())["config"]["photo_like"]
+        for teacher in ("teacher0", "teacher1")
+    ] == [False, True]
     training = json.loads((out / "student" / "training.json").read_text())
     assert training["config"]["teacher"].endswith("ensemble/model.keras") and training["photos"] == str(pack_path)
     assert training["config"]["init_from"] == str(shipped)
     fast = json.loads((out / "fast" / "training.json").read_text())["config"]
     assert fast["consistent_teaching"] and training["config"]["consistent_teaching"]  # the recipe's default
     assert fast["seed"] == training["config"]["seed"]  # they differ in their shape only
-    assert Classifier.load(out / "fast" / "model.keras").model.count_params() < \
-        Classifier.load(out / "student" / "model.keras").model.count_params()
+    assert (
+        Classifier.load(out / "fast" / "model.keras").model.count_params()
+        < Classifier.load(out / "student" / "model.keras").model.count_params()
+    )
     predictor = Predictor.load(out / "student" / "model.keras")  # served here, on TensorFlow
     assert len(predictor.predict(astronaut)) == 1
     private = load_fer2013(fer_folder)["private_test"]
     assert summary["models"]["student"]["ferplus_private_test"] == pytest.approx(
-        (predictor.classify(private.faces).argmax(axis=1) == private.ferplus_labels)[private.ferplus_labels >= 0]
-        .mean(), abs=1e-3)
+        (predictor.classify(private.faces).argmax(axis=1) == private.ferplus_labels)[
+            private.ferplus_labels >= 0
+        ].mean(),
+        abs=1e-3,
+    )
 
 
 def fake_training(fail_students: bool):
@@ -84,6 +92,7 @@ def fake_training(fail_students: bool):
             build_model(widths, 1).save(run / "best.keras")
             (run / "history.csv").write_text("epoch,loss\n0,1.0\n")
             (run / "training.json").write_text("{}")
+
     return train
 
 
@@ -124,8 +133,9 @@ def test_a_recipe_stopped_part_way_still_leaves_what_it_finished(pack_path, tmp_
 def test_the_best_small_teacher_is_kept_beside_the_students(pack_path, tmp_path, monkeypatch):
     recorded_training(monkeypatch)
     out = tmp_path / "out"
-    config = RecipeConfig(teacher_widths=((4, 8), (8, 8)), students=(("student", (4, 4)), ("wide", (4, 8))),
-                          training=TINY)
+    config = RecipeConfig(
+        teacher_widths=((4, 8), (8, 8)), students=(("student", (4, 4)), ("wide", (4, 8))), training=TINY
+    )
     summary = run_recipe(pack_path, out, tmp_path / "work", config)
     assert summary["finished"] == "all"
     assert all((out / name / "model.keras").is_file() for name in ("student", "wide", "single"))
@@ -152,8 +162,7 @@ def test_each_network_trains_with_the_recipes_one_training_config(pack_path, tmp
 def test_a_second_run_trains_the_students_alone_from_the_first_runs_ensemble(pack_path, tmp_path, monkeypatch):
     commands = recorded_training(monkeypatch)
     work = tmp_path / "work"
-    config = RecipeConfig(teacher_widths=((4, 8), (8, 8)), students=(("student", (4, 4)),), minutes=4.0,
-                          training=TINY)
+    config = RecipeConfig(teacher_widths=((4, 8), (8, 8)), students=(("student", (4, 4)),), minutes=4.0, training=TINY)
     with pytest.raises(FileNotFoundError, match="run the whole recipe first"):
         run_recipe(pack_path, tmp_path / "nothing", work, replace(config, students_only=True))
     assert not (tmp_path / "nothing").exists()
@@ -166,7 +175,8 @@ def test_a_second_run_trains_the_students_alone_from_the_first_runs_ensemble(pac
     assert option(command, "--teacher") == str(work / "ensemble" / "model.keras")
     assert option(command, "--out") == str(work / "students_only" / "wide")
     assert float(option(command, "--time-limit-minutes")) == pytest.approx(  # the teachers' share too
-        config.minutes * (config.teacher_share + config.student_share), abs=0.01)
+        config.minutes * (config.teacher_share + config.student_share), abs=0.01
+    )
     assert second["ensemble"] == first["ensemble"] and set(second["models"]) == {"wide"}
     assert Classifier.load(tmp_path / "second" / "wide" / "model.keras").heads == ("fer2013", "ferplus")
 
@@ -178,8 +188,9 @@ def test_a_student_given_a_model_continues_it_in_its_own_shape(pack_path, tmp_pa
     commands = recorded_training(monkeypatch)
     shipped = tmp_path / "shipped.keras"
     fold_batch_norm(build_model(widths=(4, 8, 8))).save(shipped)
-    config = RecipeConfig(teacher_widths=((4, 8),), students=(("student", str(shipped)), ("wide", (4, 16))),
-                          training=TINY)
+    config = RecipeConfig(
+        teacher_widths=((4, 8),), students=(("student", str(shipped)), ("wide", (4, 16))), training=TINY
+    )
     summary = run_recipe(pack_path, tmp_path / "out", tmp_path / "work", config)
     continued, wide = commands[-2:]
     assert option(continued, "--init-from") == str(shipped)
@@ -195,8 +206,12 @@ def test_the_shipped_model_competes_beside_the_teachers_for_the_ensemble(pack_pa
     recorded_training(monkeypatch)
     shipped = tmp_path / "shipped.keras"
     fold_batch_norm(build_model(widths=(4, 8, 8))).save(shipped)
-    config = RecipeConfig(teacher_widths=((4, 8), (8, 8)), students=(("student", (4, 4)),),
-                          ensemble_candidates=(str(shipped),), training=TINY)
+    config = RecipeConfig(
+        teacher_widths=((4, 8), (8, 8)),
+        students=(("student", (4, 4)),),
+        ensemble_candidates=(str(shipped),),
+        training=TINY,
+    )
     summary = run_recipe(pack_path, tmp_path / "out", tmp_path / "work", config)
     singles = [tried["members"] for tried in summary["ensemble"]["public_test_tried"] if len(tried["members"]) == 1]
     assert [str(shipped)] in singles and [str(tmp_path / "work" / "teacher0" / "best.keras")] in singles
@@ -207,7 +222,9 @@ def test_the_shipped_model_competes_beside_the_teachers_for_the_ensemble(pack_pa
 
 def test_students_are_named_with_widths_or_with_a_model_to_continue():
     assert students_of("student=runs/recipe/student/best.keras;wide=16,32,64,160,320") == (
-        ("student", "runs/recipe/student/best.keras"), ("wide", (16, 32, 64, 160, 320)))
+        ("student", "runs/recipe/student/best.keras"),
+        ("wide", (16, 32, 64, 160, 320)),
+    )
     shipped = dict(RecipeConfig().students)["student"]  # by default the recipe continues the shipped model
     widths, start = student_plan(shipped)
     assert start == ROOT / "assets" / "model.keras"
@@ -223,8 +240,13 @@ def test_the_recipe_trains_with_settings_of_its_own_not_fits_defaults():
 def test_the_recipe_script_stops_at_once_where_jax_finds_no_gpu(tmp_path):
     """A GPU machine's time must not go on training on its CPU: the script refuses before installing anything."""
     out = tmp_path / "out"
-    result = subprocess.run(["bash", str(ROOT / "deploy" / "distil_recipe.sh"), "run", str(out)], capture_output=True,
-                            text=True, timeout=120, env=os.environ | {"RECIPE_ALLOW_CPU": ""})
+    result = subprocess.run(
+        ["bash", str(ROOT / "deploy" / "distil_recipe.sh"), "run", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=os.environ | {"RECIPE_ALLOW_CPU": ""},
+    )
     assert result.returncode != 0 and "JAX finds no GPU" in result.stderr and "RECIPE_ALLOW_CPU=1" in result.stderr
     assert not out.exists()
 

@@ -20,8 +20,13 @@ def test_the_table_shows_each_face_s_label_and_its_probability():
 
 
 def test_csv_has_a_row_per_face_with_both_scores_named_apart():
-    rows = list(csv.DictReader(csv_text([face("happy", 0.9123456), face("fear", None, ('quote "me", please',))],
-                                        numbers=[3, 7]).splitlines()))
+    rows = list(
+        csv.DictReader(
+            csv_text(
+                [face("happy", 0.9123456), face("fear", None, ('quote "me", please',))], numbers=[3, 7]
+            ).splitlines()
+        )
+    )
     assert list(rows[0]) == CSV_HEADER and [row["face"] for row in rows] == ["3", "7"]
     assert rows[0]["label"] == "happy" and float(rows[0]["probability"]) == pytest.approx(0.7)
     assert rows[0]["detector_score"] == "0.9123" and rows[1]["detector_score"] == ""  # none for a whole image

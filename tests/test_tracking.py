@@ -24,8 +24,9 @@ def test_jump_is_the_centres_distance_in_face_sizes():
 
 def test_a_face_that_moves_half_its_width_between_samples_keeps_its_number():
     tracker = FaceTracker()
-    numbers = {tracker.update([face((100 + 50 * step, 40, 100, 100), happy=0.9)], step * 0.2)[0].number
-               for step in range(8)}
+    numbers = {
+        tracker.update([face((100 + 50 * step, 40, 100, 100), happy=0.9)], step * 0.2)[0].number for step in range(8)
+    }
     assert len(numbers) == 1 and MAX_JUMP > 0.5
     [far] = tracker.update([face((1000, 40, 100, 100), happy=0.9)], 1.8)
     assert far.number not in numbers

@@ -20,12 +20,10 @@ from train.callbacks import EpochPlan, training_callbacks
 from train.config import FitConfig
 from train.data import (
     CSV_CODE_TO_CLASS,
-    is_held_out_photo,
     load_csv,
     load_fer2013,
     load_ferplus_votes,
     load_folder,
-    load_photo_faces,
     majority_labels,
     vote_shares_and_plurality,
 )
@@ -36,6 +34,7 @@ from train.export import export
 from train.fit import copy_weights, fit, losses_for, start_from, targets_of
 from train.metrics import mean_kl_divergence, score
 from train.model import build_model, fold_batch_norm, unfold_batch_norm
+from train.photos import is_held_out_photo, load_photo_faces
 
 
 def test_folder_layout_splits_by_file_name_prefix(fer_folder):
@@ -64,13 +63,15 @@ def test_csv_codes_are_mapped_to_project_order(tmp_path):
 
 def test_votes_become_seven_class_shares_and_a_plurality():
     # columns: the seven classes in CLASSES order, then contempt, unknown, not-a-face
-    counts = np.array([
-        [0, 0, 0, 7, 3, 0, 0, 0, 0, 0],  # happy
-        [0, 0, 0, 0, 2, 0, 0, 6, 2, 0],  # contempt plurality: not scored, shares over the seven kept
-        [0, 0, 0, 4, 4, 0, 0, 0, 2, 0],  # tie: not scored
-        [0, 0, 0, 0, 0, 0, 0, 0, 0, 0],  # no votes
-        [0, 0, 0, 0, 0, 0, 0, 0, 1, 9],  # only not-a-face and unknown: no shares
-    ])
+    counts = np.array(
+        [
+            [0, 0, 0, 7, 3, 0, 0, 0, 0, 0],  # happy
+            [0, 0, 0, 0, 2, 0, 0, 6, 2, 0],  # contempt plurality: not scored, shares over the seven kept
+            [0, 0, 0, 4, 4, 0, 0, 0, 2, 0],  # tie: not scored
+            [0, 0, 0, 0, 0, 0, 0, 0, 0, 0],  # no votes
+            [0, 0, 0, 0, 0, 0, 0, 0, 1, 9],  # only not-a-face and unknown: no shares
+        ]
+    )
     shares, plurality = vote_shares_and_plurality(counts)
     assert plurality.tolist() == [3, -1, -1, -1, -1]
     np.testing.assert_allclose(shares[0], [0, 0, 0, 0.7, 0.3, 0, 0])
@@ -79,13 +80,15 @@ def test_votes_become_seven_class_shares_and_a_plurality():
 
 
 def test_majority_labels_follow_the_ferplus_papers_rule():
-    counts = np.array([
-        [0, 0, 0, 6, 4, 0, 0, 0, 0, 0],  # happy, 6 of 10: a majority
-        [0, 0, 1, 5, 2, 1, 1, 0, 0, 0],  # single votes dropped: happy 5 of 7
-        [0, 0, 0, 5, 3, 0, 0, 2, 0, 0],  # happy 5 of 10: a plurality, not a majority
-        [0, 0, 0, 0, 0, 0, 0, 0, 8, 2],  # unknown: not one of the seven
-        [0, 0, 0, 0, 0, 0, 0, 0, 0, 0],  # no votes
-    ])
+    counts = np.array(
+        [
+            [0, 0, 0, 6, 4, 0, 0, 0, 0, 0],  # happy, 6 of 10: a majority
+            [0, 0, 1, 5, 2, 1, 1, 0, 0, 0],  # single votes dropped: happy 5 of 7
+            [0, 0, 0, 5, 3, 0, 0, 2, 0, 0],  # happy 5 of 10: a plurality, not a majority
+            [0, 0, 0, 0, 0, 0, 0, 0, 8, 2],  # unknown: not one of the seven
+            [0, 0, 0, 0, 0, 0, 0, 0, 0, 0],  # no votes
+        ]
+    )
     assert majority_labels(counts).tolist() == [3, 3, -1, -1, -1]
     assert vote_shares_and_plurality(counts)[1].tolist() == [3, 3, 3, -1, -1]  # the plurality keeps the third
 
@@ -164,6 +167,7 @@ class Interruption(Exception):
     pass
 
 
+@pytest.mark.slow
 def test_fit_resume_evaluate_export(fer_folder, tmp_path, monkeypatch):
     import train.fit
 
@@ -188,8 +192,9 @@ def test_fit_resume_evaluate_export(fer_folder, tmp_path, monkeypatch):
     history = (run / "history.csv").read_text().splitlines()
     column = history[0].split(",").index("val_mean_accuracy")
     first = history[1].split(",")
-    (run / "history.csv").write_text("\n".join([history[0], ",".join(first[:column] + ["1.0"] + first[column + 1:])])
-                                     + "\n")  # a first epoch no later one can beat
+    (run / "history.csv").write_text(
+        "\n".join([history[0], ",".join(first[:column] + ["1.0"] + first[column + 1 :])]) + "\n"
+    )  # a first epoch no later one can beat
     saved_before = (run / "best.keras").read_bytes()
     best = fit(fer_folder, run, config, resume=True)
     assert best.read_bytes() == saved_before  # the resumed epoch did not beat the interrupted run's best
@@ -198,9 +203,11 @@ def test_fit_resume_evaluate_export(fer_folder, tmp_path, monkeypatch):
     assert not (run / "backup").exists()  # a finished run leaves no backup behind
 
     card = evaluate(fer_folder, run / "best.keras", tmp_path / "evaluation")
-    assert set(card["metrics"]) == {f"{labels}_{split}" for labels
-                                    in ("fer2013", "ferplus", "ferplus_majority", "fer2013_served_head")
-                                    for split in ("public_test", "private_test", "whole_test")}
+    assert set(card["metrics"]) == {
+        f"{labels}_{split}"
+        for labels in ("fer2013", "ferplus", "ferplus_majority", "fer2013_served_head")
+        for split in ("public_test", "private_test", "whole_test")
+    }
     assert card["metrics"]["fer2013_whole_test"]["images"] == 49
     private = load_folder(fer_folder)["private_test"]
     assert card["metrics"]["ferplus_private_test"]["images"] == (private.ferplus_labels >= 0).sum() < 21
@@ -210,7 +217,8 @@ def test_fit_resume_evaluate_export(fer_folder, tmp_path, monkeypatch):
     assert card["ferplus_vote_kl_private_test"] > 0
     public = card["metrics"]
     assert card["selection"]["score"] == pytest.approx(
-        (public["fer2013_public_test"]["accuracy"] + public["ferplus_public_test"]["accuracy"]) / 2, abs=1e-4)
+        (public["fer2013_public_test"]["accuracy"] + public["ferplus_public_test"]["accuracy"]) / 2, abs=1e-4
+    )
     for name in ("confusion_matrix_fer2013.png", "confusion_matrix_ferplus.png"):
         assert (tmp_path / "evaluation" / name).stat().st_size > 1000
     assert (tmp_path / "evaluation" / "training_curves.png").stat().st_size > 1000
@@ -238,8 +246,7 @@ def test_fit_resume_evaluate_export(fer_folder, tmp_path, monkeypatch):
 def test_fit_from_a_model_with_photos_scores_held_out_photos(fer_folder, photo_folder, tmp_path):
     start = tmp_path / "start.keras"
     build_model(widths=(4, 8), convs_per_stage=1).save(start)
-    config = FitConfig(epochs=1, batch_size=16, widths=(4, 8), convs_per_stage=1, photo_repeats=2,
-                       init_from=str(start))
+    config = FitConfig(epochs=1, batch_size=16, widths=(4, 8), convs_per_stage=1, photo_repeats=2, init_from=str(start))
     best = fit(fer_folder, tmp_path / "run", config, photos_path=photo_folder)
     assert json.loads((tmp_path / "run" / "training.json").read_text())["photos"] == str(photo_folder)
 
@@ -315,8 +322,9 @@ def test_folding_a_shift_into_the_output_bias_moves_the_logits():
     shift = np.linspace(-1, 1, 7)
     fold_into_bias(model, "ferplus", shift)
     after = model.predict(faces, verbose=0)["ferplus"]
-    assert np.allclose(np.log(after) - np.log(before) - shift, (np.log(after) - np.log(before) - shift)[:, :1],
-                       atol=1e-4)  # equal up to the softmax's per-face constant
+    assert np.allclose(
+        np.log(after) - np.log(before) - shift, (np.log(after) - np.log(before) - shift)[:, :1], atol=1e-4
+    )  # equal up to the softmax's per-face constant
     assert not np.allclose(after, before)
 
 
@@ -326,8 +334,14 @@ def trained_looking(model: keras.Model) -> keras.Model:
     for layer in model.layers:
         if layer.name.endswith("_bn"):
             channels = layer.get_weights()[0].shape
-            layer.set_weights([rng.uniform(0.5, 2, channels), rng.normal(0, 0.5, channels),
-                               rng.normal(0, 2, channels), rng.uniform(0.5, 3, channels)])
+            layer.set_weights(
+                [
+                    rng.uniform(0.5, 2, channels),
+                    rng.normal(0, 0.5, channels),
+                    rng.normal(0, 2, channels),
+                    rng.uniform(0.5, 3, channels),
+                ]
+            )
     return model
 
 
@@ -347,8 +361,12 @@ def test_unfolding_batch_norm_gives_back_a_trainable_model_with_the_same_functio
     folded = fold_batch_norm(trained_looking(build_model(widths=(4, 8), convs_per_stage=2, dropout=0.0)))
     faces = synthetic_faces(16, 3)[0][..., None].astype(np.float32)
     unfolded = unfold_batch_norm(folded, faces)
-    assert [layer.name for layer in unfolded.layers if layer.name.endswith("_bn")] == \
-        ["stage1_1_bn", "stage1_2_bn", "stage2_1_bn", "stage2_2_bn"]
+    assert [layer.name for layer in unfolded.layers if layer.name.endswith("_bn")] == [
+        "stage1_1_bn",
+        "stage1_2_bn",
+        "stage2_1_bn",
+        "stage2_2_bn",
+    ]
     expected = folded.predict(faces, verbose=0)
     inference = unfolded.predict(faces, verbose=0)
     # In training, BatchNorm normalises by the batch's own statistics: on the faces they were measured on,
@@ -368,8 +386,11 @@ def test_a_run_can_start_from_a_folded_model(tmp_path):
     model = build_model(widths=(4, 8), convs_per_stage=1)
     assert copy_weights(start, model) == 6  # every conv, BatchNorm and head: nothing starts from scratch
     for head in ("ferplus", "fer2013"):
-        assert np.allclose(model.predict(faces[..., None], verbose=0)[head],
-                           folded.predict(faces[..., None], verbose=0)[head], atol=1e-5)
+        assert np.allclose(
+            model.predict(faces[..., None], verbose=0)[head],
+            folded.predict(faces[..., None], verbose=0)[head],
+            atol=1e-5,
+        )
 
 
 def test_ensemble_averages_its_members_over_the_face_and_its_mirror_image(tmp_path):
@@ -407,8 +428,9 @@ def test_distillation_blends_each_head_with_the_teacher(fer_folder, tmp_path):
     for head in ("ferplus", "fer2013"):
         assert np.allclose(blended[head], 0.75 * own[head] + 0.25 / 7)
     build_model(widths=(4, 8), convs_per_stage=1).save(tmp_path / "teacher.keras")
-    config = FitConfig(epochs=1, batch_size=16, widths=(4, 8), convs_per_stage=1,
-                       teacher=str(tmp_path / "teacher.keras"))
+    config = FitConfig(
+        epochs=1, batch_size=16, widths=(4, 8), convs_per_stage=1, teacher=str(tmp_path / "teacher.keras")
+    )
     student = fit(fer_folder, tmp_path / "student", config)
     assert json.loads((tmp_path / "student" / "training.json").read_text())["config"]["teacher"] == config.teacher
     assert "distilled from an ensemble" in evaluate(fer_folder, student, tmp_path / "evaluation")["data"]
@@ -436,8 +458,15 @@ def test_consistent_teaching_blends_each_head_with_the_teacher_on_the_same_augme
     assert loss(distiller, targets, True) != pytest.approx(loss(student, targets, True), rel=1e-3)
 
     teacher.save(tmp_path / "teacher.keras")
-    config = FitConfig(epochs=1, batch_size=16, widths=(4, 8), convs_per_stage=1, backup=False,
-                       teacher=str(tmp_path / "teacher.keras"), consistent_teaching=True)
+    config = FitConfig(
+        epochs=1,
+        batch_size=16,
+        widths=(4, 8),
+        convs_per_stage=1,
+        backup=False,
+        teacher=str(tmp_path / "teacher.keras"),
+        consistent_teaching=True,
+    )
     saved = keras.saving.load_model(fit(fer_folder, tmp_path / "student", config), compile=False)
     assert saved.name == "fer_vgg" and saved.count_params() == student.count_params()  # the student alone
     assert json.loads((tmp_path / "student" / "training.json").read_text())["config"]["consistent_teaching"]
@@ -449,8 +478,13 @@ def test_a_teacher_runs_in_the_students_precision_with_its_own_weights():
     teacher = combine(members, flips=True)
     assert in_precision(teacher, "float32") is teacher
     twin = in_precision(teacher, "mixed_bfloat16")
-    convs = [layer for member in twin.layers if isinstance(member, keras.Model) for layer in member.layers
-             if isinstance(layer, keras.layers.Conv2D)]
+    convs = [
+        layer
+        for member in twin.layers
+        if isinstance(member, keras.Model)
+        for layer in member.layers
+        if isinstance(layer, keras.layers.Conv2D)
+    ]
     assert convs and all(layer.compute_dtype == "bfloat16" and layer.variable_dtype == "float32" for layer in convs)
     faces = synthetic_faces(8, 5)[0][..., None].astype(np.float32)
     expected, got = teacher.predict(faces, verbose=0), twin.predict(faces, verbose=0)
@@ -459,8 +493,10 @@ def test_a_teacher_runs_in_the_students_precision_with_its_own_weights():
 
 
 def test_a_member_with_one_head_adds_to_that_head_only(tmp_path):
-    both, votes_only = build_model(widths=(4, 8), convs_per_stage=1), build_model(widths=(4, 8), convs_per_stage=1,
-                                                                                   heads=("ferplus",))
+    both, votes_only = (
+        build_model(widths=(4, 8), convs_per_stage=1),
+        build_model(widths=(4, 8), convs_per_stage=1, heads=("ferplus",)),
+    )
     combined = combine([both, votes_only], flips=False)
     faces = synthetic_faces(7, 3)[0][..., None].astype(np.float32)
     outputs = combined.predict(faces, verbose=0)
@@ -470,6 +506,7 @@ def test_a_member_with_one_head_adds_to_that_head_only(tmp_path):
     assert np.allclose(outputs["fer2013"], both.predict(faces, verbose=0)["fer2013"], atol=1e-5)
 
 
+@pytest.mark.slow
 def test_a_one_head_model_trains_and_is_chosen_by_its_accuracy(fer_folder, tmp_path):
     config = FitConfig(epochs=1, batch_size=16, widths=(4, 8), convs_per_stage=1, heads=("ferplus",))
     best = fit(fer_folder, tmp_path / "run", config)
@@ -524,8 +561,11 @@ def test_face_batches_shuffle_per_epoch_and_keep_every_face_once():
     validation = FaceBatches(faces, targets, 32, None, seed=7)
     assert len(validation) == 4
     x, y = validation[3]
-    assert x.shape == (4, 48, 48, 1) and np.array_equal(x[..., 0], faces[96:]) and np.array_equal(
-        y["fer2013"].argmax(axis=1), labels[96:])
+    assert (
+        x.shape == (4, 48, 48, 1)
+        and np.array_equal(x[..., 0], faces[96:])
+        and np.array_equal(y["fer2013"].argmax(axis=1), labels[96:])
+    )
 
 
 def test_the_photo_like_changes_each_do_their_job():
@@ -626,8 +666,10 @@ def test_training_callbacks_leave_keras_free_to_dispatch_steps_asynchronously(fe
     with_backup = training_callbacks(tmp_path, FitConfig(), plan, model, batches)
     assert isinstance(with_backup[0], keras.callbacks.BackupAndRestore)
     assert all(getattr(callback, "async_safe", False) for callback in with_backup)
-    assert not any(isinstance(callback, keras.callbacks.BackupAndRestore)
-                   for callback in training_callbacks(tmp_path, FitConfig(backup=False), plan, model, batches))
+    assert not any(
+        isinstance(callback, keras.callbacks.BackupAndRestore)
+        for callback in training_callbacks(tmp_path, FitConfig(backup=False), plan, model, batches)
+    )
 
     config = FitConfig(epochs=1, batch_size=16, widths=(4, 8), convs_per_stage=1, backup=False)
     assert fit(fer_folder, tmp_path / "run", config).is_file()

@@ -30,7 +30,7 @@ ALONE, BOTH, NOBODY = (0.0, 2.0), (2.0, 4.0), (4.0, 5.0)
 def stretch_frames(astronaut: np.ndarray, two_faces: np.ndarray, no_face: np.ndarray) -> list[np.ndarray]:
     """One frame per stretch, all of the two-faces photo's size (the astronaut at the same place in the first two)."""
     alone = np.full_like(two_faces, 96)
-    alone[:, :astronaut.shape[1]] = astronaut
+    alone[:, : astronaut.shape[1]] = astronaut
     pattern = cv2.resize(no_face, (two_faces.shape[1], two_faces.shape[0]), interpolation=cv2.INTER_NEAREST)
     return [alone, two_faces, pattern]
 
@@ -78,12 +78,14 @@ def check_people(record: dict) -> None:
         for sample in person["samples"]:
             assert set(sample) == {"time", "box", "label", "scores"} and len(sample["box"]) == 4
             assert abs(sum(sample["scores"].values()) - 1) < 1e-4 and sample["label"] == max(
-                sample["scores"], key=sample["scores"].get)
+                sample["scores"], key=sample["scores"].get
+            )
     assert first["samples"][0]["box"][0] < 512 < second["samples"][0]["box"][0]  # the second face is on the right
 
 
 def test_people_are_followed_through_the_clip_and_labelled_as_the_photo_path_labels_their_frames(
-        clip, shipped_predictor):
+    clip, shipped_predictor
+):
     result = analyse_clip(shipped_predictor, clip)
     record = result.to_dict()
     check_people(record)
@@ -137,8 +139,11 @@ def bad_clips(tmp_path: Path, clip: Path, astronaut: np.ndarray) -> dict[str, tu
         "audio only": (wav_bytes(), 400, "no picture stream"),
         "a still image renamed .mp4": (encode(Image.fromarray(astronaut), "PNG"), 400, "still image"),
         "zero frames": (empty_writer.read_bytes() if empty_writer.is_file() else b"", 400, ""),
-        "absurd resolution": (clip_bytes(tmp_path, "huge.avi", [np.zeros((2200, 4000, 3), np.uint8)] * 2), 413,
-                              "1920x1080"),
+        "absurd resolution": (
+            clip_bytes(tmp_path, "huge.avi", [np.zeros((2200, 4000, 3), np.uint8)] * 2),
+            413,
+            "1920x1080",
+        ),
         "over the length limit": (clip_bytes(tmp_path, "long.avi", [small] * 62, fps=1), 413, "limit is 60"),
     }
 
@@ -183,7 +188,8 @@ def test_rest_answers_people_and_422_when_nobody_is_in_the_clip(server, clip, no
 def test_gradio_client_and_ui_function(server, clip, bad, tmp_path):
     url, app = server
     annotated, picker, timeline, message, record, csv_file, json_file = Client(url, verbose=False).predict(
-        handle_file(str(clip)), api_name="/predict_video")
+        handle_file(str(clip)), api_name="/predict_video"
+    )
     check_people(record)
     assert "Followed 2 people" in message and Path(annotated).suffix == ".webm"
     rows = Path(csv_file["value"]).read_text().splitlines()  # a button's update: its file and its visibility

@@ -8,7 +8,8 @@ from train.adjust import CHOICES, adjust
 from train.config import FitConfig
 from train.fit import fit
 from train.options import add_options, config_from
-from train.recipe import RecipeConfig, run_recipe
+from train.recipe import run_recipe
+from train.recipe_config import RecipeConfig
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 
@@ -20,8 +21,9 @@ def main() -> None:
     fit_parser = commands.add_parser("fit", help="train a model on FER2013")
     fit_parser.add_argument("--data", type=Path, required=True, help="FER2013 folder, fer2013.csv or a pack")
     fit_parser.add_argument("--out", type=Path, default=Path("runs/latest"), help="checkpoints and logs")
-    fit_parser.add_argument("--photos", type=Path, default=None,
-                            help="labelled photo folder (or a pack): its training half joins Training")
+    fit_parser.add_argument(
+        "--photos", type=Path, default=None, help="labelled photo folder (or a pack): its training half joins Training"
+    )
     fit_parser.add_argument("--resume", action="store_true", help="continue the unfinished run in --out")
     add_options(fit_parser, FitConfig)
 
@@ -30,8 +32,9 @@ def main() -> None:
     adjust_parser.add_argument("--model", type=Path, default=Path("runs/latest/best.keras"))
     adjust_parser.add_argument("--out", type=Path, default=None, help="default: <model's folder>/adjusted.keras")
     adjust_parser.add_argument("--head", default=None, help="the head to adjust (default: the served one)")
-    adjust_parser.add_argument("--choose-by", choices=CHOICES, default="accuracy",
-                               help="what alpha maximises on PublicTest")
+    adjust_parser.add_argument(
+        "--choose-by", choices=CHOICES, default="accuracy", help="what alpha maximises on PublicTest"
+    )
 
     ensemble_parser = commands.add_parser("ensemble", help="average models (and mirror images), chosen on PublicTest")
     ensemble_parser.add_argument("--data", type=Path, required=True)
@@ -49,8 +52,9 @@ def main() -> None:
     pack_parser.add_argument("--photos", type=Path, default=None, help="labelled photo folder: its training half")
     pack_parser.add_argument("--out", type=Path, default=Path("build/recipe/pack.npz"))
 
-    recipe_parser = commands.add_parser("distil-recipe",
-                                        help="the GPU recipe: teachers, their ensemble, distilled students")
+    recipe_parser = commands.add_parser(
+        "distil-recipe", help="the GPU recipe: teachers, their ensemble, distilled students"
+    )
     recipe_parser.add_argument("--pack", type=Path, required=True, help="written by `python -m train pack`")
     recipe_parser.add_argument("--out", type=Path, required=True, help="the summary and the models to keep")
     recipe_parser.add_argument("--work", type=Path, default=Path("runs/recipe"), help="checkpoints and logs")
@@ -75,8 +79,10 @@ def main() -> None:
 
         record = build_ensemble(arguments.data, arguments.models, arguments.out)
         for tried in record["public_test_tried"]:
-            print(f"PublicTest score {tried['score']:.4f}: {' + '.join(tried['members'])}"
-                  + (" with flips" if tried["flips"] else ""))
+            print(
+                f"PublicTest score {tried['score']:.4f}: {' + '.join(tried['members'])}"
+                + (" with flips" if tried["flips"] else "")
+            )
         print(f"chose {record['members']}, flips {record['flips']}: {arguments.out} (and its .json)")
     elif arguments.command == "evaluate":
         from train.evaluate import evaluate
@@ -84,13 +90,17 @@ def main() -> None:
         out = arguments.out or arguments.model.parent / "evaluation"
         card = evaluate(arguments.data, arguments.model, out, arguments.photos)
         for split, metrics in card["metrics"].items():
-            print(f"{split:>32}: accuracy {metrics['accuracy']:.2%}, macro recall {metrics['macro_recall']:.2%}"
-                  f" ({metrics['images']} images)")
+            print(
+                f"{split:>32}: accuracy {metrics['accuracy']:.2%}, macro recall {metrics['macro_recall']:.2%}"
+                f" ({metrics['images']} images)"
+            )
         print(f"mean KL(FER+ vote shares || served probabilities), PrivateTest: {card['ferplus_vote_kl_private_test']}")
         for labels, per_class in card["per_class_private_test"].items():
             for name, figures in per_class.items():
-                print(f"  PrivateTest {labels:>7} {name:>8}: precision {figures['precision']:.2f} "
-                      f"recall {figures['recall']:.2f}")
+                print(
+                    f"  PrivateTest {labels:>7} {name:>8}: precision {figures['precision']:.2f} "
+                    f"recall {figures['recall']:.2f}"
+                )
         print(f"model card, confusion matrix and curves in {out}")
     elif arguments.command == "distil-recipe":
         summary = run_recipe(arguments.pack, arguments.out, arguments.work, config_from(arguments, RecipeConfig))
@@ -100,8 +110,10 @@ def main() -> None:
         from train.pack import write_pack
 
         summary = write_pack(arguments.data, arguments.photos, arguments.out)
-        print(f"{summary.path}: {summary.megabytes:.1f} MiB, {summary.images:,} FER2013 images and "
-              f"{summary.photo_faces} photo faces; checked equal to the folders")
+        print(
+            f"{summary.path}: {summary.megabytes:.1f} MiB, {summary.images:,} FER2013 images and "
+            f"{summary.photo_faces} photo faces; checked equal to the folders"
+        )
     else:
         from train.export import export
 

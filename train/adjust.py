@@ -38,8 +38,13 @@ def adjusted_predictions(probabilities: np.ndarray, prior: np.ndarray, alpha: fl
     return (np.log(np.clip(probabilities, 1e-12, None)) - alpha * np.log(prior)).argmax(axis=1)
 
 
-def choose_alpha(probabilities: np.ndarray, labels: np.ndarray, prior: np.ndarray,
-                 alphas: tuple[float, ...] = ALPHAS, by: str = "accuracy") -> tuple[float, dict[float, Scores]]:
+def choose_alpha(
+    probabilities: np.ndarray,
+    labels: np.ndarray,
+    prior: np.ndarray,
+    alphas: tuple[float, ...] = ALPHAS,
+    by: str = "accuracy",
+) -> tuple[float, dict[float, Scores]]:
     """The alpha whose adjusted predictions score best on `by` ("accuracy" or "macro_recall"; the smallest
     alpha on a tie), and each alpha's scores.
 
@@ -52,8 +57,9 @@ def choose_alpha(probabilities: np.ndarray, labels: np.ndarray, prior: np.ndarra
     return best, scores
 
 
-def head_prior_and_labels(label_set: LabelSet, train: Split, public_test: Split) -> tuple[np.ndarray, np.ndarray,
-                                                                                         np.ndarray]:
+def head_prior_and_labels(
+    label_set: LabelSet, train: Split, public_test: Split
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For a head: its Training class prior, and PublicTest's rows and labels it is selected on (the label
     set's first evaluation)."""
     labels = label_set.evaluations[0].labels(public_test)

@@ -65,12 +65,14 @@ def gamma_tables(rng: np.random.Generator, count: int, gamma: float) -> np.ndarr
     return np.round(255 * (np.arange(256) / 255) ** exponents).astype(np.uint8)
 
 
-def change_face(face: np.ndarray, matrix: np.ndarray, gamma_table: np.ndarray | None, side: int,
-                jpeg_quality: int) -> np.ndarray:
+def change_face(
+    face: np.ndarray, matrix: np.ndarray, gamma_table: np.ndarray | None, side: int, jpeg_quality: int
+) -> np.ndarray:
     """One uint8 face warped by matrix, then (where given) its gamma changed, shrunk to side x side and back,
     and JPEG-compressed at jpeg_quality (0: not)."""
-    face = cv2.warpAffine(face, matrix, (INPUT_SIZE, INPUT_SIZE), flags=cv2.INTER_LINEAR,
-                          borderMode=cv2.BORDER_REFLECT_101)
+    face = cv2.warpAffine(
+        face, matrix, (INPUT_SIZE, INPUT_SIZE), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT_101
+    )
     if gamma_table is not None:
         face = cv2.LUT(face, gamma_table)
     if side:
@@ -99,8 +101,11 @@ def augment(faces: np.ndarray, rng: np.random.Generator, augmentation: Augmentat
     tables = gamma_tables(rng, count, augmentation.gamma) if augmentation.gamma else [None] * count
     sides = np.where(rng.random(count) < augmentation.low_resolution, rng.integers(20, 41, count), 0)
     qualities = np.where(rng.random(count) < augmentation.jpeg, rng.integers(20, 81, count), 0)
-    out = np.stack([change_face(*changes) for changes in zip(faces, matrices, tables, sides, qualities, strict=True)]
-                   ).reshape(count, INPUT_SIZE, INPUT_SIZE).astype(np.float32)
+    out = (
+        np.stack([change_face(*changes) for changes in zip(faces, matrices, tables, sides, qualities, strict=True)])
+        .reshape(count, INPUT_SIZE, INPUT_SIZE)
+        .astype(np.float32)
+    )
     mean = out.mean(axis=(1, 2), keepdims=True)
     contrast = rng.uniform(1 - augmentation.contrast, 1 + augmentation.contrast, (count, 1, 1))
     brightness = rng.uniform(-augmentation.brightness, augmentation.brightness, (count, 1, 1)) * 255
@@ -112,5 +117,5 @@ def augment(faces: np.ndarray, rng: np.random.Generator, augmentation: Augmentat
     for index in np.flatnonzero(rng.random(count) < augmentation.erasing):
         height, width = rng.integers(INPUT_SIZE // 8, INPUT_SIZE // 2, 2)
         top, left = rng.integers(0, INPUT_SIZE - height), rng.integers(0, INPUT_SIZE - width)
-        out[index, top:top + height, left:left + width] = rng.uniform(0, 255, (height, width))
+        out[index, top : top + height, left : left + width] = rng.uniform(0, 255, (height, width))
     return np.clip(out, 0, 255, out=out)

@@ -17,9 +17,16 @@ class FaceBatches(keras.utils.PyDataset):
     which batch. With `loader` (holding the same faces), the threads only wait on its processes. The time
     spent making batches adds up for LoaderLoad."""
 
-    def __init__(self, faces: np.ndarray, targets: dict[str, np.ndarray], batch_size: int,
-                 augmentation: Augmentation | None, seed: int, threads: int = 1,
-                 loader: LoaderProcesses | None = None):
+    def __init__(
+        self,
+        faces: np.ndarray,
+        targets: dict[str, np.ndarray],
+        batch_size: int,
+        augmentation: Augmentation | None,
+        seed: int,
+        threads: int = 1,
+        loader: LoaderProcesses | None = None,
+    ):
         super().__init__(workers=threads, use_multiprocessing=False)
         self.faces, self.targets, self.batch_size, self.loader = faces, targets, batch_size, loader
         self.augmentation, self.seed, self.epoch = augmentation, seed, 0
@@ -38,7 +45,7 @@ class FaceBatches(keras.utils.PyDataset):
 
     def __getitem__(self, index: int) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         started = time.perf_counter()
-        rows = self.order[index * self.batch_size:(index + 1) * self.batch_size]
+        rows = self.order[index * self.batch_size : (index + 1) * self.batch_size]
         rng = np.random.default_rng((self.seed, self.epoch, index))
         if self.augmentation is None:
             faces = self.faces[rows].astype(np.float32)

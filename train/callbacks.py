@@ -116,8 +116,9 @@ class BestModel(keras.callbacks.Callback):
             self.saved.save(self.path)
 
 
-def training_callbacks(out_dir: Path, config: FitConfig, plan: EpochPlan, model: keras.Model,
-                       batches: FaceBatches, resume: bool = False) -> list[keras.callbacks.Callback]:
+def training_callbacks(
+    out_dir: Path, config: FitConfig, plan: EpochPlan, model: keras.Model, batches: FaceBatches, resume: bool = False
+) -> list[keras.callbacks.Callback]:
     """The backup (if kept), the epoch plan, the load on the batches' loader, the mean head accuracy that
     chooses `best.keras` (`model` saved; when resuming, only if it beats the interrupted run's best), and
     the history.
@@ -127,8 +128,13 @@ def training_callbacks(out_dir: Path, config: FitConfig, plan: EpochPlan, model:
     under JAX, where the GPU then idles while Python prepares a step)."""
     history = out_dir / HISTORY
     best = BestModel(out_dir / BEST_MODEL, model, best_score_in(history) if resume else -np.inf)
-    callbacks = [plan, LoaderLoad(batches), MeanHeadAccuracy(config.heads), best,
-                 keras.callbacks.CSVLogger(history, append=True)]
+    callbacks = [
+        plan,
+        LoaderLoad(batches),
+        MeanHeadAccuracy(config.heads),
+        best,
+        keras.callbacks.CSVLogger(history, append=True),
+    ]
     if config.backup:  # first: it restores the state before the others see the first epoch
         callbacks.insert(0, keras.callbacks.BackupAndRestore(out_dir / BACKUP))
     for callback in callbacks:

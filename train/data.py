@@ -12,22 +12,21 @@ Every face carries two label sets, loaded here and nowhere else:
 """
 
 import csv
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from pathlib import Path
 
 import numpy as np
 
-from emotion.detector import FaceDetector
 from emotion.images import open_image, to_rgb_array
 from emotion.labels import CLASSES, EXPRESSIONS
 from emotion.preprocess import INPUT_SIZE, prepare_face
 
 SPLITS = ("train", "public_test", "private_test")
 # fer2013.csv's emotion codes, each to its class (emotion.labels.EXPRESSIONS).
-CSV_CODE_TO_CLASS = {expression.fer2013_code: expression.name for expression in EXPRESSIONS
-                     if expression.fer2013_code is not None}
+CSV_CODE_TO_CLASS = {
+    expression.fer2013_code: expression.name for expression in EXPRESSIONS if expression.fer2013_code is not None
+}
 CSV_USAGE_TO_SPLIT = {"Training": "train", "PublicTest": "public_test", "PrivateTest": "private_test"}
 FILE_PREFIX_TO_SPLIT = {"Training": "train", "PublicTest": "public_test", "PrivateTest": "private_test"}
 FERPLUS_FILE = "ferplus.csv"
@@ -93,8 +92,9 @@ def _to_split(faces: list[np.ndarray], labels: list[int], vote_counts: list[np.n
     stacked = np.stack(faces) if faces else np.zeros((0, INPUT_SIZE, INPUT_SIZE), np.uint8)
     counts = np.stack(vote_counts) if vote_counts else np.zeros((0, len(NO_VOTES)), np.float32)
     shares, plurality = vote_shares_and_plurality(counts)
-    return Split(stacked.astype(np.uint8), np.asarray(labels, dtype=np.int64), shares, plurality,
-                 majority_labels(counts))
+    return Split(
+        stacked.astype(np.uint8), np.asarray(labels, dtype=np.int64), shares, plurality, majority_labels(counts)
+    )
 
 
 def load_ferplus_votes(path: Path) -> dict[str, np.ndarray]:
@@ -118,12 +118,21 @@ def split_of_file(path: Path, folder_split: str) -> str:
 def folder_images(root: Path) -> list[str]:
     """Every image of the folder layout, as its path relative to `root` (train/<class>/x.jpg, test/<class>/x.jpg),
     in a stable order."""
-    return [path.relative_to(root).as_posix() for folder in ("train", "test") for name in CLASSES
-            for path in sorted((root / folder / name).glob("*")) if path.suffix.lower() in (".jpg", ".jpeg", ".png")]
+    return [
+        path.relative_to(root).as_posix()
+        for folder in ("train", "test")
+        for name in CLASSES
+        for path in sorted((root / folder / name).glob("*"))
+        if path.suffix.lower() in (".jpg", ".jpeg", ".png")
+    ]
 
 
-def splits_of_images(files: list[str], read: Callable[[str], np.ndarray], votes: dict[str, np.ndarray],
-                     prepare: Callable[[np.ndarray], np.ndarray] = prepare_face) -> dict[str, Split]:
+def splits_of_images(
+    files: list[str],
+    read: Callable[[str], np.ndarray],
+    votes: dict[str, np.ndarray],
+    prepare: Callable[[np.ndarray], np.ndarray] = prepare_face,
+) -> dict[str, Split]:
     """The three splits from images named as in the folder layout (folder_images), each read by `read`
     (relative name -> RGB array) and joined with its FER+ vote counts by name (none: no votes)."""
     faces: dict[str, list[np.ndarray]] = {name: [] for name in SPLITS}
@@ -182,48 +191,6 @@ def fer2013_splits(data: Path | dict[str, Split]) -> dict[str, Split]:
     return data if isinstance(data, dict) else load_fer2013(data)
 
 
-PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp")
-
-
-def is_held_out_photo(path: Path) -> bool:
-    """Half of a photo folder, fixed by file name, that training never sees and benchmarks report on."""
-    return zlib.crc32(path.name.encode()) % 2 == 1
-
-
-def labelled_photos(folder: Path) -> list[tuple[Path, int]]:
-    """(photo, class index) for every photo in `folder/<class>/`, in a stable order."""
-    return [(path, label) for label, name in enumerate(CLASSES)
-            for path in sorted((Path(folder) / name).glob("*")) if path.suffix.lower() in PHOTO_SUFFIXES]
-
-
-def photo_split(faces: list[np.ndarray] | np.ndarray, labels: list[int] | np.ndarray) -> Split:
-    """Photo faces as a Split: a photo's one label stands for both label sets, as a FER2013 label and as a
-    unanimous vote."""
-    one_vote_each = [np.eye(len(NO_VOTES), dtype=np.float32)[label] for label in labels]
-    return _to_split(list(faces), list(labels), one_vote_each)
-
-
-def load_photo_faces(folder: Path, detector: FaceDetector | None = None) -> Split:
-    """The largest face of each training-half photo (see is_held_out_photo), cropped the way the app crops it.
-
-    Photos in which the detector finds no face are left out. A pack (train.pack, .npz) holds these faces
-    already.
-    """
-    if Path(folder).suffix.lower() == ".npz":
-        return load_pack_photos(Path(folder))
-    detector = detector or FaceDetector()
-    faces, labels = [], []
-    for path, label in labelled_photos(folder):
-        if is_held_out_photo(path):
-            continue
-        rgb = to_rgb_array(open_image(path))
-        detections = detector.detect(rgb)
-        if detections:
-            faces.append(prepare_face(rgb, detections[0].box, detections[0].landmarks))
-            labels.append(label)
-    return photo_split(faces, labels)
-
-
 # Packs (train.pack writes them): read here, with the same decoding as the folders.
 def load_pack(path: Path, prepare=prepare_face) -> dict[str, Split]:
     """FER2013's three splits from a pack, decoded and prepared exactly as load_folder does."""
@@ -235,12 +202,6 @@ def load_pack(path: Path, prepare=prepare_face) -> dict[str, Split]:
     ends_of = dict(zip(files, ends, strict=True))
 
     def read(file: str) -> np.ndarray:
-        return to_rgb_array(open_image(image_bytes[starts[file]:ends_of[file]].tobytes()))
+        return to_rgb_array(open_image(image_bytes[starts[file] : ends_of[file]].tobytes()))
 
     return splits_of_images(files, read, votes, prepare)
-
-
-def load_pack_photos(path: Path) -> Split:
-    """The photo training half's faces stored in a pack (train.data.load_photo_faces' result)."""
-    with np.load(path) as pack:
-        return photo_split(pack["photo_faces"], pack["photo_labels"])

@@ -48,6 +48,8 @@ class Distiller(keras.Model):
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         if training:
             taught = self.teacher(x, training=False)
-            y = {head: blend(target, keras.ops.cast(taught[head], target.dtype), self.teacher_weight)
-                 for head, target in y.items()}
+            y = {
+                head: blend(target, keras.ops.cast(taught[head], target.dtype), self.teacher_weight)
+                for head, target in y.items()
+            }
         return super().compute_loss(x, y, y_pred, sample_weight, training)

@@ -42,8 +42,10 @@ def combine(members: list[keras.Model], flips: bool) -> keras.Model:
             outputs = member(view)
             for head in member.output_names:
                 per_head[head].append(outputs[head])
-    outputs = {head: layers.Average(name=head)(values) if len(values) > 1 else layers.Identity(name=head)(values[0])
-               for head, values in per_head.items()}
+    outputs = {
+        head: layers.Average(name=head)(values) if len(values) > 1 else layers.Identity(name=head)(values[0])
+        for head, values in per_head.items()
+    }
     return keras.Model(inputs, outputs, name="fer_ensemble")
 
 
@@ -79,8 +81,12 @@ def build_ensemble(data: Path | dict[str, Split], model_paths: list[Path], out_p
 
     out_path.parent.mkdir(parents=True, exist_ok=True)
     combine([classifiers[i].model for i in chosen], flips).save(out_path)
-    record = {"method": "average of the members' probabilities per head, chosen greedily on PublicTest",
-              "members": [str(model_paths[i]) for i in chosen], "flips": flips,
-              "public_test_tried": tried, "public_test_score": round(max(best, flipped), 4)}
+    record = {
+        "method": "average of the members' probabilities per head, chosen greedily on PublicTest",
+        "members": [str(model_paths[i]) for i in chosen],
+        "flips": flips,
+        "public_test_tried": tried,
+        "public_test_score": round(max(best, flipped), 4),
+    }
     out_path.with_suffix(".json").write_text(json.dumps(record, indent=2))
     return record

@@ -22,8 +22,7 @@ from train.model import fold_batch_norm
 from train.plots import plot_confusion, plot_history
 
 
-def evaluate(data: Path | dict[str, Split], model_path: Path, out_dir: Path, photos_path: Path | None = None
-             ) -> dict:
+def evaluate(data: Path | dict[str, Split], model_path: Path, out_dir: Path, photos_path: Path | None = None) -> dict:
     """Score the model on PublicTest, PrivateTest and both, on every label set, and on the held-out half of
     a labelled photo folder if given; write the served model, its card and plots into out_dir. `data`: FER2013
     in any form train.data.load_fer2013 reads, or its splits already loaded."""
@@ -34,27 +33,33 @@ def evaluate(data: Path | dict[str, Split], model_path: Path, out_dir: Path, pho
     splits = {"public_test": data["public_test"], "private_test": data["private_test"]}
     probabilities = {name: classifier.classify_heads(split.faces) for name, split in splits.items()}
     splits["whole_test"] = join_splits([splits["public_test"], splits["private_test"]])
-    probabilities["whole_test"] = {head: np.concatenate([probabilities["public_test"][head],
-                                                         probabilities["private_test"][head]])
-                                   for head in classifier.heads}
+    probabilities["whole_test"] = {
+        head: np.concatenate([probabilities["public_test"][head], probabilities["private_test"][head]])
+        for head in classifier.heads
+    }
     results = {name: score_split(split, probabilities[name]) for name, split in splits.items()}
     private = results["private_test"]
     for name, label_set in LABEL_SETS.items():
         first = label_set.evaluations[0]
-        plot_confusion(private[first.name], f"PrivateTest, {first.title} (row-normalised)",
-                       out_dir / confusion_plot(name))
+        plot_confusion(
+            private[first.name], f"PrivateTest, {first.title} (row-normalised)", out_dir / confusion_plot(name)
+        )
     if (model_path.parent / HISTORY).is_file():
         plot_history(model_path.parent / HISTORY, out_dir / "training_curves.png")
 
     training, record = training_records(model_path)
-    card = model_card(classifier.model, results, vote_kl(splits["private_test"], probabilities["private_test"]),
-                      training, record)
+    card = model_card(
+        classifier.model, results, vote_kl(splits["private_test"], probabilities["private_test"]), training, record
+    )
     if photos_path is not None:
         photos = run_photos(Predictor(classifier), held_out_photos(photos_path))
         photo_scores = photos.scores()
         card["metrics"]["photos_held_out"] = {
-            "face_found": round(float(photos.found.mean()), 4), "accuracy": photo_scores.accuracy,
-            "macro_recall": photo_scores.macro_recall, "images": int(len(photos.labels))}
+            "face_found": round(float(photos.found.mean()), 4),
+            "accuracy": photo_scores.accuracy,
+            "macro_recall": photo_scores.macro_recall,
+            "images": int(len(photos.labels)),
+        }
         card["per_class_photos_held_out"] = photo_scores.per_class
     # Saved as served: folded, no optimizer state.
     classifier.model.save(out_dir / "model.keras")

@@ -22,14 +22,16 @@ from train.augment import PHOTO_LIKE, Augmentation
 from train.batches import FaceBatches
 from train.callbacks import EpochPlan, training_callbacks
 from train.config import BACKUP, BEST_MODEL, FitConfig
-from train.data import Split, join_splits, load_fer2013, load_photo_faces
+from train.data import Split, join_splits, load_fer2013
 from train.distil import Distiller, blend, in_precision
 from train.loader import LoaderProcesses
 from train.model import build_model, unfold_batch_norm
+from train.photos import load_photo_faces
 
 
-def targets_of(split: Split, heads: tuple[str, ...], teacher: dict[str, np.ndarray] | None = None,
-               teacher_weight: float = 0.0) -> dict[str, np.ndarray]:
+def targets_of(
+    split: Split, heads: tuple[str, ...], teacher: dict[str, np.ndarray] | None = None, teacher_weight: float = 0.0
+) -> dict[str, np.ndarray]:
     """Each head's training target (emotion.label_sets: FER+ vote shares, zeros and so no loss for a face
     without votes; FER2013's label one-hot), blended with a teacher's probabilities for the same head where
     one is given (train.distil.blend)."""
@@ -42,8 +44,12 @@ def targets_of(split: Split, heads: tuple[str, ...], teacher: dict[str, np.ndarr
 def losses_for(heads: tuple[str, ...], label_smoothing: float) -> dict[str, keras.losses.Loss]:
     """Cross-entropy per head, smoothed where the label set says so (one-annotator labels; the vote shares
     are soft already). An all-zero target gives a zero loss (Keras does not renormalise targets)."""
-    return {head: keras.losses.CategoricalCrossentropy(
-        label_smoothing=label_smoothing if LABEL_SETS[head].label_smoothing else 0.0) for head in heads}
+    return {
+        head: keras.losses.CategoricalCrossentropy(
+            label_smoothing=label_smoothing if LABEL_SETS[head].label_smoothing else 0.0
+        )
+        for head in heads
+    }
 
 
 def gpus() -> list[str]:
@@ -65,10 +71,14 @@ def record_training(out_dir: Path, config: FitConfig, seconds: float, photos_pat
     """Add this sitting's time to training.json, which the model card quotes."""
     path = out_dir / "training.json"
     record = json.loads(path.read_text()) if path.is_file() else {"seconds": 0, "sittings": 0}
-    record = {"config": asdict(config), "seconds": round(record["seconds"] + seconds),
-              "sittings": record["sittings"] + 1, "photos": str(photos_path) if photos_path else None,
-              "hardware": f"{os.cpu_count()} CPU cores, {len(gpus())} GPUs",
-              "backend": keras.backend.backend()}
+    record = {
+        "config": asdict(config),
+        "seconds": round(record["seconds"] + seconds),
+        "sittings": record["sittings"] + 1,
+        "photos": str(photos_path) if photos_path else None,
+        "hardware": f"{os.cpu_count()} CPU cores, {len(gpus())} GPUs",
+        "backend": keras.backend.backend(),
+    }
     path.write_text(json.dumps(record, indent=2))
 
 
@@ -79,8 +89,7 @@ def copy_weights(source: keras.Model, model: keras.Model) -> int:
     copied = 0
     for layer in model.layers:
         match = source_layers.get(layer.name)
-        if layer.weights and match is not None and \
-                [w.shape for w in match.weights] == [w.shape for w in layer.weights]:
+        if layer.weights and match is not None and [w.shape for w in match.weights] == [w.shape for w in layer.weights]:
             layer.set_weights(match.get_weights())
             copied += 1
     return copied
@@ -93,8 +102,9 @@ def start_from(path: Path, faces: np.ndarray, seed: int) -> keras.Model:
     return unfold_batch_norm(keras.saving.load_model(path, compile=False), faces[sample][..., None].astype(np.float32))
 
 
-def fit(data_path: Path, out_dir: Path, config: FitConfig, resume: bool = False,
-        photos_path: Path | None = None) -> Path:
+def fit(
+    data_path: Path, out_dir: Path, config: FitConfig, resume: bool = False, photos_path: Path | None = None
+) -> Path:
     """Train on Training (and the training half of `photos_path` if given), validate on PublicTest each
     epoch, keep the best model; returns its path."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -113,7 +123,7 @@ def fit(data_path: Path, out_dir: Path, config: FitConfig, resume: bool = False,
         order = np.random.default_rng(config.seed).permutation(len(train_split))
         held_out = order[: len(order) // 10]
         val_split = train_split.subset(held_out)
-        train_split = train_split.subset(order[len(order) // 10:])
+        train_split = train_split.subset(order[len(order) // 10 :])
     if photos_path is not None:
         photos = load_photo_faces(photos_path)
         print(f"photo faces: {len(photos)}, repeated {config.photo_repeats} times")
@@ -128,8 +138,11 @@ def fit(data_path: Path, out_dir: Path, config: FitConfig, resume: bool = False,
     train_targets = targets_of(train_split, config.heads, teacher, config.teacher_weight)
     augmentation = replace(PHOTO_LIKE if config.photo_like else Augmentation(), erasing=config.erasing)
     threads = max(config.loader_threads, config.loader_processes)
-    loader = (LoaderProcesses(train_split.faces, batch_size, config.loader_processes, threads)
-              if config.loader_processes else None)
+    loader = (
+        LoaderProcesses(train_split.faces, batch_size, config.loader_processes, threads)
+        if config.loader_processes
+        else None
+    )
     train_data = FaceBatches(train_split.faces, train_targets, batch_size, augmentation, config.seed, threads, loader)
     val_data = FaceBatches(val_split.faces, targets_of(val_split, config.heads), batch_size, None, config.seed)
 
@@ -143,12 +156,16 @@ def fit(data_path: Path, out_dir: Path, config: FitConfig, resume: bool = False,
         print(f"initialised {copy_weights(start, model)} layers from {config.init_from}")
     trained = model  # what fit() steps: the model, or a Distiller around it
     if config.teacher and config.consistent_teaching:
-        trained = Distiller(model, in_precision(keras.saving.load_model(config.teacher, compile=False),
-                                                config.precision), config.teacher_weight)
+        trained = Distiller(
+            model,
+            in_precision(keras.saving.load_model(config.teacher, compile=False), config.precision),
+            config.teacher_weight,
+        )
     plan = EpochPlan(config.learning_rate, config.warmup_epochs, config.epochs, config.time_limit_minutes)
     if config.optimizer == "sgd":
-        optimizer = keras.optimizers.SGD(plan.learning_rate(0), momentum=0.9, nesterov=True,
-                                         weight_decay=config.weight_decay)
+        optimizer = keras.optimizers.SGD(
+            plan.learning_rate(0), momentum=0.9, nesterov=True, weight_decay=config.weight_decay
+        )
     else:
         optimizer = keras.optimizers.AdamW(plan.learning_rate(0), weight_decay=config.weight_decay)
     trained.compile(
@@ -158,8 +175,13 @@ def fit(data_path: Path, out_dir: Path, config: FitConfig, resume: bool = False,
     )
     best_path = out_dir / BEST_MODEL
     try:
-        trained.fit(train_data, validation_data=val_data, epochs=config.epochs,
-                    callbacks=training_callbacks(out_dir, config, plan, model, train_data, resume), verbose=2)
+        trained.fit(
+            train_data,
+            validation_data=val_data,
+            epochs=config.epochs,
+            callbacks=training_callbacks(out_dir, config, plan, model, train_data, resume),
+            verbose=2,
+        )
     finally:
         if loader is not None:
             loader.close()

@@ -31,7 +31,7 @@ def _attach(folder: str, faces_shape: tuple[int, ...], slots_shape: tuple[int, .
 
 
 def _augment_into(rows: np.ndarray, rng: np.random.Generator, augmentation: Augmentation, slot: int) -> None:
-    _slots[slot, :len(rows)] = augment(_faces[rows], rng, augmentation)
+    _slots[slot, : len(rows)] = augment(_faces[rows], rng, augmentation)
 
 
 class LoaderProcesses:
@@ -50,16 +50,19 @@ class LoaderProcesses:
         self.free = queue.Queue()
         for slot in range(slots):
             self.free.put(slot)
-        self.pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn"),
-                                        initializer=_attach,
-                                        initargs=(str(self.folder), faces.shape, self.slots.shape))
+        self.pool = ProcessPoolExecutor(
+            processes,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_attach,
+            initargs=(str(self.folder), faces.shape, self.slots.shape),
+        )
 
     def augment(self, rows: np.ndarray, rng: np.random.Generator, augmentation: Augmentation) -> np.ndarray:
         """What train.augment.augment(faces[rows], rng, augmentation) returns, made in a loader process."""
         slot = self.free.get()
         try:
             self.pool.submit(_augment_into, rows, rng, augmentation, slot).result()
-            return np.array(self.slots[slot, :len(rows)])
+            return np.array(self.slots[slot, : len(rows)])
         finally:
             self.free.put(slot)
 

@@ -13,7 +13,8 @@ from emotion.images import open_image
 from emotion.label_sets import FERPLUS, LABEL_SETS, SERVED_HEAD, evaluations, scoring_head, served_head_of
 from emotion.labels import CLASSES
 from emotion.results import FaceResult
-from train.data import Split, is_held_out_photo, labelled_photos
+from train.data import Split
+from train.photos import is_held_out_photo, labelled_photos
 
 SELECTION_SPLIT = "public_test"  # models are compared here; PrivateTest is only ever reported
 SERVED_HEAD_SUFFIX = "_served_head"  # "fer2013_served_head": FER2013's labels scored with the served head
@@ -33,12 +34,18 @@ def score(labels: np.ndarray, predicted: np.ndarray) -> Scores:
     np.add.at(confusion, (labels, predicted), 1)
     recall = confusion.diagonal() / np.maximum(confusion.sum(axis=1), 1)
     precision = confusion.diagonal() / np.maximum(confusion.sum(axis=0), 1)
-    per_class = {name: {"precision": round(float(p), 4), "recall": round(float(r), 4), "support": int(n)}
-                 for name, p, r, n in zip(CLASSES, precision, recall, confusion.sum(axis=1), strict=True)}
+    per_class = {
+        name: {"precision": round(float(p), 4), "recall": round(float(r), 4), "support": int(n)}
+        for name, p, r, n in zip(CLASSES, precision, recall, confusion.sum(axis=1), strict=True)
+    }
     present = confusion.sum(axis=1) > 0
-    return Scores(round(float((labels == predicted).mean()), 4) if len(labels) else 0.0,
-                  round(float(recall[present].mean()), 4) if present.any() else 0.0,
-                  per_class, confusion.tolist(), int(len(labels)))
+    return Scores(
+        round(float((labels == predicted).mean()), 4) if len(labels) else 0.0,
+        round(float(recall[present].mean()), 4) if present.any() else 0.0,
+        per_class,
+        confusion.tolist(),
+        int(len(labels)),
+    )
 
 
 def score_split(split: Split, probabilities: dict[str, np.ndarray]) -> dict[str, Scores]:
@@ -51,11 +58,13 @@ def score_split(split: Split, probabilities: dict[str, np.ndarray]) -> dict[str,
     for label_set, evaluation in evaluations():
         labels = evaluation.labels(split)
         scored = labels >= 0
-        results[evaluation.name] = score(labels[scored], probabilities[scoring_head(label_set, heads)][scored]
-                                         .argmax(axis=1))
+        results[evaluation.name] = score(
+            labels[scored], probabilities[scoring_head(label_set, heads)][scored].argmax(axis=1)
+        )
         if label_set.name != SERVED_HEAD:
-            results[evaluation.name + SERVED_HEAD_SUFFIX] = score(labels[scored],
-                                                                  probabilities[served][scored].argmax(axis=1))
+            results[evaluation.name + SERVED_HEAD_SUFFIX] = score(
+                labels[scored], probabilities[served][scored].argmax(axis=1)
+            )
     return results
 
 

@@ -19,14 +19,20 @@ def conv_bn_relu(x, filters: int, name: str, batch_norm: bool = True):
     """Conv, BatchNorm, ReLU; without batch_norm, a conv with a bias and the ReLU inside (fold_batch_norm)."""
     if not batch_norm:
         return layers.Conv2D(filters, 3, padding="same", activation="relu", name=f"{name}_conv")(x)
-    x = layers.Conv2D(filters, 3, padding="same", use_bias=False,
-                      kernel_initializer="he_normal", name=f"{name}_conv")(x)
+    x = layers.Conv2D(filters, 3, padding="same", use_bias=False, kernel_initializer="he_normal", name=f"{name}_conv")(
+        x
+    )
     x = layers.BatchNormalization(name=f"{name}_bn")(x)
     return layers.Activation("relu", name=f"{name}_relu")(x)
 
 
-def build_model(widths: tuple[int, ...] = (32, 64, 128, 256), convs_per_stage: int = 2, dropout: float = 0.4,
-                heads: tuple[str, ...] = tuple(LABEL_SETS), batch_norm: bool = True) -> keras.Model:
+def build_model(
+    widths: tuple[int, ...] = (32, 64, 128, 256),
+    convs_per_stage: int = 2,
+    dropout: float = 0.4,
+    heads: tuple[str, ...] = tuple(LABEL_SETS),
+    batch_norm: bool = True,
+) -> keras.Model:
     """Stride-1 stem, one max-pool per stage, global average pooling, one softmax layer per head.
 
     The model takes raw pixels (0..255, shape (48, 48, 1)) and scales them itself, so serving
@@ -44,8 +50,7 @@ def build_model(widths: tuple[int, ...] = (32, 64, 128, 256), convs_per_stage: i
         x = layers.MaxPooling2D(name=f"stage{stage}_pool")(x)
     x = layers.GlobalAveragePooling2D(name="pool")(x)
     x = layers.Dropout(dropout, name="dropout")(x)
-    outputs = {head: layers.Dense(len(CLASSES), activation="softmax", dtype="float32", name=head)(x)
-               for head in heads}
+    outputs = {head: layers.Dense(len(CLASSES), activation="softmax", dtype="float32", name=head)(x) for head in heads}
     return keras.Model(inputs, outputs, name="fer_vgg")
 
 
@@ -69,8 +74,9 @@ def rebuild(model: keras.Model, batch_norm: bool) -> keras.Model:
     read from its layer names), with or without BatchNorm."""
     widths = widths_of(model)
     heads = tuple(name for name in LABEL_SETS if name in model.output_names)
-    return build_model(widths, len(conv_names_of(model)) // len(widths), model.get_layer("dropout").rate, heads,
-                       batch_norm=batch_norm)
+    return build_model(
+        widths, len(conv_names_of(model)) // len(widths), model.get_layer("dropout").rate, heads, batch_norm=batch_norm
+    )
 
 
 def fold_batch_norm(model: keras.Model) -> keras.Model:

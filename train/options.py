@@ -14,8 +14,12 @@ from collections.abc import Callable
 from typing import Any
 
 
-def setting(default: Any = dataclasses.MISSING, help: str = "", parse: Callable[[str], Any] | None = None,
-            factory: Callable[[], Any] | None = None) -> Any:
+def setting(
+    default: Any = dataclasses.MISSING,
+    help: str = "",
+    parse: Callable[[str], Any] | None = None,
+    factory: Callable[[], Any] | None = None,
+) -> Any:
     """A config field with its help text, and for a type the options cannot read by themselves, its parser."""
     metadata = {"help": help, "parse": parse}
     if factory is not None:
@@ -54,11 +58,13 @@ def add_options(parser: argparse.ArgumentParser, config_class: type, prefix: str
             continue
         help_text = f"{field.metadata.get('help', '')} (default: {_shown(default)})"
         if kind is bool:
-            parser.add_argument(_option(name), dest=name, action=argparse.BooleanOptionalAction, default=default,
-                                help=help_text)
+            parser.add_argument(
+                _option(name), dest=name, action=argparse.BooleanOptionalAction, default=default, help=help_text
+            )
         else:
-            parser.add_argument(_option(name), dest=name, type=_parser_for(field, kind), default=default,
-                                help=help_text)
+            parser.add_argument(
+                _option(name), dest=name, type=_parser_for(field, kind), default=default, help=help_text
+            )
 
 
 def config_from(arguments: argparse.Namespace, config_class: type, prefix: str = "") -> Any:
@@ -66,8 +72,9 @@ def config_from(arguments: argparse.Namespace, config_class: type, prefix: str =
     values = {}
     for field, kind in _fields(config_class):
         name = prefix + field.name
-        values[field.name] = (config_from(arguments, kind, f"{name}_") if dataclasses.is_dataclass(kind)
-                              else getattr(arguments, name))
+        values[field.name] = (
+            config_from(arguments, kind, f"{name}_") if dataclasses.is_dataclass(kind) else getattr(arguments, name)
+        )
     return config_class(**values)
 
 

@@ -13,18 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from train.data import (
-    FERPLUS_FILE,
-    NO_VOTES,
-    Split,
-    folder_images,
-    load_ferplus_votes,
-    load_folder,
-    load_pack,
-    load_pack_photos,
-    load_photo_faces,
-    photo_split,
-)
+from train.data import FERPLUS_FILE, NO_VOTES, Split, folder_images, load_ferplus_votes, load_folder, load_pack
+from train.photos import load_pack_photos, load_photo_faces, photo_split
 
 
 @dataclass

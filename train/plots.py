@@ -21,8 +21,15 @@ def plot_confusion(scores: Scores, title: str, path: Path) -> None:
     for row in range(len(CLASSES)):
         for column in range(len(CLASSES)):
             colour = "white" if normalised[row, column] > 0.5 else "black"
-            axes.text(column, row, f"{normalised[row, column]:.2f}\n{int(confusion[row, column])}",
-                      ha="center", va="center", fontsize=7, color=colour)
+            axes.text(
+                column,
+                row,
+                f"{normalised[row, column]:.2f}\n{int(confusion[row, column])}",
+                ha="center",
+                va="center",
+                fontsize=7,
+                color=colour,
+            )
     axes.set_xticks(range(len(CLASSES)), CLASSES, rotation=45, ha="right")
     axes.set_yticks(range(len(CLASSES)), CLASSES)
     axes.set_xlabel("predicted")
@@ -38,8 +45,11 @@ def plot_history(history_csv: Path, path: Path) -> None:
         rows = list(csv.DictReader(file))
     epochs = [int(row["epoch"]) + 1 for row in rows]
     # "val_ferplus_accuracy" -> "ferplus_"; a one-head model's columns have no head name ("val_accuracy" -> "")
-    prefixes = sorted(key[len("val_"):-len("accuracy")] for key in rows[0]
-                      if key.startswith("val_") and key.endswith("accuracy") and key != "val_mean_accuracy")
+    prefixes = sorted(
+        key[len("val_") : -len("accuracy")]
+        for key in rows[0]
+        if key.startswith("val_") and key.endswith("accuracy") and key != "val_mean_accuracy"
+    )
     figure, (loss_axes, accuracy_axes) = plt.subplots(1, 2, figsize=(9, 3.5), dpi=100)
     for key, axes in (("loss", loss_axes), ("accuracy", accuracy_axes)):
         for prefix in prefixes:

@@ -22,7 +22,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import keras
@@ -33,56 +33,11 @@ from train.data import load_fer2013
 from train.ensemble import build_ensemble
 from train.evaluate import evaluate
 from train.model import widths_of
-from train.options import setting, to_argv
+from train.options import to_argv
+from train.recipe_config import RecipeConfig
 
 ROOT = Path(__file__).resolve().parent.parent  # where `python -m train` finds the package
 MODEL_BUDGET_BYTES = 10 * 2**20  # the app's model files, in all
-
-
-def shapes_of(text: str) -> tuple[tuple[int, ...], ...]:
-    """--teacher-widths: shapes ';' between, widths ',' between."""
-    return tuple(tuple(int(w) for w in shape.split(",")) for shape in text.split(";") if shape)
-
-
-def students_of(text: str) -> tuple[tuple[str, tuple[int, ...] | str], ...]:
-    """--students: each name=widths (from scratch) or name=path.keras (that model continued), ';' between."""
-    students = []
-    for name, shape in (student.split("=") for student in text.split(";") if student):
-        students.append((name, shape if shape.endswith(".keras") else tuple(int(w) for w in shape.split(","))))
-    return tuple(students)
-
-
-def paths_of(text: str) -> tuple[str, ...]:
-    return tuple(path for path in text.split(";") if path)
-
-
-def recipe_training() -> FitConfig:
-    """What every network of the recipe trains with, but for its shape, epochs, seed and teacher: SGD Nesterov on
-    a cosine, random erasing, bfloat16, loader processes, no backup (docs/training.md has the measurements)."""
-    return FitConfig(batch_size=256, optimizer="sgd", learning_rate=0.05, warmup_epochs=3, weight_decay=5e-4,
-                     dropout=0.3, erasing=0.5, precision="mixed_bfloat16", loader_processes=5, backup=False,
-                     teacher_weight=0.7, consistent_teaching=True)
-
-
-@dataclass
-class RecipeConfig:
-    teacher_widths: tuple[tuple[int, ...], ...] = setting(
-        ((64, 128, 256, 512), (40, 80, 160, 320)), "the teachers' shapes, ';' between: '64,128,256,512;40,80,160,320'",
-        parse=shapes_of)
-    teacher_epochs: int = setting(200, "at most, for each teacher (the stage's time limit decides)")
-    photo_like_teachers: tuple[int, ...] = setting((), "teachers (by index) that also learn the photo-like changes")
-    ensemble_candidates: tuple[str, ...] = setting(
-        ("assets/model.keras",), "models that compete beside the teachers for the ensemble, ';' between, '' for none",
-        parse=paths_of)
-    students: tuple[tuple[str, tuple[int, ...] | str], ...] = setting(
-        (("student", "assets/model.keras"), ("wide", (16, 32, 64, 160, 320))),
-        "name=widths (from scratch) or name=model.keras (continued), ';' between", parse=students_of)
-    student_epochs: int = setting(200, "at most, for each student")
-    minutes: float = setting(7.5, "for the whole recipe: the stages' time limits are shares of it")
-    teacher_share: float = setting(0.4, "of the minutes, for the teachers")
-    student_share: float = setting(0.45, "of the minutes, for the students")
-    students_only: bool = setting(False, "a second run: the students alone, from the ensemble the first left in --work")
-    training: FitConfig = setting(help="what every network trains with", factory=recipe_training)
 
 
 def student_plan(shape: tuple[int, ...] | str) -> tuple[tuple[int, ...], Path | None]:
@@ -95,21 +50,47 @@ def student_plan(shape: tuple[int, ...] | str) -> tuple[tuple[int, ...], Path | 
 
 def fit_command(pack: Path, out: Path, config: FitConfig) -> list[str]:
     """`python -m train fit` for one network of the recipe, with the pack as its data and photos."""
-    return [sys.executable, "-m", "train", "fit", "--data", str(pack), "--photos", str(pack), "--out", str(out),
-            *to_argv(config)]
+    return [
+        sys.executable,
+        "-m",
+        "train",
+        "fit",
+        "--data",
+        str(pack),
+        "--photos",
+        str(pack),
+        "--out",
+        str(out),
+        *to_argv(config),
+    ]
 
 
 def teacher_config(config: RecipeConfig, index: int, widths: tuple[int, ...]) -> FitConfig:
-    return replace(config.training, widths=widths, epochs=config.teacher_epochs, seed=1000 + index, teacher="",
-                   consistent_teaching=False, photo_like=index in config.photo_like_teachers,
-                   time_limit_minutes=round(config.minutes * config.teacher_share, 2))
+    return replace(
+        config.training,
+        widths=widths,
+        epochs=config.teacher_epochs,
+        seed=1000 + index,
+        teacher="",
+        consistent_teaching=False,
+        photo_like=index in config.photo_like_teachers,
+        time_limit_minutes=round(config.minutes * config.teacher_share, 2),
+    )
 
 
-def student_config(config: RecipeConfig, widths: tuple[int, ...], start: Path | None, teacher: Path,
-                   minutes: float) -> FitConfig:
+def student_config(
+    config: RecipeConfig, widths: tuple[int, ...], start: Path | None, teacher: Path, minutes: float
+) -> FitConfig:
     """One seed for every student: they see the same batches, so they differ in their shape (and start) only."""
-    return replace(config.training, widths=widths, epochs=config.student_epochs, seed=2000, teacher=str(teacher),
-                   init_from=str(start or ""), time_limit_minutes=round(minutes, 2))
+    return replace(
+        config.training,
+        widths=widths,
+        epochs=config.student_epochs,
+        seed=2000,
+        teacher=str(teacher),
+        init_from=str(start or ""),
+        time_limit_minutes=round(minutes, 2),
+    )
 
 
 def run_side_by_side(commands: list[list[str]], logs: list[Path]) -> None:
@@ -129,8 +110,7 @@ def run_side_by_side(commands: list[list[str]], logs: list[Path]) -> None:
             for process in processes:
                 process.kill()
                 process.wait()
-            raise RuntimeError("training failed:\n" + "\n".join(f"{log}:\n{log.read_text()[-3000:]}"
-                                                                 for log in failed))
+            raise RuntimeError("training failed:\n" + "\n".join(f"{log}:\n{log.read_text()[-3000:]}" for log in failed))
         if all(code == 0 for code in codes):
             break
         time.sleep(1)
@@ -142,11 +122,15 @@ def run_side_by_side(commands: list[list[str]], logs: list[Path]) -> None:
 def figures(card: dict) -> dict:
     """The card's figures the summary keeps."""
     metrics = card["metrics"]
-    return {"selection_score": card["selection"]["score"], "parameters": card["parameters"],
-            "model_file_bytes": card["model_file_bytes"],
-            "ferplus_vote_kl_private_test": card["ferplus_vote_kl_private_test"]} | {
+    return {
+        "selection_score": card["selection"]["score"],
+        "parameters": card["parameters"],
+        "model_file_bytes": card["model_file_bytes"],
+        "ferplus_vote_kl_private_test": card["ferplus_vote_kl_private_test"],
+    } | {
         f"{evaluation.name}_private_test": metrics[f"{evaluation.name}_private_test"]["accuracy"]
-        for _, evaluation in evaluations()}
+        for _, evaluation in evaluations()
+    }
 
 
 def ensemble_choice(record: dict) -> dict:
@@ -169,14 +153,25 @@ def keep(run_dir: Path, evaluation_dir: Path, destination: Path) -> None:
             shutil.copyfile(run_dir / name, destination / name)
 
 
-def train_teachers(config: RecipeConfig, pack: Path, work: Path, out: Path, data: dict, summary: dict,
-                   stage_done: Callable[[str], None]) -> list[Path]:
+def train_teachers(
+    config: RecipeConfig,
+    pack: Path,
+    work: Path,
+    out: Path,
+    data: dict,
+    summary: dict,
+    stage_done: Callable[[str], None],
+) -> list[Path]:
     """The teachers, side by side, then each evaluated; the best one within the model budget is kept under
     out/single at once. Returns the teachers' run folders."""
     teacher_dirs = [work / f"teacher{index}" for index in range(len(config.teacher_widths))]
-    run_side_by_side([fit_command(pack, run, teacher_config(config, index, widths))
-                      for index, (run, widths) in enumerate(zip(teacher_dirs, config.teacher_widths, strict=True))],
-                     [run / "log.txt" for run in teacher_dirs])
+    run_side_by_side(
+        [
+            fit_command(pack, run, teacher_config(config, index, widths))
+            for index, (run, widths) in enumerate(zip(teacher_dirs, config.teacher_widths, strict=True))
+        ],
+        [run / "log.txt" for run in teacher_dirs],
+    )
     summary["epochs_trained"] |= {run.name: epochs_in(run) for run in teacher_dirs}
     stage_done("teachers")
 
@@ -198,8 +193,10 @@ def run_recipe(pack: Path, out: Path, work: Path, config: RecipeConfig) -> dict:
     started = time.time()
     ensemble_path = work / "ensemble" / "model.keras"
     if config.students_only and not ensemble_path.is_file():
-        raise FileNotFoundError(f"students_only needs the ensemble an earlier run left in {ensemble_path.parent}, "
-                                "and there is none: run the whole recipe first")
+        raise FileNotFoundError(
+            f"students_only needs the ensemble an earlier run left in {ensemble_path.parent}, "
+            "and there is none: run the whole recipe first"
+        )
     out.mkdir(parents=True, exist_ok=True)
     summary: dict = {"config": asdict(config), "models": {}, "epochs_trained": {}, "seconds": {}}
 
@@ -224,10 +221,13 @@ def run_recipe(pack: Path, out: Path, work: Path, config: RecipeConfig) -> dict:
     students_dir = work / "students_only" if config.students_only else work  # a first run's students stay
     student_dirs = {name: students_dir / name for name, _ in config.students}
     plans = {name: student_plan(shape) for name, shape in config.students}
-    run_side_by_side([fit_command(pack, student_dirs[name], student_config(config, widths, start, ensemble_path,
-                                                                           student_minutes))
-                      for name, (widths, start) in plans.items()],
-                     [run / "log.txt" for run in student_dirs.values()])
+    run_side_by_side(
+        [
+            fit_command(pack, student_dirs[name], student_config(config, widths, start, ensemble_path, student_minutes))
+            for name, (widths, start) in plans.items()
+        ],
+        [run / "log.txt" for run in student_dirs.values()],
+    )
     for name, run in student_dirs.items():
         summary["epochs_trained"][name] = epochs_in(run)
         summary["models"][name] = figures(evaluate(data, run / BEST_MODEL, run / "evaluation"))

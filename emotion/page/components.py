@@ -52,8 +52,15 @@ def probability_frame(rows: list[tuple[float, str, float]]) -> pd.DataFrame:
 def timeline_plot(**settings) -> gr.LinePlot:
     """A timeline of the probabilities (probability_frame's columns) without Gradio's legend, which keeps to one
     row and loses its last entries on a phone; expression_legend, below it, wraps instead."""
-    return gr.LinePlot(x="seconds", y="probability", color="expression", y_lim=[0, 1], color_map=TIMELINE_COLOURS,
-                       colors_in_legend=[], **settings)
+    return gr.LinePlot(
+        x="seconds",
+        y="probability",
+        color="expression",
+        y_lim=[0, 1],
+        color_map=TIMELINE_COLOURS,
+        colors_in_legend=[],
+        **settings,
+    )
 
 
 def expression_legend(elem_id: str) -> gr.HTML:

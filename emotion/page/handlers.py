@@ -25,8 +25,10 @@ def uploaded(upload: str | None, nothing: str) -> tuple[Path, int]:
     try:
         return Path(upload), Path(upload).stat().st_size
     except FileNotFoundError:
-        raise UploadExpired("This file is no longer on the server (uploads are deleted after a couple of "
-                            "minutes); please upload it again.") from None
+        raise UploadExpired(
+            "This file is no longer on the server (uploads are deleted after a couple of "
+            "minutes); please upload it again."
+        ) from None
 
 
 def page_error(problem: Exception, channel: str, size: int, started: float) -> gr.Error:
@@ -62,8 +64,10 @@ class PhotoHandlers:
             plural = "face" if len(faces) == 1 else "faces"
             message = "Classified the whole image as one face." if whole_image else f"Found {len(faces)} {plural}."
         else:
-            message = ("**No face found.** If the photo is already a cropped face, "
-                       "press *Classify the whole image as one face*.")
+            message = (
+                "**No face found.** If the photo is already a cropped face, "
+                "press *Classify the whole image as one face*."
+            )
         choices = face_choices(faces)
         return {
             views.annotated: draw_faces(image, faces),
@@ -99,14 +103,21 @@ class PhotoHandlers:
 
     def show_results_of(self, tab: str) -> dict:
         """The photo results beside the Upload and Webcam tabs, the clip's beside the Video tab."""
-        return {self.views.photo_results: gr.Column(visible=tab != "video"),
-                self.views.clip_results: gr.Column(visible=tab == "video")}
+        return {
+            self.views.photo_results: gr.Column(visible=tab != "video"),
+            self.views.clip_results: gr.Column(visible=tab == "video"),
+        }
 
     def show_webcam_mode(self, mode: str) -> dict:
         """Snapshot shows the snapshot camera and the annotated photo; Live the live camera, its view, the face
         to follow and the timeline."""
         views, live = self.views, mode == "Live"
-        return {views.webcam: gr.Image(visible=not live), views.webcam_button: gr.Button(visible=not live),
-                views.annotated: gr.Image(visible=not live), views.live: gr.Image(visible=live),
-                views.live_output: gr.HTML(visible=live), views.follow: gr.Dropdown(visible=live),
-                views.live_timeline: gr.Column(visible=live)}
+        return {
+            views.webcam: gr.Image(visible=not live),
+            views.webcam_button: gr.Button(visible=not live),
+            views.annotated: gr.Image(visible=not live),
+            views.live: gr.Image(visible=live),
+            views.live_output: gr.HTML(visible=live),
+            views.follow: gr.Dropdown(visible=live),
+            views.live_timeline: gr.Column(visible=live),
+        }

@@ -3,8 +3,18 @@
 from emotion.classifier import ASSETS
 
 # Different expressions, then a group (assets/README.md: sources and licences).
-EXAMPLES = [str(ASSETS / "examples" / name) for name in ("happy_baby.jpg", "angry.jpg", "sad_baby.jpg", "neutral.jpg",
-                                                          "surprised.jpg", "group.jpg", "astronaut.jpg")]
+EXAMPLES = [
+    str(ASSETS / "examples" / name)
+    for name in (
+        "happy_baby.jpg",
+        "angry.jpg",
+        "sad_baby.jpg",
+        "neutral.jpg",
+        "surprised.jpg",
+        "group.jpg",
+        "astronaut.jpg",
+    )
+]
 # Live webcam: a frame every LIVE_INTERVAL s (the pipeline takes ~35 ms a frame, so the queue keeps up), each
 # stream stops after LIVE_SECONDS so one visitor cannot hold a slot, at most LIVE_STREAMS at once.
 LIVE_INTERVAL = 0.1
@@ -14,6 +24,8 @@ LIVE_STREAMS = 4
 # older than two minutes (long enough for the browser to fetch results and for "classify the whole image").
 CACHE_CLEANUP = (60, 120)
 CLIP_SECONDS_PER_MINUTE = 20  # python -m bench.video (docs/benchmarks.md)
-LIMITS = ("Frontal faces work best. FER2013 mixes posed and spontaneous expressions, 48x48 grayscale, mostly "
-          "adults; the model reads a face's appearance, not what the person feels. Disgust is rare (1.8% of the "
-          "FER+ votes on its training faces), so the model seldom says it.")
+LIMITS = (
+    "Frontal faces work best. FER2013 mixes posed and spontaneous expressions, 48x48 grayscale, mostly "
+    "adults; the model reads a face's appearance, not what the person feels. Disgust is rare (1.8% of the "
+    "FER+ votes on its training faces), so the model seldom says it."
+)

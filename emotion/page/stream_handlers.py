@@ -35,8 +35,11 @@ def live_view(image: Image.Image) -> str:
 def person_timeline(person_id: int | None, clip: dict | None):
     """The chosen person's smoothed probabilities over the clip, long format for the timeline."""
     person = next((face for face in (clip or {}).get("faces", []) if face["id"] == person_id), None)
-    rows = [(sample["time"], name, sample["scores"][name]) for sample in (person or {}).get("samples", [])
-            for name in CLASSES]
+    rows = [
+        (sample["time"], name, sample["scores"][name])
+        for sample in (person or {}).get("samples", [])
+        for name in CLASSES
+    ]
     return probability_frame(rows)
 
 
@@ -88,8 +91,12 @@ class StreamHandlers:
             try:
                 path, size = uploaded(clip, "Upload a clip first.")
                 check_video_file(path)
-                result = analyse_clip(self.predictor, path, annotated=annotated,
-                                      progress=lambda done: progress(done, desc="Analysing the clip"))
+                result = analyse_clip(
+                    self.predictor,
+                    path,
+                    annotated=annotated,
+                    progress=lambda done: progress(done, desc="Analysing the clip"),
+                )
             except (NothingUploaded, UploadExpired, VideoError) as problem:
                 raise page_error(problem, "ui-video", size, started) from None
             log_request("ui-video", size, "ok", started, None, len(result.faces))
@@ -100,9 +107,12 @@ class StreamHandlers:
             choices = [(f"Person #{person.id}", person.id) for person in result.faces]
             first = choices[0][1] if choices else None
             people = "person" if len(choices) == 1 else "people"
-            message = (f"Followed {len(choices)} {people} through {result.duration:.1f} s "
-                       f"({result.sample_rate:g} frames a second analysed)." if choices
-                       else "**No face found anywhere in the clip.**")
+            message = (
+                f"Followed {len(choices)} {people} through {result.duration:.1f} s "
+                f"({result.sample_rate:g} frames a second analysed)."
+                if choices
+                else "**No face found anywhere in the clip.**"
+            )
             yield {
                 views.clip_output: str(annotated) if annotated.is_file() else None,
                 views.person: gr.Dropdown(choices=choices, value=first, visible=bool(choices)),
