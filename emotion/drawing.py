@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from emotion.images import to_rgb_array
+from emotion.images import photo_scale, to_rgb_array
 from emotion.labels import COLOURS
 from emotion.results import FaceResult
 
@@ -35,6 +35,7 @@ def draw_faces(
     '(!)' after the label when the face has warnings (the reasons are in the result, not on the photo).
     With `heatmaps` (one per face, Predictor.explain), each is laid over its face's box first. `numbers`
     replaces the 1, 2, 3... of the labels (live mode's track numbers) and is shown even for one face."""
+    faces = [face.scaled(1 / photo_scale(image)) for face in faces]  # into the pixels of the picture drawn on
     rgb = to_rgb_array(image).copy()
     if heatmaps is not None:
         for face, heat in zip(faces, heatmaps, strict=True):

@@ -8,7 +8,7 @@ from PIL import Image
 from emotion.classifier import Classifier
 from emotion.detector import FaceDetector
 from emotion.explain import occlusion_map
-from emotion.images import to_rgb_array
+from emotion.images import photo_scale, to_rgb_array
 from emotion.labels import CLASSES
 from emotion.preprocess import FACE_MARGIN, INPUT_SIZE, Box, Landmarks, prepare_face, square_crop_box, to_gray
 from emotion.reliability import signals_of, warnings_for
@@ -47,9 +47,14 @@ class Predictor:
         """Every face in the photo, largest first; [] when none is found.
 
         whole_image=True skips detection and classifies the whole photo as one face (for photos
-        that are already a cropped face, like FER2013's).
+        that are already a cropped face, like FER2013's). Boxes and landmarks are in the original photo's
+        pixels, also when open_image reduced a large one.
         """
-        rgb = to_rgb_array(image)
+        scale = photo_scale(image)
+        return [face.scaled(scale) for face in self.predict_pixels(to_rgb_array(image), whole_image)]
+
+    def predict_pixels(self, rgb: np.ndarray, whole_image: bool) -> list[FaceResult]:
+        """predict's faces in `rgb`'s own pixels."""
         height, width = rgb.shape[:2]
         if whole_image:
             boxes, detector_scores, landmarks = [(0, 0, width, height)], [None], [None]
@@ -86,6 +91,7 @@ class Predictor:
     def explain(self, image: Image.Image | np.ndarray, face: FaceResult) -> np.ndarray:
         """What drove `face`'s label: a 2-D float32 map in [0, 1] over the face's box (row 0 at its top),
         by occlusion (emotion.explain). Any resolution: stretch it over the box to show it."""
+        face = face.scaled(1 / photo_scale(image))
         rgb = to_rgb_array(image)
         crop = self.face_crop(rgb, face.box, face.landmarks)
         heat = occlusion_map(self.classify, crop, CLASSES.index(face.label))

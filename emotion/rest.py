@@ -16,12 +16,12 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from emotion.errors import VideoError, user_error
-from emotion.images import ImageError, open_image
+from emotion.images import MAX_PHOTO_BYTES, ImageError, open_image
 from emotion.predictor import Predictor
 from emotion.requestlog import log_request
+from emotion.scratch import scratch_folder
 from emotion.video import MAX_VIDEO_BYTES, analyse_clip, check_video_file
 
-MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 # Analyses at once (2 cores: more only share them) and how many more may wait; beyond that a request is
 # answered 503 at once, with Retry-After, instead of waiting without end.
 MAX_RUNNING = 4
@@ -96,9 +96,18 @@ async def read_upload(request: Request, max_bytes: int, what: str) -> bytes:
     return data
 
 
+def yes_or_no(text: str, name: str) -> bool:
+    """A query parameter's true or false; Refused(400) for anything else."""
+    if text.lower() in ("true", "1", "yes"):
+        return True
+    if text.lower() in ("false", "0", "no"):
+        return False
+    raise Refused(400, f"{name} must be true or false, not {text[:20]!r}.")
+
+
 def analyse_clip_bytes(predictor: Predictor, data: bytes) -> dict:
     """A clip's analysis from its bytes, through a temporary file (OpenCV reads files) removed at once."""
-    with tempfile.TemporaryDirectory(prefix="emotion-clip-") as folder:
+    with tempfile.TemporaryDirectory(prefix="emotion-clip-", dir=scratch_folder()) as folder:
         path = Path(folder) / "clip"
         path.write_bytes(data)
         check_video_file(path)
@@ -107,20 +116,23 @@ def analyse_clip_bytes(predictor: Predictor, data: bytes) -> dict:
 
 def build_rest_router(
     predictor: Predictor,
-    max_bytes: int = MAX_UPLOAD_BYTES,
+    max_bytes: int = MAX_PHOTO_BYTES,
     max_video_bytes: int = MAX_VIDEO_BYTES,
     capacity: Capacity | None = None,
 ) -> APIRouter:
     router = APIRouter()
     capacity = capacity or Capacity()
+    clip_capacity = Capacity(running=1, waiting=MAX_WAITING)  # one clip at a time (emotion.video.CLIP_BUDGET)
 
     @router.post("/process_image")
-    async def process_image(request: Request, whole_image: bool = False) -> JSONResponse:
+    async def process_image(request: Request) -> JSONResponse:
         started, size = time.perf_counter(), 0
         try:
+            whole_image = yes_or_no(request.query_params.get("whole_image", "false"), "whole_image")
+            # The body first: a slow sender holds no analysis slot (emotion.guard bounds its size and time).
+            data = await read_upload(request, max_bytes, "photo")
+            size = len(data)
             async with capacity.slot():
-                data = await read_upload(request, max_bytes, "photo")
-                size = len(data)
                 image = await run_in_threadpool(open_image, data)
                 faces = await run_in_threadpool(predictor.predict, image, whole_image)
         except Refused as refused:
@@ -137,9 +149,9 @@ def build_rest_router(
     async def process_video(request: Request) -> JSONResponse:
         started, size = time.perf_counter(), 0
         try:
-            async with capacity.slot():
-                data = await read_upload(request, max_video_bytes, "clip")
-                size = len(data)
+            data = await read_upload(request, max_video_bytes, "clip")
+            size = len(data)
+            async with clip_capacity.slot():
                 result = await run_in_threadpool(analyse_clip_bytes, predictor, data)
         except Refused as refused:
             log_request("rest-video", size, str(refused.status), started)

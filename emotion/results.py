@@ -1,7 +1,7 @@
 """What the pipeline answers for a face, and nothing that computes it: drawing, tracking and the REST and
 CLI code read these without importing the model."""
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
@@ -17,6 +17,14 @@ class FaceResult:
     detector_score: float | None  # how sure the detector is that this is a face; None for a whole image
     landmarks: Landmarks | None = None  # eyes, nose tip, mouth corners in the photo's pixels; None for a whole image
     warnings: tuple[str, ...] = ()  # plain reasons the answer may be unreliable (emotion.reliability)
+
+    def scaled(self, factor: float) -> "FaceResult":
+        """The same face with its box and landmarks in pixels `factor` times as large."""
+        if factor == 1.0:
+            return self
+        box = tuple(round(value * factor) for value in self.box)
+        landmarks = tuple((round(x * factor), round(y * factor)) for x, y in self.landmarks) if self.landmarks else None
+        return replace(self, box=box, landmarks=landmarks)
 
     def to_dict(self) -> dict:
         landmarks = [list(point) for point in self.landmarks] if self.landmarks else None

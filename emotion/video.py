@@ -9,8 +9,13 @@ browser plays (the OpenCV wheel's H.264 encoder is missing, and its MPEG-4 part 
 it has one frame per sample, at most ANNOTATED_SIDE pixels wide.
 """
 
+import contextlib
+import contextvars
 import math
+import os
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -29,6 +34,17 @@ MAX_SECONDS = 60.0
 MAX_FRAME_PIXELS = 1920 * 1080  # "Full HD": larger frames are refused rather than slowly decoded
 ANNOTATED_SIDE = 854  # the annotated clip's longest side at most (480p), so it stays small to send
 VIDEO_SUFFIXES = (".mp4", ".webm", ".mov", ".m4v", ".mkv", ".avi")
+# Clips are analysed one at a time, whoever sends them (the page and REST together), in one thread of their own
+# at a lower CPU priority, so that photos, which take milliseconds, go first while a clip takes seconds.
+CLIP_NICENESS = 10
+
+
+def lower_priority() -> None:
+    with contextlib.suppress(OSError, AttributeError):  # Linux sets it per thread; elsewhere it stays as it is
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), CLIP_NICENESS)
+
+
+CLIP_WORKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="emotion-clip", initializer=lower_priority)
 LIMITS_TEXT = (
     f"Clips up to {MAX_VIDEO_BYTES // (1024 * 1024)} MB, {MAX_SECONDS:.0f} seconds and 1920x1080 "
     f"(MP4, WebM or MOV); {SAMPLE_RATE:g} frames a second are analysed."
@@ -118,7 +134,22 @@ def analyse_clip(
 ) -> ClipResult:
     """Follow every face through the clip at `path`, `sample_rate` frames a second; write the annotated clip to
     `annotated` (.webm) if given. `progress` gets the fraction of the clip done. Raises VideoError when the clip
-    cannot be read or has fewer than two frames, VideoTooLarge over a limit."""
+    cannot be read or has fewer than two frames, VideoTooLarge over a limit. Runs in CLIP_WORKER: one clip at a
+    time, the others wait, and photos never wait behind them."""
+    work = contextvars.copy_context().run  # the caller's context (Gradio's progress bar) goes with the work
+    return CLIP_WORKER.submit(
+        work, follow_faces, predictor, path, sample_rate, annotated, progress, max_seconds
+    ).result()
+
+
+def follow_faces(
+    predictor: Predictor,
+    path: Path,
+    sample_rate: float,
+    annotated: Path | None,
+    progress: Callable[[float], None] | None,
+    max_seconds: float,
+) -> ClipResult:
     capture, fps = open_clip(path, max_seconds)
     total_frames = capture.get(cv2.CAP_PROP_FRAME_COUNT)
     tracker, people, writer = FaceTracker(), {}, None
@@ -135,6 +166,8 @@ def analyse_clip(
             ok, bgr = capture.retrieve()
             if not ok:
                 break
+            if bgr.shape[0] * bgr.shape[1] > MAX_FRAME_PIXELS:  # the header may say less than the frames hold
+                raise VideoTooLarge(f"The clip's frames are {bgr.shape[1]}x{bgr.shape[0]}; the limit is 1920x1080.")
             rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
             tracked = tracker.update(predictor.predict(rgb), frame_time)
             for face in tracked:

@@ -159,7 +159,7 @@ def shipped_predictor() -> Predictor:
 def server(tiny_model_path: Path, tmp_path_factory: pytest.TempPathFactory):
     """(url, app module): app.py with the tiny model, its Gradio cache in a temporary folder."""
     os.environ["EMOTION_MODEL"] = str(tiny_model_path)
-    os.environ["GRADIO_TEMP_DIR"] = str(tmp_path_factory.mktemp("gradio"))
+    os.environ["EMOTION_TEMP_DIR"] = str(tmp_path_factory.mktemp("emotion-app"))  # the app puts its cache inside
     app = importlib.import_module("app")
     _, url, _ = app.demo.launch(server_port=None, prevent_thread_lock=True)
     yield url.rstrip("/"), app

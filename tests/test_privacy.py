@@ -12,6 +12,7 @@ from gradio_client import Client, handle_file
 from PIL import Image
 
 from emotion.page import build_demo
+from emotion.scratch import scratch_folder
 from tests.conftest import encode
 
 
@@ -103,3 +104,4 @@ def test_clips_and_their_results_are_swept_and_rest_keeps_no_clip(
     monkeypatch.setattr(tempfile, "tempdir", str(spool))
     response = httpx.post(f"{url}/process_video", files={"file": ("someone.webm", clip.read_bytes())}, timeout=60)
     assert response.status_code == 200 and files_under(spool) == set() and not list(spool.iterdir())
+    assert files_under(scratch_folder()) == set()

@@ -18,6 +18,7 @@ from PIL import Image
 from emotion.cli import main as cli_main
 from emotion.errors import VideoError, VideoTooLarge
 from emotion.page.stream_handlers import person_timeline
+from emotion.scratch import scratch_folder
 from emotion.video import analyse_clip, check_video_file
 from harness.clips import write_clip
 from tests.conftest import encode
@@ -211,7 +212,8 @@ def test_the_ui_keeps_no_temporary_file(server, clip, tmp_path, monkeypatch):
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     outputs = list(app.demo.stream_handlers.analyse_video(str(clip)))
     assert len(outputs) == 1 and Path(outputs[0][app.demo.views.clip_output]).name == "annotated.webm"
-    assert list(tmp_path.iterdir()) == []  # removed once the answer was handed over
+    assert Path(outputs[0][app.demo.views.clip_output]).parent.parent == scratch_folder()  # the app's own folder
+    assert list(tmp_path.iterdir()) == [] and list(scratch_folder().iterdir()) == []  # removed once handed over
 
 
 def test_cli_prints_one_json_line_per_person(clip, bad, tiny_model_path, tmp_path, capsys):

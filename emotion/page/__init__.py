@@ -2,10 +2,13 @@
 JavaScript (page.css, page.js) and the REST routes served beside it. `build_demo(predictor).launch()` serves the
 whole app, however it is launched: `python app.py`, `gradio app.py`, a Space or a test."""
 
+import os
 from pathlib import Path
 
 import gradio as gr
+from starlette.middleware import Middleware
 
+from emotion.guard import Guard
 from emotion.page.events import wire
 from emotion.page.handlers import PhotoHandlers
 from emotion.page.settings import CACHE_CLEANUP
@@ -13,9 +16,11 @@ from emotion.page.stream_handlers import StreamHandlers
 from emotion.page.views import lay_out
 from emotion.predictor import Predictor
 from emotion.rest import build_rest_router
+from emotion.scratch import cache_folder, empty_at_start, start_sweeping
 from emotion.video import MAX_VIDEO_BYTES
 
 HERE = Path(__file__).resolve().parent
+_sweeping: list = []  # the process's one sweeping thread, once a page is launched
 
 
 class Page(gr.Blocks):
@@ -27,6 +32,10 @@ class Page(gr.Blocks):
         self.predictor = predictor
 
     def launch(self, **options):
+        """Empties the app's temporary folder first (once a process) and sweeps it from then on."""
+        empty_at_start()
+        if not _sweeping:
+            _sweeping.append(start_sweeping(*CACHE_CLEANUP))
         settings = {
             "max_file_size": MAX_VIDEO_BYTES,  # photos are held to their own limit by the handler
             "run_history": False,
@@ -34,12 +43,13 @@ class Page(gr.Blocks):
             "show_error": False,
             "css_paths": [HERE / "page.css"],
             "js": (HERE / "page.js").read_text(),
-            "app_kwargs": {"routes": build_rest_router(self.predictor).routes},
+            "app_kwargs": {"routes": build_rest_router(self.predictor).routes, "middleware": [Middleware(Guard)]},
         }
         return super().launch(**(settings | options))
 
 
 def build_demo(predictor: Predictor, delete_cache: tuple[int, int] = CACHE_CLEANUP) -> Page:
+    os.environ["GRADIO_TEMP_DIR"] = str(cache_folder())  # Gradio's cache inside the app's own folder
     with Page(predictor, delete_cache) as demo:
         views = lay_out(predictor)
         demo.views = views

@@ -8,11 +8,10 @@ import gradio as gr
 
 from emotion.drawing import draw_faces
 from emotion.errors import NothingUploaded, UploadExpired, user_error
-from emotion.images import ImageError, ImageTooLarge, open_image
+from emotion.images import MAX_PHOTO_BYTES, ImageError, ImageTooLarge, open_image
 from emotion.page.views import Views
 from emotion.predictor import Predictor
 from emotion.requestlog import log_request
-from emotion.rest import MAX_UPLOAD_BYTES
 from emotion.results import FaceResult
 from emotion.table import csv_text, table_row
 
@@ -53,8 +52,8 @@ class PhotoHandlers:
         views, started, size = self.views, time.perf_counter(), 0
         try:
             path, size = uploaded(photo, "Upload a photo or take a webcam snapshot first.")
-            if size > MAX_UPLOAD_BYTES:
-                raise ImageTooLarge(f"The photo is larger than the {MAX_UPLOAD_BYTES // (1024 * 1024)} MB limit.")
+            if size > MAX_PHOTO_BYTES:
+                raise ImageTooLarge(f"The photo is larger than the {MAX_PHOTO_BYTES // (1024 * 1024)} MB limit.")
             image = open_image(path)
         except (NothingUploaded, UploadExpired, ImageError) as problem:
             raise page_error(problem, "ui", size, started) from None

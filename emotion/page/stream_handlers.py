@@ -21,6 +21,7 @@ from emotion.page.handlers import page_error, uploaded
 from emotion.page.views import Views
 from emotion.predictor import Predictor
 from emotion.requestlog import log_request
+from emotion.scratch import scratch_folder
 from emotion.video import CSV_HEADER, analyse_clip, check_clip, check_video_file, csv_rows
 
 
@@ -86,7 +87,7 @@ class StreamHandlers:
         result and its CSV and JSON files out. A generator: its temporary folder (annotated clip, CSV, JSON) is
         removed only after its one answer, once Gradio has copied the files into its cache."""
         views, started, size = self.views, time.perf_counter(), 0
-        with tempfile.TemporaryDirectory(prefix="emotion-clip-") as folder:
+        with tempfile.TemporaryDirectory(prefix="emotion-clip-", dir=scratch_folder()) as folder:
             annotated = Path(folder) / "annotated.webm"
             try:
                 path, size = uploaded(clip, "Upload a clip first.")

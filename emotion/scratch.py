@@ -1,0 +1,82 @@
+"""The app's one temporary folder, which nothing uploaded outlives: Gradio's cache (uploads, results) and the
+scratch space of REST and clips are inside it; it is emptied when the app starts, so a crash leaves nothing once
+the app answers again, and swept while it runs: files older than the cache's age go, partial uploads included,
+and so do the folders left empty.
+
+EMOTION_TEMP_DIR names the folder; by default it is `emotion-app` in the system's temporary folder.
+"""
+
+import contextlib
+import os
+import shutil
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+_emptied: set[Path] = set()
+
+
+def app_folder() -> Path:
+    return Path(os.environ.get("EMOTION_TEMP_DIR") or Path(tempfile.gettempdir()) / "emotion-app")
+
+
+def cache_folder() -> Path:
+    """Gradio's cache (GRADIO_TEMP_DIR points here once the page is built)."""
+    return app_folder() / "gradio"
+
+
+def scratch_folder() -> Path:
+    """Where REST keeps a clip while OpenCV reads it, and the page writes a clip's results."""
+    folder = app_folder() / "scratch"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def empty_at_start() -> None:
+    """Empty the app's folder, once a process: what a process that died left there goes."""
+    folder = app_folder()
+    if folder in _emptied:
+        return
+    _emptied.add(folder)
+    if folder.is_dir():
+        for entry in folder.iterdir():
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
+
+
+def sweep(age_seconds: float) -> int:
+    """Remove the files under the app's folder not changed for `age_seconds`, then the empty folders; returns
+    how many files went."""
+    folder, cutoff, removed = app_folder(), time.time() - age_seconds, 0
+    if not folder.is_dir():
+        return 0
+    kept = {folder, cache_folder()}
+    for directory, _, files in os.walk(folder, topdown=False):  # deepest first, so emptied folders go too
+        here, emptied = Path(directory), False
+        for name in files:
+            path = here / name
+            with contextlib.suppress(FileNotFoundError):
+                if path.lstat().st_mtime < cutoff:
+                    path.unlink()
+                    removed += 1
+                    emptied = True
+        with contextlib.suppress(OSError):  # not empty, or gone already
+            if here not in kept and (emptied or here.stat().st_mtime < cutoff):
+                here.rmdir()
+    return removed
+
+
+def start_sweeping(every_seconds: float, age_seconds: float) -> threading.Thread:
+    """A daemon thread that sweeps every `every_seconds` for as long as the process runs."""
+
+    def loop() -> None:
+        while True:
+            time.sleep(every_seconds)
+            sweep(age_seconds)
+
+    thread = threading.Thread(target=loop, name="emotion-sweep", daemon=True)
+    thread.start()
+    return thread

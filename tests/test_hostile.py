@@ -1,0 +1,278 @@
+"""Hostile clients: stalled and endless uploads, routes the page does not use, reflected headers, lying clips,
+bad parameters, and what a crash leaves on disk. Each test is one defect that was there before emotion.guard
+and emotion.scratch."""
+
+import asyncio
+import logging
+import os
+import socket
+import struct
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import numpy as np
+import pytest
+from gradio_client import Client, handle_file
+from PIL import Image
+
+from emotion import draw_faces, scratch
+from emotion.errors import VideoTooLarge
+from emotion.guard import Guard
+from emotion.images import ANALYSED_SIDE, open_image, photo_scale
+from emotion.video import analyse_clip
+from harness.clips import write_clip
+from harness.server import running_app
+from tests.conftest import encode
+
+
+async def small_app(scope, receive, send):
+    """Reads its whole body, then answers how many bytes it got."""
+    received = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return
+        received += len(message.get("body", b""))
+        if not message.get("more_body"):
+            break
+    await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
+    await send({"type": "http.response.body", "body": str(received).encode()})
+
+
+def call(guard: Guard, chunks, headers=(), path="/upload", delay: float = 0.0) -> tuple[int, int, bytes]:
+    """The guard's status and body for a POST whose body comes in `chunks` (`delay` s apart), and how many
+    chunks it read."""
+    sent, answer = [], {}
+
+    async def receive():
+        await asyncio.sleep(delay)
+        index = len(sent)
+        sent.append(index)
+        if index >= len(chunks):
+            await asyncio.sleep(3600)  # a client that never sends the rest
+        return {"type": "http.request", "body": chunks[index], "more_body": index < len(chunks) - 1}
+
+    async def send(message):
+        if message["type"] == "http.response.start":
+            answer["status"], answer["headers"] = message["status"], dict(message["headers"])
+        else:
+            answer["body"] = answer.get("body", b"") + message.get("body", b"")
+
+    scope = {"type": "http", "method": "POST", "path": path, "headers": [(k.encode(), v.encode()) for k, v in headers]}
+    asyncio.run(asyncio.wait_for(guard(scope, receive, send), timeout=30))
+    return answer["status"], len(sent), answer["body"]
+
+
+def test_a_body_without_a_length_stops_at_the_limit_plus_one_byte():
+    guard = Guard(small_app, limits={("POST", "/upload"): (1000, 10)})
+    status, read, body = call(guard, [b"x" * 300] * 100)  # 30 kB, chunked: no Content-Length
+    assert status == 413 and read == 4 and b"limit" in body  # 1,200 bytes read of 30,000: refused while it streams
+    assert call(guard, [b"x" * 500, b"x" * 500])[0] == 200  # at the limit: served
+
+
+def test_a_declared_length_over_the_limit_is_refused_before_reading():
+    guard = Guard(small_app, limits={("POST", "/upload"): (1000, 10)})
+    status, read, _ = call(guard, [b"x"], headers=[("content-length", "5000")])
+    assert status == 413 and read == 0
+
+
+def test_a_body_that_does_not_arrive_in_time_gets_408():
+    guard = Guard(small_app, limits={("POST", "/upload"): (10_000, 1.0)})
+    started = time.monotonic()
+    status, _, body = call(guard, [b"x" * 100] * 3, delay=0.6)  # the second chunk comes after 1.2 s
+    assert status == 408 and b"too long" in body and time.monotonic() - started < 5
+
+
+def test_an_upload_with_an_empty_file_name_is_refused():
+    guard = Guard(small_app)
+    form = b'--XX\r\nContent-Disposition: form-data; name="files"; filename=""\r\n\r\nabc\r\n--XX--\r\n'
+    assert call(guard, [form], path="/gradio_api/upload")[0] == 400
+
+
+def stalled(url: str, count: int) -> list[socket.socket]:
+    """Connections that send a multipart upload's headers and first part header, then nothing."""
+    host, port = url.removeprefix("http://").split(":")
+    sockets = []
+    for _ in range(count):
+        connection = socket.create_connection((host, int(port)))
+        connection.sendall(
+            b"POST /process_image HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; "
+            b"boundary=XX\r\nContent-Length: 100000\r\n\r\n--XX\r\nContent-Disposition: form-data; "
+            b'name="file"; filename="a.jpg"\r\n\r\n'
+        )
+        sockets.append(connection)
+    return sockets
+
+
+def test_stalled_uploads_do_not_block_the_others(server, astronaut):
+    url, _ = server
+    assert url.startswith("http://127.0.0.1:")
+    idle = stalled(url, 8)  # twice the analyses that run at once
+    try:
+        photo = encode(Image.fromarray(astronaut), "JPEG")
+        for _ in range(3):
+            started = time.monotonic()
+            response = httpx.post(f"{url}/process_image", files={"file": ("a.jpg", photo)}, timeout=15)
+            assert response.status_code == 200 and time.monotonic() - started < 10
+    finally:
+        for connection in idle:
+            connection.close()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/gradio_api/process_recording",
+        "/gradio_api/dev/reload",
+        "/monitoring",
+        "/monitoring/summary",
+        "/gradio_api/monitoring",
+    ],
+)
+def test_routes_the_page_does_not_use_are_closed(server, path):
+    url, _ = server
+    for method in ("GET", "POST"):
+        response = httpx.request(method, f"{url}{path}", timeout=10)
+        assert response.status_code == 404 and response.json() == {"error": "Not found."}
+
+
+def test_the_routes_the_page_needs_stay_open_and_every_answer_has_the_security_headers(server):
+    url, _ = server
+    for path in ("/", "/config", "/gradio_api/info", "/healthz"):
+        response = httpx.get(f"{url}{path}", timeout=30)
+        assert response.status_code == 200, path
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["referrer-policy"] == "strict-origin-when-cross-origin"
+        assert "frame-ancestors 'self' https://huggingface.co" in response.headers["content-security-policy"]
+
+
+def test_a_ranged_file_carries_no_request_header_back_and_a_bad_range_is_416(server, astronaut, tmp_path):
+    url, _ = server
+    photo = tmp_path / "mirrored.png"  # not a photo other tests send: Gradio's cache names files by their content
+    Image.fromarray(astronaut[:, ::-1]).save(photo)
+    annotated = Client(url, verbose=False, download_files=False).predict(handle_file(str(photo)), api_name="/predict")
+    file_url = annotated[0]["url"]
+    secret = {"Cookie": "session=secret", "Authorization": "Bearer secret", "Range": "bytes=0-99"}
+    response = httpx.get(file_url, headers=secret, timeout=10)
+    assert response.status_code == 206 and len(response.content) == 100
+    assert "secret" not in str(response.headers).lower()
+    assert httpx.get(file_url, headers={"Range": "bytes=0-1-2"}, timeout=10).status_code == 416
+
+
+def test_a_bad_parameter_is_400_in_the_apps_own_shape(server, astronaut):
+    url, _ = server
+    photo = encode(Image.fromarray(astronaut), "JPEG")
+    response = httpx.post(f"{url}/process_image?whole_image=maybe", files={"file": ("a.jpg", photo)}, timeout=30)
+    assert response.status_code == 400 and "whole_image" in response.json()["error"]
+    assert (
+        httpx.post(f"{url}/process_image?whole_image=true", files={"file": ("a.jpg", photo)}, timeout=30).status_code
+        == 200
+    )
+
+
+def lying_clip(path: Path, true_size: tuple[int, int], said: tuple[int, int]) -> Path:
+    """An MJPEG AVI whose frames are `true_size` and whose headers say `said`."""
+    frames = [np.full((true_size[1], true_size[0], 3), 90, np.uint8)] * 3
+    write_clip(path, frames, fps=5, codec="MJPG")
+    data = bytearray(path.read_bytes())
+    main = data.index(b"avih") + 8  # AVIMAINHEADER: width and height are its 9th and 10th fields
+    struct.pack_into("<II", data, main + 32, *said)
+    stream_format = data.index(b"strf") + 8  # BITMAPINFOHEADER: size, width, height
+    struct.pack_into("<ii", data, stream_format + 4, *said)
+    path.write_bytes(bytes(data))
+    return path
+
+
+def test_a_clip_whose_frames_are_larger_than_its_header_says_is_refused(predictor, tmp_path):
+    clip = lying_clip(tmp_path / "lying.avi", (2560, 1440), (640, 426))
+    with pytest.raises(VideoTooLarge, match="2560x1440"):
+        analyse_clip(predictor, clip)
+
+
+def test_the_sweep_removes_old_files_partial_uploads_and_empty_folders(tmp_path, monkeypatch):
+    monkeypatch.setenv("EMOTION_TEMP_DIR", str(tmp_path))
+    old = time.time() - 600
+    partial = tmp_path / "gradio" / "abc123" / "upload.part"
+    empty = tmp_path / "gradio" / "def456"
+    fresh = tmp_path / "scratch" / "emotion-clip-1" / "clip"
+    for path in (partial, fresh):
+        path.parent.mkdir(parents=True)
+        path.write_bytes(b"x" * 100)
+    empty.mkdir()
+    os.utime(partial, (old, old))
+    for folder in (partial.parent, empty):
+        os.utime(folder, (old, old))
+    assert scratch.sweep(age_seconds=120) == 1
+    assert not partial.exists() and not partial.parent.exists() and not empty.exists()
+    assert fresh.exists() and (tmp_path / "gradio").is_dir()
+
+
+@pytest.mark.slow
+def test_what_a_crashed_app_left_is_gone_once_the_app_answers_again(tiny_model_path, tmp_path, monkeypatch):
+    folder = tmp_path / "emotion-app"
+    leftovers = [
+        folder / "gradio" / "0a1b" / "someone.jpg",
+        folder / "gradio" / "9f8e" / "annotated.webm",
+        folder / "scratch" / "emotion-clip-x" / "clip",
+    ]
+    for path in leftovers:
+        path.parent.mkdir(parents=True)
+        path.write_bytes(b"what a killed process left")
+    monkeypatch.setenv("EMOTION_TEMP_DIR", str(folder))
+    with running_app(tiny_model_path) as app:
+        assert app.url.startswith("http://127.0.0.1:")
+        assert not [path for path in leftovers if path.exists()]
+        assert [path for path in folder.rglob("*") if path.is_file()] == []
+
+
+def test_a_large_photo_is_analysed_reduced_and_its_boxes_come_back_in_its_own_pixels(predictor, astronaut, tmp_path):
+    small = Image.fromarray(astronaut)
+    large = small.resize((6144, 6144))  # 37.7 megapixels, 12x the astronaut
+    path = tmp_path / "large.jpg"
+    large.save(path, quality=90)
+    opened = open_image(path)
+    assert max(opened.size) <= ANALYSED_SIDE and photo_scale(opened) == pytest.approx(6144 / max(opened.size))
+    [face] = predictor.predict(opened)
+    [expected] = predictor.predict(small)
+    x, y, w, h = face.box
+    assert x + w <= 6144 and y + h <= 6144
+    assert np.allclose(face.box, np.array(expected.box) * 12, atol=12 * 6)  # the same face, in the large photo's pixels
+    assert draw_faces(opened, [face]).size == opened.size  # drawn where it is on the reduced picture
+
+
+def test_clips_are_analysed_one_at_a_time_in_a_thread_of_lower_priority(predictor, tmp_path, astronaut):
+    clip = tmp_path / "clip.mp4"
+    write_clip(clip, [astronaut] * 6, fps=5)
+    seen = []
+    analyse_clip(
+        predictor,
+        clip,
+        progress=lambda _: seen.append(
+            (threading.current_thread().name, os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+        ),
+    )
+    assert seen and all(name.startswith("emotion-clip") for name, _ in seen)
+    assert all(niceness >= os.getpriority(os.PRIO_PROCESS, 0) + 10 or niceness == 19 for _, niceness in seen)
+
+
+def test_ordinary_events_log_one_line_without_a_traceback_or_the_clients_path(server, caplog, capfd):
+    url, _ = server
+    host, port = url.removeprefix("http://").split(":")
+    with caplog.at_level(logging.INFO):
+        assert httpx.get(f"{url}/gradio_api/file=/etc/passwd", timeout=10).status_code in (403, 404)
+        connection = socket.create_connection((host, int(port)))  # an upload whose sender goes away half-way
+        connection.sendall(
+            b"POST /gradio_api/upload HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; "
+            b"boundary=XX\r\nContent-Length: 1000000\r\n\r\n--XX\r\nContent-Disposition: form-data; "
+            b'name="files"; filename="a.jpg"\r\n\r\n' + b"x" * 100_000
+        )
+        connection.close()
+        time.sleep(2)
+        assert httpx.get(f"{url}/healthz", timeout=10).status_code == 200
+    printed = capfd.readouterr().err  # what the server's own loggers (uvicorn's) print
+    assert "Traceback" not in printed and "passwd" not in printed
+    server_side = [record for record in caplog.records if not record.name.startswith("httpx")]  # not our client's
+    assert not [record for record in server_side if record.exc_info]
+    assert not [record for record in server_side if "passwd" in record.getMessage()]
