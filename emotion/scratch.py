@@ -12,6 +12,7 @@ import shutil
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 _emptied: set[Path] = set()
@@ -47,9 +48,9 @@ def empty_at_start() -> None:
                 entry.unlink(missing_ok=True)
 
 
-def sweep(age_seconds: float) -> int:
-    """Remove the files under the app's folder not changed for `age_seconds`, then the empty folders; returns
-    how many files went."""
+def sweep(age_seconds: float, keep: set[str] = frozenset()) -> int:
+    """Remove the files under the app's folder not changed for `age_seconds` (but those in `keep`: the page's
+    example photos), then the empty folders; returns how many files went."""
     folder, cutoff, removed = app_folder(), time.time() - age_seconds, 0
     if not folder.is_dir():
         return 0
@@ -59,7 +60,7 @@ def sweep(age_seconds: float) -> int:
         for name in files:
             path = here / name
             with contextlib.suppress(FileNotFoundError):
-                if path.lstat().st_mtime < cutoff:
+                if path.lstat().st_mtime < cutoff and str(path) not in keep:
                     path.unlink()
                     removed += 1
                     emptied = True
@@ -69,13 +70,13 @@ def sweep(age_seconds: float) -> int:
     return removed
 
 
-def start_sweeping(every_seconds: float, age_seconds: float) -> threading.Thread:
-    """A daemon thread that sweeps every `every_seconds` for as long as the process runs."""
+def start_sweeping(every_seconds: float, age_seconds: float, keep: Callable[[], set[str]]) -> threading.Thread:
+    """A daemon thread that sweeps every `every_seconds` for as long as the process runs, sparing `keep()`."""
 
     def loop() -> None:
         while True:
             time.sleep(every_seconds)
-            sweep(age_seconds)
+            sweep(age_seconds, keep())
 
     thread = threading.Thread(target=loop, name="emotion-sweep", daemon=True)
     thread.start()

@@ -24,7 +24,7 @@ from emotion.images import ANALYSED_SIDE, open_image, photo_scale
 from emotion.video import analyse_clip
 from harness.clips import write_clip
 from harness.server import running_app
-from tests.conftest import encode
+from tests.conftest import ROOT, encode
 
 
 async def small_app(scope, receive, send):
@@ -224,7 +224,8 @@ def test_what_a_crashed_app_left_is_gone_once_the_app_answers_again(tiny_model_p
     with running_app(tiny_model_path) as app:
         assert app.url.startswith("http://127.0.0.1:")
         assert not [path for path in leftovers if path.exists()]
-        assert [path for path in folder.rglob("*") if path.is_file()] == []
+        examples = {path.name for path in [*(ROOT / "assets" / "examples").iterdir(), *(ROOT / "assets").glob("*.png")]}
+        assert {path.name for path in folder.rglob("*") if path.is_file()} <= examples  # what the new page put there
 
 
 def test_a_large_photo_is_analysed_reduced_and_its_boxes_come_back_in_its_own_pixels(predictor, astronaut, tmp_path):
@@ -276,3 +277,17 @@ def test_ordinary_events_log_one_line_without_a_traceback_or_the_clients_path(se
     server_side = [record for record in caplog.records if not record.name.startswith("httpx")]  # not our client's
     assert not [record for record in server_side if record.exc_info]
     assert not [record for record in server_side if "passwd" in record.getMessage()]
+
+
+def test_the_example_photos_survive_the_start_and_the_sweep(server):
+    url, app = server
+    samples = [
+        sample[0]
+        for component in httpx.get(f"{url}/config", timeout=30).json()["components"]
+        if component.get("type") == "dataset"
+        for sample in component["props"]["samples"]
+    ]
+    assert len(samples) >= 5
+    scratch.sweep(age_seconds=-1, keep=app.demo.kept_files())  # everything is old enough to go, but these
+    for sample in samples:
+        assert httpx.get(sample["url"], timeout=30).status_code == 200, sample["orig_name"]

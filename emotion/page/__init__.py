@@ -32,10 +32,9 @@ class Page(gr.Blocks):
         self.predictor = predictor
 
     def launch(self, **options):
-        """Empties the app's temporary folder first (once a process) and sweeps it from then on."""
-        empty_at_start()
+        """Sweeps the app's temporary folder from then on, sparing the example photos Gradio keeps there."""
         if not _sweeping:
-            _sweeping.append(start_sweeping(*CACHE_CLEANUP))
+            _sweeping.append(start_sweeping(*CACHE_CLEANUP, keep=self.kept_files))
         settings = {
             "max_file_size": MAX_VIDEO_BYTES,  # photos are held to their own limit by the handler
             "run_history": False,
@@ -47,8 +46,13 @@ class Page(gr.Blocks):
         }
         return super().launch(**(settings | options))
 
+    def kept_files(self) -> set[str]:
+        """The files Gradio keeps in its cache for as long as the page runs (the examples' copies)."""
+        return set().union(*(getattr(block, "keep_in_cache", set()) for block in self.blocks.values()))
+
 
 def build_demo(predictor: Predictor, delete_cache: tuple[int, int] = CACHE_CLEANUP) -> Page:
+    empty_at_start()  # once a process, before the examples are copied in: what a crashed process left goes
     os.environ["GRADIO_TEMP_DIR"] = str(cache_folder())  # Gradio's cache inside the app's own folder
     with Page(predictor, delete_cache) as demo:
         views = lay_out(predictor)
