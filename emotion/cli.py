@@ -1,4 +1,5 @@
 """python -m emotion predict PHOTO_OR_CLIP... [--json] [--whole-image] [--model PATH]
+python -m emotion batch PATH... --out DIR [--format parquet|csv|jsonl] (emotion.batch)
 
 A clip (.mp4, .webm, .mov, ...) prints one JSON line per person followed through it (emotion.video), whatever
 --json says: a timeline is data, not a sentence.
@@ -9,6 +10,7 @@ import json
 import sys
 from pathlib import Path
 
+from emotion.batch_tables import OUTPUT_FORMATS
 from emotion.errors import VideoError
 from emotion.images import ImageError, open_image
 from emotion.predictor import Predictor
@@ -72,7 +74,18 @@ def main(argv: list[str] | None = None) -> int:
     predict.add_argument("--json", action="store_true", help="one JSON object per line")
     predict.add_argument("--whole-image", action="store_true", help="treat each whole photo as one face")
     predict.add_argument("--model", type=Path, default=None, help="a .keras model (default: assets/model.keras)")
+    batch = commands.add_parser("batch", help="analyse whole folders of photos and clips into tables (Ray Data)")
+    batch.add_argument("paths", nargs="+", help="files, folders (recursively) and glob patterns, photos and clips")
+    batch.add_argument("--out", type=Path, required=True, help="where the tables go; a rerun resumes there")
+    batch.add_argument("--format", choices=OUTPUT_FORMATS, default="parquet", help="the tables' format")
+    batch.add_argument("--address", default=None, help="a Ray cluster (default: RAY_ADDRESS, else this machine)")
+    batch.add_argument("--workers", type=int, default=None, help="analysing actors (default: one a CPU)")
+    batch.add_argument("--model", default=None, help="a .keras model (default: assets/model.keras)")
     arguments = parser.parse_args(argv)
+    if arguments.command == "batch":
+        from emotion.batch import main as batch_main  # Ray only where batch is asked for
+
+        return batch_main(arguments)
 
     predictor = Predictor.load(arguments.model)
     failures = predict_files(predictor, arguments.photos, arguments.json, arguments.whole_image)

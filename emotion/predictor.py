@@ -53,21 +53,41 @@ class Predictor:
         scale = photo_scale(image)
         return [face.scaled(scale) for face in self.predict_pixels(to_rgb_array(image), whole_image)]
 
+    def predict_many(self, images: list[Image.Image | np.ndarray]) -> list[list[FaceResult]]:
+        """predict for several photos, their faces classified in one batch (what batch analysis uses)."""
+        found = [self.found_faces(to_rgb_array(image), whole_image=False) for image in images]
+        crops = [crop for faces in found for crop in faces[3]]
+        probabilities = iter(self.classify(np.stack(crops)) if crops else [])
+        return [
+            [face.scaled(photo_scale(image)) for face in self.results(*faces, [next(probabilities) for _ in faces[0]])]
+            for image, faces in zip(images, found, strict=True)
+        ]
+
     def predict_pixels(self, rgb: np.ndarray, whole_image: bool) -> list[FaceResult]:
         """predict's faces in `rgb`'s own pixels."""
+        boxes, detector_scores, landmarks, crops, gray = self.found_faces(rgb, whole_image)
+        probabilities = self.classify(np.stack(crops)) if crops else []
+        return self.results(boxes, detector_scores, landmarks, crops, gray, probabilities)
+
+    def found_faces(self, rgb: np.ndarray, whole_image: bool) -> tuple[list, list, list, list, np.ndarray]:
+        """Each face's box, detector score, landmarks and 48x48 crop, and the photo in gray."""
         height, width = rgb.shape[:2]
+        gray = to_gray(rgb)  # once per photo: every face's crop and sharpness start from it
         if whole_image:
             boxes, detector_scores, landmarks = [(0, 0, width, height)], [None], [None]
         else:
             detections = self.detector.detect(rgb)
-            if not detections:
-                return []
             boxes = [d.box for d in detections]
             detector_scores = [d.score for d in detections]
             landmarks = [d.landmarks for d in detections]
-        gray = to_gray(rgb)  # once per photo: every face's crop and sharpness start from it
-        crops = np.stack([self.face_crop(gray, box, marks) for box, marks in zip(boxes, landmarks, strict=True)])
-        probabilities = self.classify(crops)
+        crops = [self.face_crop(gray, box, marks) for box, marks in zip(boxes, landmarks, strict=True)]
+        return boxes, detector_scores, landmarks, crops, gray
+
+    @staticmethod
+    def results(
+        boxes: list, detector_scores: list, landmarks: list, crops: list, gray: np.ndarray, probabilities
+    ) -> list[FaceResult]:
+        """The faces' answers from found_faces and their probabilities."""
         return [
             FaceResult(
                 box,

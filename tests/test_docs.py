@@ -24,11 +24,16 @@ from tests.conftest import ROOT
 
 DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 DOCUMENTED_URL = "http://127.0.0.1:7860"
-PARSED_ONLY = re.compile(r"^(python -m (train|bench\.\w+|deploy\.\w+|docs\.\w+)|bash deploy/)")
+PARSED_ONLY = re.compile(
+    r"^(python -m (train|bench\.\w+|deploy\.\w+|docs\.\w+)|bash deploy/|RAY_ADDRESS=\S+ python -m emotion batch)"
+)
 INSTALL_COMMANDS = (
     "pip install -r requirements.txt && python app.py",
     "pip install -r requirements-dev.txt && python -m pytest",
 )
+BATCH_INSTALL = "pip install -r requirements-batch.txt"  # requirements-dev.txt includes it
+# Ray's single-machine settings, which keep a batch's local cluster on loopback (127.0.0.1).
+RAY_LOOPBACK = {"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0", "RAY_DISABLE_USAGE_STATS": "1"}
 
 
 @dataclass
@@ -74,6 +79,8 @@ def dry_parse(commands: list[str]) -> list[str]:
     modules = []
     for command in commands:
         words = shlex.split(command)
+        while "=" in words[0]:  # an environment setting before the command
+            words = words[1:]
         if words[:2] == ["bash", "deploy/distil_recipe.sh"]:
             assert words[2] in ("prepare", "run"), command
             words = (
@@ -118,6 +125,8 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory, astronaut) -> Path:
     """A folder with the files the snippets name, and the repository's assets."""
     folder = tmp_path_factory.mktemp("snippets")
     Image.fromarray(astronaut).save(folder / "photo.jpg")
+    (folder / "photos").mkdir()
+    Image.fromarray(astronaut[:, ::-1]).save(folder / "photos" / "mirrored.jpg")
     Image.fromarray(astronaut[20:220, 150:320]).save(folder / "face.png")
     write_clip(folder / "clip.mp4", panning_frames(astronaut, seconds=2, size=(640, 360), fps=10), fps=10)
     (folder / "assets").symlink_to(ROOT / "assets")
@@ -125,7 +134,7 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory, astronaut) -> Path:
 
 
 def run_here(command: list[str], sandbox: Path, url: str) -> subprocess.CompletedProcess:
-    environment = dict(os.environ, PYTHONPATH=str(ROOT))
+    environment = dict(os.environ, PYTHONPATH=str(ROOT), **RAY_LOOPBACK)
     return subprocess.run(
         [part.replace(DOCUMENTED_URL, url) for part in command],
         cwd=sandbox,
@@ -167,10 +176,11 @@ def test_python_snippets_run(snippet: Snippet, sandbox, server):
 @pytest.mark.slow
 def test_console_commands_run(command: str, sandbox, server):
     url, _ = server
-    assert command.startswith(("curl ", "python -m emotion ", "hf ")), f"a command this test does not know: {command}"
+    known = ("curl ", "python -m emotion ", "hf ", "ray ")
+    assert command.startswith(known), f"a command this test does not know: {command}"
     words = shlex.split(command)
-    if words[0] == "hf":  # the Hub's own command line: it must exist as written; logging in is the reader's
-        words.append("--help")
+    if words[0] in ("hf", "ray"):  # another tool's command line: it must exist as written; running it is the reader's
+        words = [str(Path(sys.executable).with_name(words[0])), *words[1:], "--help"]
     if words[0] == "python":
         words[0] = sys.executable
     if any("*" in word for word in words):  # as a shell expands it, from the repository's files
@@ -206,6 +216,8 @@ def test_the_install_commands_are_the_ones_ci_runs():
         if snippet.document == "README.md" and snippet.language == "console"
         for command in commands_of(snippet)
     ]
-    assert [command for command in readme if command.startswith("pip ")] == list(INSTALL_COMMANDS)
+    installs = sorted(command for command in readme if command.startswith("pip "))
+    assert installs == sorted([*INSTALL_COMMANDS, BATCH_INSTALL])
+    assert "-r requirements-batch.txt" in (ROOT / "requirements-dev.txt").read_text()
     check = (ROOT / "deploy" / "check.py").read_text()
     assert "requirements.txt" in check and '"app.py"' in (ROOT / "harness" / "server.py").read_text()

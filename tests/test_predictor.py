@@ -131,3 +131,15 @@ def test_the_example_photos_show_different_expressions_and_a_group_and_each_name
             labels.add(faces[0].label)
         group = max(group, len(faces))
     assert len(labels) >= 4 and group >= 3  # a visitor sees the model tell expressions apart, and a group
+
+
+def test_predicting_many_photos_at_once_gives_each_photos_own_answer(predictor, astronaut, two_faces, no_face):
+    photos = [astronaut, no_face, two_faces, Image.fromarray(astronaut).resize((1024, 1024))]
+    together = predictor.predict_many(photos)
+    for photo, faces in zip(photos, together, strict=True):
+        alone = predictor.predict(photo)
+        assert [face.box for face in faces] == [face.box for face in alone]
+        assert [face.warnings for face in faces] == [face.warnings for face in alone]
+        for face, expected in zip(faces, alone, strict=True):
+            assert np.allclose(list(face.scores.values()), list(expected.scores.values()), atol=1e-5)
+    assert together[1] == [] and len(together[2]) == 2

@@ -1,0 +1,99 @@
+"""Batch analysis' speed: `python -m emotion batch` beside `python -m emotion predict` on the same photos, in one
+run, then with 1, 2 and 4 workers on a local cluster (`ray start --head` on loopback), and clips against their
+own length.
+
+    pip install -r requirements-batch.txt
+    python -m bench.batch [--photos ../shared/photos-dev] [--count 500] [--clips 3]
+
+Every figure is the whole command's wall time (start-up and the model's loading included) over the files.
+"""
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from emotion.images import open_image, to_rgb_array
+from harness.clips import panning_frames, write_clip
+from harness.machine import describe_machine
+from harness.server import ROOT
+from train.photos import labelled_photos
+
+LOOPBACK = {"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0", "RAY_AUTH_MODE": "token", "RAY_DISABLE_USAGE_STATS": "1"}
+
+
+def timed(command: list[str], environment: dict) -> float:
+    started = time.perf_counter()
+    subprocess.run(command, cwd=ROOT, env=environment, check=False, capture_output=True, timeout=3600)
+    return time.perf_counter() - started
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--photos", type=Path, default=ROOT.parent / "shared" / "photos-dev")
+    parser.add_argument("--count", type=int, default=500)
+    parser.add_argument("--clips", type=int, default=3)
+    arguments = parser.parse_args()
+    print(describe_machine())
+    photos = [str(path) for path, _ in labelled_photos(arguments.photos)][: arguments.count]
+    environment = os.environ | LOOPBACK
+    ray = str(Path(sys.executable).with_name("ray"))
+    with tempfile.TemporaryDirectory() as scratch:
+        alone = timed([sys.executable, "-m", "emotion", "predict", *photos], environment)
+        local = timed([sys.executable, "-m", "emotion", "batch", *photos, "--out", f"{scratch}/local"], environment)
+        print(
+            f"{len(photos)} photos: predict {len(photos) / alone:.1f} photos/s; batch, Ray started here on this "
+            f"machine's cores, {len(photos) / local:.1f} photos/s ({alone / local:.2f}x)"
+        )
+        port = free_port()
+        # One head node offering 4 CPUs to the 2 cores: Ray's loopback-only mode refuses a second node on the same
+        # machine ("Multi-node Ray clusters are not supported"), docs/batch.md.
+        head = [ray, "start", "--head", "--node-ip-address=127.0.0.1", f"--port={port}", "--num-cpus=4"]
+        subprocess.run([*head, "--include-dashboard=false"], env=environment, check=True, capture_output=True)
+        try:
+            cluster = environment | {"RAY_ADDRESS": f"127.0.0.1:{port}"}
+            for workers in (1, 2, 4):
+                seconds = timed(
+                    [
+                        sys.executable,
+                        "-m",
+                        "emotion",
+                        "batch",
+                        *photos,
+                        "--out",
+                        f"{scratch}/w{workers}",
+                        "--workers",
+                        str(workers),
+                    ],
+                    cluster,
+                )
+                print(
+                    f"  on the cluster (`ray start --head`, 4 CPUs offered), {workers} workers: "
+                    f"{len(photos) / seconds:.1f} photos/s"
+                )
+            clips = []
+            face = to_rgb_array(open_image(ROOT / "assets" / "examples" / "group.jpg"))
+            for index in range(arguments.clips):
+                clips.append(f"{scratch}/clip{index}.mp4")
+                write_clip(Path(clips[-1]), panning_frames(face, seconds=20))
+            seconds = timed([sys.executable, "-m", "emotion", "batch", *clips, "--out", f"{scratch}/clips"], cluster)
+            print(
+                f"{arguments.clips} clips of 20 s (1280x720, 30 frames/s): {20 * arguments.clips / seconds:.1f}x "
+                "real time"
+            )
+        finally:
+            subprocess.run([ray, "stop", "--force"], env=environment, capture_output=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,157 @@
+"""Batch analysis' rows and tables (emotion.batch): what an actor answers for a batch of files, and the three
+tables written from it, one part a batch, exactly once.
+
+    faces          one row a face of a photo: file, face (1 = largest), box, label, each expression's
+                   probability, detector_score, warnings
+    clip_samples   one row a sampled face of a clip: file, person, time, box, label, each probability
+    files          one row a file: file, kind, status ("ok", "no face" or the error), faces (or people in a
+                   clip), seconds; and its size and mtime, by which a rerun knows it is done
+
+Each table is a folder of parts (`faces.parquet/part-00003-<run>.parquet`, ...). A batch's three parts are
+written under temporary names and renamed, the files part last: a batch whose files part is missing is not
+done, and its other parts are removed when a rerun starts, so no file's rows appear twice.
+"""
+
+import json
+import time
+import uuid
+from pathlib import Path
+
+import pandas as pd
+
+from emotion.errors import VideoError
+from emotion.images import ImageError, open_image
+from emotion.labels import CLASSES
+from emotion.video import analyse_clip, check_video_file
+
+OUTPUT_FORMATS = ("parquet", "csv", "jsonl")
+TABLES = ("faces", "clip_samples", "files")
+
+
+def analyse_files(predictor, batch: pd.DataFrame) -> pd.DataFrame:
+    """One row a file: its status, counts and seconds, and its faces or people as JSON text."""
+    rows, photos = [], []
+    for row in batch.to_dict("records"):
+        started = time.perf_counter()
+        record = row | {"status": "ok", "faces": 0, "seconds": 0.0, "found": "[]"}
+        try:
+            if row["kind"] == "clip":
+                check_video_file(Path(row["file"]))
+                people = analyse_clip(predictor, Path(row["file"])).to_dict()["faces"]
+                record |= {"faces": len(people), "found": json.dumps(people), "status": "ok" if people else "no face"}
+            else:
+                photos.append((len(rows), open_image(row["file"])))
+        except (ImageError, VideoError) as problem:
+            record["status"] = str(problem)
+        except OSError as problem:
+            record["status"] = f"cannot open the file: {problem.strerror}"
+        record["seconds"] = time.perf_counter() - started
+        rows.append(record)
+    if photos:  # every photo's faces through the model together
+        started = time.perf_counter()
+        answers = predictor.predict_many([image for _, image in photos])
+        share = (time.perf_counter() - started) / len(photos)
+        for (index, _), faces in zip(photos, answers, strict=True):
+            rows[index] |= {
+                "faces": len(faces),
+                "found": json.dumps([face.to_dict() for face in faces]),
+                "status": "ok" if faces else "no face",
+            }
+            rows[index]["seconds"] += share
+    return pd.DataFrame(rows)
+
+
+def tables_of(batch: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The three tables' rows for a batch of analysed files."""
+    faces, samples = [], []
+    for row in batch.to_dict("records"):
+        found = json.loads(row["found"])
+        if row["kind"] == "photo":
+            for number, face in enumerate(found, start=1):
+                faces.append(
+                    {
+                        "file": row["file"],
+                        "face": number,
+                        "box": face["box"],
+                        "label": face["label"],
+                        **face["scores"],
+                        "detector_score": face["detector_score"],
+                        "warnings": face["warnings"],
+                    }
+                )
+        else:
+            for person in found:
+                for sample in person["samples"]:
+                    samples.append(
+                        {
+                            "file": row["file"],
+                            "person": person["id"],
+                            "time": sample["time"],
+                            "box": sample["box"],
+                            "label": sample["label"],
+                            **sample["scores"],
+                        }
+                    )
+    files = batch[["file", "kind", "status", "faces", "seconds", "size", "mtime"]]
+    face_columns = ["file", "face", "box", "label", *CLASSES, "detector_score", "warnings"]
+    sample_columns = ["file", "person", "time", "box", "label", *CLASSES]
+    return {
+        "faces": pd.DataFrame(faces, columns=face_columns),
+        "clip_samples": pd.DataFrame(samples, columns=sample_columns),
+        "files": files.reset_index(drop=True),
+    }
+
+
+def file_rows(out: Path, output_format: str, table: str) -> pd.DataFrame:
+    """A whole table, from its finished parts."""
+    parts = sorted((out / f"{table}.{output_format}").glob(f"part-*.{output_format}"))
+    frames = [read_part(part, output_format) for part in parts]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def read_part(path: Path, output_format: str) -> pd.DataFrame:
+    if output_format == "parquet":
+        return pd.read_parquet(path)
+    if output_format == "csv":
+        return pd.read_csv(path)
+    return pd.read_json(path, lines=True)
+
+
+def done_files(out: Path, output_format: str) -> set[tuple[str, int, float]]:
+    """(file, size, mtime) of every file a finished part records; parts of unfinished batches are removed."""
+    finished = {part.name for part in (out / f"files.{output_format}").glob(f"part-*.{output_format}")}
+    for table in TABLES[:2]:
+        for part in (out / f"{table}.{output_format}").glob("part-*"):
+            if part.name not in finished:
+                part.unlink()
+    files = file_rows(out, output_format, "files")
+    if files.empty:
+        return set()
+    return {(row.file, int(row.size), float(row.mtime)) for row in files.itertuples()}
+
+
+class PartWriter:
+    """Writes each batch's three parts under `out`, the files part last."""
+
+    def __init__(self, out: Path, output_format: str):
+        self.out, self.format, self.run, self.count = out, output_format, uuid.uuid4().hex[:8], 0
+        for table in TABLES:
+            (out / f"{table}.{output_format}").mkdir(parents=True, exist_ok=True)
+
+    def write(self, batch: pd.DataFrame) -> None:
+        name = f"part-{self.count:05d}-{self.run}.{self.format}"
+        self.count += 1
+        for table, frame in tables_of(batch).items():  # dicts keep the order: faces, clip_samples, files
+            final = self.out / f"{table}.{self.format}" / name
+            temporary = final.with_name(f".{name}.tmp")
+            write_frame(frame, temporary, self.format)
+            temporary.rename(final)
+
+
+def write_frame(frame: pd.DataFrame, path: Path, output_format: str) -> None:
+    if output_format == "parquet":
+        frame.to_parquet(path, index=False)
+    elif output_format == "csv":
+        frame.to_csv(path, index=False)
+    else:
+        frame.to_json(path, orient="records", lines=True)

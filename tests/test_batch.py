@@ -1,0 +1,199 @@
+"""Batch analysis (python -m emotion batch) on a real local Ray cluster (`ray start --head` on loopback, then
+`ray stop`), through RAY_ADDRESS: the three tables agree with Predictor.predict and the clip path, a rerun
+resumes, a killed worker loses and repeats nothing, bad files are rows with their errors."""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from PIL import Image
+
+from emotion.images import open_image
+from emotion.labels import CLASSES
+from emotion.video import analyse_clip
+from harness.clips import write_clip
+from tests.conftest import ROOT
+
+pytest.importorskip("ray")
+pytestmark = pytest.mark.slow
+# Ray's single-machine settings, which keep it on loopback (127.0.0.1) and its clients authorised.
+LOOPBACK = {"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0", "RAY_AUTH_MODE": "token", "RAY_DISABLE_USAGE_STATS": "1"}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory):
+    """RAY_ADDRESS of a head node started with `ray start --head` on loopback; stopped afterwards."""
+    ray = shutil.which("ray") or str(Path(sys.executable).with_name("ray"))
+    port = free_port()
+    environment = os.environ | LOOPBACK
+    subprocess.run(
+        [
+            ray,
+            "start",
+            "--head",
+            "--node-ip-address=127.0.0.1",
+            f"--port={port}",
+            "--num-cpus=2",
+            "--include-dashboard=false",
+            "--disable-usage-stats",
+        ],
+        env=environment,
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    address = f"127.0.0.1:{port}"
+    try:
+        yield address, environment | {"RAY_ADDRESS": address}
+    finally:
+        subprocess.run([ray, "stop", "--force"], env=environment, capture_output=True, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory: pytest.TempPathFactory, astronaut, two_faces, no_face) -> Path:
+    """Photos (one face, two faces, none), a clip, and bad files, in nested folders."""
+    root = tmp_path_factory.mktemp("archive")
+    (root / "holiday" / "day1").mkdir(parents=True)
+    Image.fromarray(astronaut).save(root / "holiday" / "astronaut.jpg")
+    Image.fromarray(two_faces).save(root / "holiday" / "day1" / "two.png")
+    Image.fromarray(no_face).save(root / "holiday" / "day1" / "pattern.png")
+    for index in range(12):  # enough files for several batches
+        Image.fromarray(np.ascontiguousarray(astronaut[:, ::-1] if index % 2 else astronaut)).resize(
+            (256 + index * 8, 256 + index * 8)
+        ).save(root / f"copy{index:02d}.jpg")
+    write_clip(root / "interview.mp4", [astronaut] * 10, fps=5)
+    (root / "empty.jpg").write_bytes(b"")
+    (root / "notes.jpg").write_text("not an image at all")
+    (root / "truncated.mp4").write_bytes((root / "interview.mp4").read_bytes()[:600])
+    return root
+
+
+def batch(environment: dict, *arguments: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "emotion", "batch", *arguments],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+
+
+def tables(out: Path) -> dict[str, pd.DataFrame]:
+    from emotion.batch_tables import file_rows
+
+    return {name: file_rows(out, "parquet", name) for name in ("faces", "clip_samples", "files")}
+
+
+def test_a_batch_on_a_cluster_agrees_with_the_photo_and_clip_paths(cluster, archive, tmp_path, shipped_predictor):
+    address, environment = cluster
+    assert address.startswith("127.0.0.1:")
+    out = tmp_path / "out"
+    result = batch(
+        environment,
+        str(archive / "holiday"),
+        str(archive / "copy0*.jpg"),
+        str(archive / "*.mp4"),
+        str(archive / "empty.jpg"),
+        str(archive / "notes.jpg"),
+        "--out",
+        str(out),
+    )
+    assert result.returncode == 1, result.stderr[-3000:]  # some files failed: the exit status says so
+    assert "files/s" in result.stderr and "left" in result.stderr  # the progress line
+    faces, samples, files = tables(out).values()
+    by_file = files.set_index("file")
+    assert len(files) == len(set(files["file"])) == 3 + 10 + 2 + 2
+    assert by_file.loc[str(archive / "empty.jpg"), "status"] == "The file is empty."
+    assert "not an image" in by_file.loc[str(archive / "notes.jpg"), "status"]
+    assert by_file.loc[str(archive / "truncated.mp4"), "status"] not in ("ok", "no face")
+    assert by_file.loc[str(archive / "holiday" / "day1" / "pattern.png"), "status"] == "no face"
+    for path in [
+        archive / "holiday" / "astronaut.jpg",
+        archive / "holiday" / "day1" / "two.png",
+        archive / "copy03.jpg",
+    ]:
+        expected = shipped_predictor.predict(open_image(path))
+        rows = faces[faces["file"] == str(path)].sort_values("face")
+        assert by_file.loc[str(path), "faces"] == len(expected) == len(rows)
+        for face, row in zip(expected, rows.itertuples(), strict=True):
+            assert list(row.box) == list(face.box) and row.label == face.label
+            assert np.allclose(
+                [getattr(row, name) for name in CLASSES], [face.scores[name] for name in CLASSES], atol=1e-5
+            )
+            assert list(row.warnings) == list(face.warnings) and row.detector_score == pytest.approx(
+                face.detector_score
+            )
+    clip = analyse_clip(shipped_predictor, archive / "interview.mp4")
+    clip_rows = samples[samples["file"] == str(archive / "interview.mp4")]
+    assert by_file.loc[str(archive / "interview.mp4"), "faces"] == len(clip.faces)
+    assert len(clip_rows) == sum(len(person.samples) for person in clip.faces)
+    first = clip.faces[0].samples[0]
+    row = clip_rows.sort_values(["person", "time"]).iloc[0]
+    assert row["time"] == first.time and np.allclose(
+        [row[name] for name in CLASSES], [first.scores[name] for name in CLASSES], atol=1e-5
+    )
+    nodes = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import ray; ray.init(); print({n['NodeManagerAddress'] for n in ray.nodes()}); ray.shutdown()",
+        ],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert nodes.stdout.strip().splitlines()[-1] == "{'127.0.0.1'}", nodes.stderr[-2000:]  # it stayed on loopback
+
+
+def test_a_rerun_skips_what_is_done_and_finishes_the_rest(cluster, archive, tmp_path):
+    _, environment = cluster
+    out = tmp_path / "out"
+    assert batch(environment, str(archive / "copy0*.jpg"), "--out", str(out)).returncode == 0
+    assert len(tables(out)["files"]) == 10
+    again = batch(environment, str(archive / "copy*.jpg"), "--out", str(out))  # two more files
+    assert again.returncode == 0 and "2 ok" in again.stdout and "10 already done" in again.stdout
+    files = tables(out)["files"]
+    assert files["file"].is_unique and set(files["file"]) == {str(path) for path in archive.glob("copy*.jpg")}
+
+
+def test_a_worker_killed_mid_job_loses_no_file_and_repeats_none(cluster, archive, tmp_path):
+    _, environment = cluster
+    out = tmp_path / "out"
+    killed = []
+
+    def kill_a_worker() -> None:  # an analysing actor's process, once it has had time to load its model
+        deadline, first_seen = time.monotonic() + 300, None
+        while time.monotonic() < deadline and not killed:
+            found = subprocess.run(["pgrep", "-f", "ray::MapWorker"], capture_output=True, text=True).stdout.split()
+            first_seen = first_seen or (time.monotonic() if found else None)
+            if found and time.monotonic() - first_seen > 8:
+                subprocess.run(["kill", "-9", found[0]])
+                killed.append(found[0])
+            time.sleep(0.2)
+
+    killer = threading.Thread(target=kill_a_worker)
+    killer.start()
+    result = batch(environment, str(archive), "--out", str(out), "--workers", "2")
+    killer.join()
+    assert killed, "no worker was running to kill"
+    files = tables(out)["files"]
+    everything = {str(path) for path in archive.rglob("*") if path.is_file()}
+    assert set(files["file"]) == everything and files["file"].is_unique, result.stderr[-2000:]
+    faces = tables(out)["faces"]
+    assert not faces.duplicated(["file", "face"]).any()
