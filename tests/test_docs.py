@@ -170,7 +170,7 @@ def test_python_snippets_run(snippet: Snippet, sandbox, server):
         for snippet in snippets()
         if snippet.language == "console"
         for command in commands_of(snippet)
-        if not PARSED_ONLY.match(command) and command not in INSTALL_COMMANDS
+        if not PARSED_ONLY.match(command) and command not in (*INSTALL_COMMANDS, BATCH_INSTALL)
     ],
 )
 @pytest.mark.slow
