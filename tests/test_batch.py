@@ -37,7 +37,8 @@ def free_port() -> int:
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory):
     """RAY_ADDRESS of a head node started with `ray start --head` on loopback; stopped afterwards."""
-    ray = shutil.which("ray") or str(Path(sys.executable).with_name("ray"))
+    beside = Path(sys.executable).with_name("ray")  # this Python's Ray, not another on PATH
+    ray = str(beside) if beside.is_file() else shutil.which("ray")
     port = free_port()
     environment = os.environ | LOOPBACK
     subprocess.run(
