@@ -30,7 +30,7 @@ from bench.load import fire, load_photos, report
 from emotion.images import open_image, to_rgb_array
 from harness.clips import panning_frames, write_clip
 from harness.machine import describe_machine
-from harness.server import ROOT, resident_kb, running_app
+from harness.server import ROOT, resident_kb, running_app, stalled_uploads
 
 
 def latencies(url: str, photo: bytes, count: int) -> np.ndarray:
@@ -63,20 +63,6 @@ def photos_beside_clips(url: str, photo: bytes, clip: bytes) -> None:
         f"while 4 clips run: p50 {np.median(busy):.0f} ms, p99 {np.percentile(busy, 99):.0f} ms "
         f"({np.percentile(busy, 99) / np.percentile(idle, 99):.2f}x the idle p99)"
     )
-
-
-def stall(url: str, count: int) -> list[socket.socket]:
-    host, port = url.removeprefix("http://").split(":")
-    connections = []
-    for _ in range(count):
-        connection = socket.create_connection((host, int(port)))
-        connection.sendall(
-            b"POST /process_image HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; "
-            b"boundary=XX\r\nContent-Length: 100000\r\n\r\n--XX\r\nContent-Disposition: form-data; "
-            b'name="file"; filename="a.jpg"\r\n\r\n'
-        )
-        connections.append(connection)
-    return connections
 
 
 def stalled_answers(connections: list[socket.socket]) -> list[str]:
@@ -114,7 +100,7 @@ async def endless_upload(url: str, megabytes: int) -> str:
 
 
 async def attacks_under_load(url: str, photos: list[bytes], requests: int, concurrency: int) -> None:
-    connections = stall(url, 8)
+    connections = stalled_uploads(url, 8)
     load = asyncio.create_task(fire(url, photos, requests, concurrency))
     endless = asyncio.create_task(endless_upload(url, 300))
     report(f"{requests} photos at concurrency {concurrency}, beside the attacks", *await load)

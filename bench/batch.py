@@ -10,7 +10,6 @@ Every figure is the whole command's wall time (start-up and the model's loading 
 
 import argparse
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -20,22 +19,14 @@ from pathlib import Path
 from emotion.images import open_image, to_rgb_array
 from harness.clips import panning_frames, write_clip
 from harness.machine import describe_machine
-from harness.server import ROOT
+from harness.server import RAY_LOOPBACK, ROOT, free_port
 from train.photos import labelled_photos
-
-LOOPBACK = {"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0", "RAY_AUTH_MODE": "token", "RAY_DISABLE_USAGE_STATS": "1"}
 
 
 def timed(command: list[str], environment: dict) -> float:
     started = time.perf_counter()
     subprocess.run(command, cwd=ROOT, env=environment, check=False, capture_output=True, timeout=3600)
     return time.perf_counter() - started
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def main() -> None:
@@ -46,7 +37,7 @@ def main() -> None:
     arguments = parser.parse_args()
     print(describe_machine())
     photos = [str(path) for path, _ in labelled_photos(arguments.photos)][: arguments.count]
-    environment = os.environ | LOOPBACK
+    environment = os.environ | RAY_LOOPBACK
     ray = str(Path(sys.executable).with_name("ray"))
     with tempfile.TemporaryDirectory() as scratch:
         alone = timed([sys.executable, "-m", "emotion", "predict", *photos], environment)

@@ -79,3 +79,22 @@ def running_app(
         except subprocess.TimeoutExpired:
             process.kill()
         log.close()
+
+
+# Ray's single-machine settings, which keep a local cluster on loopback (127.0.0.1) and its clients authorised.
+RAY_LOOPBACK = {"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0", "RAY_AUTH_MODE": "token", "RAY_DISABLE_USAGE_STATS": "1"}
+
+
+def stalled_uploads(url: str, count: int) -> list[socket.socket]:
+    """Connections that send a multipart photo upload's headers and first part header, then nothing."""
+    host, port = url.removeprefix("http://").split(":")
+    connections = []
+    for _ in range(count):
+        connection = socket.create_connection((host, int(port)))
+        connection.sendall(
+            b"POST /process_image HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; "
+            b"boundary=XX\r\nContent-Length: 100000\r\n\r\n--XX\r\nContent-Disposition: form-data; "
+            b'name="file"; filename="a.jpg"\r\n\r\n'
+        )
+        connections.append(connection)
+    return connections

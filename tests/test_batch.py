@@ -4,7 +4,6 @@ resumes, a killed worker loses and repeats nothing, bad files are rows with thei
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -20,18 +19,11 @@ from emotion.images import open_image
 from emotion.labels import CLASSES
 from emotion.video import analyse_clip
 from harness.clips import write_clip
+from harness.server import RAY_LOOPBACK, free_port
 from tests.conftest import ROOT
 
 pytest.importorskip("ray")
 pytestmark = pytest.mark.slow
-# Ray's single-machine settings, which keep it on loopback (127.0.0.1) and its clients authorised.
-LOOPBACK = {"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0", "RAY_AUTH_MODE": "token", "RAY_DISABLE_USAGE_STATS": "1"}
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +32,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory):
     beside = Path(sys.executable).with_name("ray")  # this Python's Ray, not another on PATH
     ray = str(beside) if beside.is_file() else shutil.which("ray")
     port = free_port()
-    environment = os.environ | LOOPBACK
+    environment = os.environ | RAY_LOOPBACK
     subprocess.run(
         [
             ray,

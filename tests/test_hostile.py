@@ -23,7 +23,7 @@ from emotion.guard import Guard
 from emotion.images import ANALYSED_SIDE, open_image, photo_scale
 from emotion.video import analyse_clip
 from harness.clips import write_clip
-from harness.server import running_app
+from harness.server import running_app, stalled_uploads
 from tests.conftest import ROOT, encode
 
 
@@ -91,25 +91,10 @@ def test_an_upload_with_an_empty_file_name_is_refused():
     assert call(guard, [form], path="/gradio_api/upload")[0] == 400
 
 
-def stalled(url: str, count: int) -> list[socket.socket]:
-    """Connections that send a multipart upload's headers and first part header, then nothing."""
-    host, port = url.removeprefix("http://").split(":")
-    sockets = []
-    for _ in range(count):
-        connection = socket.create_connection((host, int(port)))
-        connection.sendall(
-            b"POST /process_image HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; "
-            b"boundary=XX\r\nContent-Length: 100000\r\n\r\n--XX\r\nContent-Disposition: form-data; "
-            b'name="file"; filename="a.jpg"\r\n\r\n'
-        )
-        sockets.append(connection)
-    return sockets
-
-
 def test_stalled_uploads_do_not_block_the_others(server, astronaut):
     url, _ = server
     assert url.startswith("http://127.0.0.1:")
-    idle = stalled(url, 8)  # twice the analyses that run at once
+    idle = stalled_uploads(url, 8)  # twice the analyses that run at once
     try:
         photo = encode(Image.fromarray(astronaut), "JPEG")
         for _ in range(3):
