@@ -7,6 +7,7 @@ import numpy as np
 from PIL import Image
 
 from emotion.drawing import draw_faces
+from emotion.identity import FaceRecognizer
 from emotion.labels import CLASSES
 from emotion.predictor import Predictor
 from emotion.table import table_row
@@ -29,14 +30,14 @@ class LiveUpdate:
 class LiveSession:
     """The tracker of one stream and when its timeline was last drawn (not thread-safe: one per visitor)."""
 
-    def __init__(self):
-        self.tracker = FaceTracker()
+    def __init__(self, recognizer: FaceRecognizer | None = None):
+        self.tracker = FaceTracker(recognizer)
         self.timeline_drawn = float("-inf")
 
     def update(self, predictor: Predictor, frame: np.ndarray, followed: int | None, now: float) -> LiveUpdate:
         """This frame's answer; `followed` is the number of the face the visitor chose, kept while in view, else
         the first face."""
-        tracked = self.tracker.update(predictor.predict(frame), now)
+        tracked = self.tracker.update(predictor.predict(frame), now, frame)
         choices = [(f"Face #{face.number}", face.number) for face in tracked]
         if followed not in [number for _, number in choices]:
             followed = choices[0][1] if choices else None

@@ -1,5 +1,6 @@
 """Photo in, faces with expression probabilities out: the one pipeline the app, REST, CLI and benchmarks share."""
 
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -8,6 +9,7 @@ from PIL import Image
 from emotion.classifier import Classifier
 from emotion.detector import FaceDetector
 from emotion.explain import occlusion_map
+from emotion.identity import FaceRecognizer
 from emotion.images import photo_scale, to_rgb_array
 from emotion.labels import CLASSES
 from emotion.preprocess import FACE_MARGIN, INPUT_SIZE, Box, Landmarks, prepare_face, square_crop_box, to_gray
@@ -21,6 +23,16 @@ class Predictor:
     def __init__(self, classifier: Classifier, detector: FaceDetector | None = None):
         self.classifier = classifier
         self.detector = detector or FaceDetector()
+        self._recognizer: FaceRecognizer | None = None
+        self._recognizer_lock = threading.Lock()
+
+    @property
+    def recognizer(self) -> FaceRecognizer:
+        """Who is who (emotion.identity), for following faces through clips and live views; loaded on first use,
+        so photo-only servers never hold it."""
+        with self._recognizer_lock:
+            self._recognizer = self._recognizer or FaceRecognizer()
+            return self._recognizer
 
     @classmethod
     def load(cls, model_path: Path | str | None = None) -> "Predictor":

@@ -152,7 +152,7 @@ def follow_faces(
 ) -> ClipResult:
     capture, fps = open_clip(path, max_seconds)
     total_frames = capture.get(cv2.CAP_PROP_FRAME_COUNT)
-    tracker, people, writer = FaceTracker(), {}, None
+    tracker, people, writer = FaceTracker(predictor.recognizer), {}, None
     frame_index, next_sample, frame_time = 0, 0.0, 0.0
     try:
         while capture.grab():
@@ -169,7 +169,7 @@ def follow_faces(
             if bgr.shape[0] * bgr.shape[1] > MAX_FRAME_PIXELS:  # the header may say less than the frames hold
                 raise VideoTooLarge(f"The clip's frames are {bgr.shape[1]}x{bgr.shape[0]}; the limit is 1920x1080.")
             rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
-            tracked = tracker.update(predictor.predict(rgb), frame_time)
+            tracked = tracker.update(predictor.predict(rgb), frame_time, rgb)
             for face in tracked:
                 person = people.setdefault(face.number, Person(face.number, round(frame_time, 3), 0.0))
                 person.last_seen = round(frame_time, 3)

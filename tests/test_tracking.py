@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from emotion import CLASSES, FaceResult
-from emotion.tracking import HISTORY_SECONDS, LOST_AFTER, MAX_JUMP, FaceTracker, jump
+from emotion.tracking import DESCRIBE_EVERY, HISTORY_SECONDS, LOST_AFTER, MAX_JUMP, FaceTracker, jump
 
 FRAME = 1 / 6  # seconds between live updates, as measured by bench.live
 
@@ -99,3 +99,65 @@ def test_history_holds_the_last_thirty_seconds_of_smoothed_probabilities():
     times = [time for time, _ in history]
     assert times[-1] - times[0] <= HISTORY_SECONDS and times[-1] - times[0] > HISTORY_SECONDS - 1
     assert history[-1][1].shape == (7,) and history[-1][1].sum() == pytest.approx(1)
+
+
+class ByColour:
+    """A stand-in recogniser: a face's description is the unit vector of its box's mean colour in the frame."""
+
+    def describe(self, rgb: np.ndarray, faces: list[FaceResult]) -> list[np.ndarray]:
+        means = [rgb[y : y + h, x : x + w].reshape(-1, 3).mean(axis=0) + 1e-3 for x, y, w, h in (f.box for f in faces)]
+        return [mean / np.linalg.norm(mean) for mean in means]
+
+
+def frame_with(*boxes_and_colours) -> np.ndarray:
+    frame = np.full((300, 600, 3), 96, np.uint8)
+    for (x, y, w, h), colour in boxes_and_colours:
+        frame[y : y + h, x : x + w] = colour
+    return frame
+
+
+RED, BLUE = (250, 10, 10), (10, 10, 250)
+
+
+def test_somebody_else_in_the_same_place_gets_a_new_number_within_a_second():
+    tracker = FaceTracker(ByColour())
+    box = (100, 100, 80, 80)
+    [first] = tracker.update([face(box, happy=0.9)], 0.0, frame_with((box, RED)))
+    [same] = tracker.update([face(box, happy=0.9)], 0.2, frame_with((box, RED)))
+    [other] = tracker.update([face(box, happy=0.9)], DESCRIBE_EVERY, frame_with((box, BLUE)))
+    assert same.number == first.number and other.number != first.number
+
+
+def test_across_a_cut_a_face_is_followed_by_appearance_not_by_position():
+    tracker = FaceTracker(ByColour())
+    left, right = (50, 100, 80, 80), (400, 100, 80, 80)
+    [first] = tracker.update([face(left, happy=0.9)], 0.0, frame_with((left, RED)))
+    bright = frame_with((right, RED))
+    bright[:, :, 1] = 240  # another shot: the whole frame's brightness changes
+    [after_cut] = tracker.update([face(right, happy=0.9)], 0.2, bright)
+    assert tracker.cuts == 1 and after_cut.number == first.number
+
+
+def test_a_person_who_leaves_and_comes_back_within_two_seconds_keeps_the_number():
+    tracker = FaceTracker(ByColour())
+    box = (100, 100, 80, 80)
+    [first] = tracker.update([face(box, happy=0.9)], 0.0, frame_with((box, RED)))
+    for step in range(1, 10):  # 1.8 s out of view
+        assert tracker.update([], step * 0.2, frame_with()) == []
+    elsewhere = (300, 150, 70, 70)
+    [back] = tracker.update([face(elsewhere, happy=0.9)], 2.0, frame_with((elsewhere, RED)))
+    assert back.number == first.number
+
+
+def test_a_hesitant_face_keeps_its_label_while_the_bars_move():
+    """In a panning live view a face flipped between "neutral 35%" and "angry 37%" from frame to frame."""
+    tracker, labels, neutral_scores = FaceTracker(smoothing_seconds=0.01), [], []
+    for step in range(12):
+        angry, neutral = (0.37, 0.35) if step % 2 else (0.35, 0.37)
+        [tracked] = tracker.update([face((50, 50, 80, 80), angry=angry, neutral=neutral)], step * FRAME / 3)
+        labels.append(tracked.face.label)
+        neutral_scores.append(round(tracked.face.scores["neutral"], 2))
+    assert len(set(labels)) == 1 and len(set(neutral_scores)) > 1
+    for step in range(12, 15):  # a clear lead shows at once
+        [tracked] = tracker.update([face((50, 50, 80, 80), happy=0.8)], step * FRAME / 3)
+    assert tracked.face.label == "happy"

@@ -54,7 +54,7 @@ class StreamHandlers:
         if frame is None:
             return {self.views.live_output: gr.skip()}
         views, started = self.views, time.perf_counter()
-        session = session or LiveSession()
+        session = session or LiveSession(self.predictor.recognizer)
         update = session.update(self.predictor, frame, followed, time.monotonic())
         log_request("live", frame.nbytes, "ok", started, (frame.shape[1], frame.shape[0]), len(update.choices))
         changed = {
