@@ -32,6 +32,7 @@ SPACE_FILES = (
     "assets/model_card.json",
     "assets/confusion_matrix*.png",
     "assets/face_detection_yunet_*.onnx",
+    "assets/face_recognition_sface_*.onnx",
     "assets/examples/*.jpg",
 )
 

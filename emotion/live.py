@@ -28,10 +28,13 @@ class LiveUpdate:
 
 
 class LiveSession:
-    """The tracker of one stream and when its timeline was last drawn (not thread-safe: one per visitor)."""
+    """One run of a visitor's stream: its tracker, when it started, when its last frame came and when its timeline
+    was last drawn (not thread-safe: one per visitor)."""
 
-    def __init__(self, recognizer: FaceRecognizer | None = None):
+    def __init__(self, recognizer: FaceRecognizer | None, now: float):
         self.tracker = FaceTracker(recognizer)
+        self.started = self.last_frame = now
+        self.ended = False  # the run reached its time limit; frames still in flight are ignored
         self.timeline_drawn = float("-inf")
 
     def update(self, predictor: Predictor, frame: np.ndarray, followed: int | None, now: float) -> LiveUpdate:

@@ -164,3 +164,47 @@ def server(tiny_model_path: Path, tmp_path_factory: pytest.TempPathFactory):
     _, url, _ = app.demo.launch(server_port=None, prevent_thread_lock=True)
     yield url.rstrip("/"), app
     app.demo.close()
+
+
+# The browser tests' (tests/test_browser.py, tests/test_page.py): each module skips itself without Chromium.
+@pytest.fixture(scope="module")
+def browser(astronaut: np.ndarray, tmp_path_factory: pytest.TempPathFactory):
+    """One headless Chromium whose fake camera plays a moving crop of the astronaut photo."""
+    from playwright import sync_api
+
+    from harness.browser import launch_chromium, moving_frames, write_y4m
+
+    video = write_y4m(moving_frames(Image.fromarray(astronaut)), tmp_path_factory.mktemp("camera") / "face.y4m")
+    with sync_api.sync_playwright() as playwright:
+        chromium = launch_chromium(playwright, video)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    url, _ = server
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(url)
+    yield page
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def astronaut_file(astronaut: np.ndarray, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("photos") / "astronaut.png"
+    Image.fromarray(astronaut).save(path)
+    return path
+
+
+@pytest.fixture
+def phone_page(browser, server):
+    from harness.browser import PHONE
+
+    url, _ = server
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    page.goto(url)
+    yield page
+    context.close()

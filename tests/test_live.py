@@ -9,7 +9,7 @@ from emotion.model_card import about_markdown
 def test_a_live_session_keeps_numbers_the_followed_face_and_draws_the_timeline_once_a_second(
     predictor, two_faces, astronaut
 ):
-    session = LiveSession()
+    session = LiveSession(None, 0.0)
     first = session.update(predictor, two_faces, None, now=0.0)
     assert first.choices == [("Face #1", 1), ("Face #2", 2)] and first.followed == 1
     assert len(first.rows) == 2 and first.message == "2 faces in view." and first.picture.size == (1024, 512)

@@ -1,7 +1,7 @@
 """What each click, upload, stream and change on the page runs: the handlers wired to their components."""
 
 from emotion.page.handlers import PhotoHandlers
-from emotion.page.settings import LIVE_INTERVAL, LIVE_SECONDS, LIVE_STREAMS
+from emotion.page.settings import LIVE_INTERVAL, LIVE_STREAMS
 from emotion.page.stream_handlers import StreamHandlers
 from emotion.page.views import Views
 
@@ -10,6 +10,7 @@ CLOSE_NOTICES = "() => window.emotionPage.closeNotices()"
 SHOW_RESULT = "() => window.emotionPage.showResult()"
 DOWNLOAD_JSON = "(faces) => window.emotionPage.downloadJson(faces)"
 DOWNLOAD_CSV = "(text) => window.emotionPage.downloadCsv(text)"
+STOP_LIVE = "() => window.emotionPage.stopLive()"
 
 
 def wire(views: Views, photo: PhotoHandlers, stream: StreamHandlers) -> None:
@@ -46,6 +47,11 @@ def wire(views: Views, photo: PhotoHandlers, stream: StreamHandlers) -> None:
             v.whole_button.click(photo.analyse_whole, inputs=v.upload, api_name="predict_whole_image", **photo_event),
             v.upload,
         ),
+        # An example is analysed as soon as it is clicked, as an upload is.
+        (
+            v.examples.load_input_event.then(photo.analyse, inputs=v.upload, api_visibility="private", **photo_event),
+            v.upload,
+        ),
     ):
         analysis.success(
             photo.explain_after_analysis,
@@ -67,17 +73,17 @@ def wire(views: Views, photo: PhotoHandlers, stream: StreamHandlers) -> None:
         stream.analyse_live,
         inputs=[v.live, v.live_session, v.follow],
         api_name="predict_live",
-        outputs=[v.live_output, v.scores, v.follow, v.table, v.message, v.timeline, v.live_session],
+        outputs=[v.live_output, v.scores, v.follow, v.table, v.message, v.timeline, v.live_session, v.live_stopped],
         stream_every=LIVE_INTERVAL,
-        time_limit=LIVE_SECONDS,
         concurrency_limit=LIVE_STREAMS,
         concurrency_id="live",
         show_progress="hidden",
-    )  # no pending fade over every streamed frame
+    )  # no pending fade over every streamed frame; no time_limit: Gradio only draws it as a bar, unexplained
+    v.live_stopped.change(None, js=STOP_LIVE)
     v.webcam_mode.change(
         photo.show_webcam_mode,
         inputs=v.webcam_mode,
-        outputs=[v.webcam, v.webcam_button, v.annotated, v.live, v.live_output, v.follow, v.live_timeline],
+        outputs=[v.webcam, v.webcam_button, v.annotated, v.live, v.live_output, v.follow, v.live_timeline, v.explain],
         api_visibility="private",
     )
     v.picker.change(photo.select_face, inputs=[v.picker, v.faces_json], outputs=v.scores, api_visibility="private")
@@ -95,9 +101,10 @@ def wire(views: Views, photo: PhotoHandlers, stream: StreamHandlers) -> None:
     v.person.change(
         stream.show_person, inputs=[v.person, v.clip_json], outputs=v.clip_timeline, api_visibility="private"
     )
-    for tab, name in ((v.upload_tab, "photo"), (v.webcam_tab, "photo"), (v.video_tab, "video")):
+    for tab, name in ((v.upload_tab, "upload"), (v.webcam_tab, "webcam"), (v.video_tab, "video")):
         tab.select(
-            lambda name=name: photo.show_results_of(name),
-            outputs=[v.photo_results, v.clip_results],
+            lambda mode, name=name: photo.show_results_of(name, mode),
+            inputs=v.webcam_mode,
+            outputs=[v.photo_results, v.clip_results, v.explain, *photo_outputs],
             api_visibility="private",
         )

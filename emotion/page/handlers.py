@@ -100,11 +100,24 @@ class PhotoHandlers:
             return {self.views.scores: None}
         return {self.views.scores: faces[index]["scores"]}
 
-    def show_results_of(self, tab: str) -> dict:
-        """The photo results beside the Upload and Webcam tabs, the clip's beside the Video tab."""
+    def show_results_of(self, tab: str, webcam_mode: str) -> dict:
+        """The photo results beside the Upload and Webcam tabs, the clip's beside the Video tab; the last photo's
+        result is cleared, so that no tab shows another tab's faces. The explanation switch is offered only where
+        there are photo results to explain (not in Live mode)."""
+        views = self.views
         return {
-            self.views.photo_results: gr.Column(visible=tab != "video"),
-            self.views.clip_results: gr.Column(visible=tab == "video"),
+            views.photo_results: gr.Column(visible=tab != "video"),
+            views.clip_results: gr.Column(visible=tab == "video"),
+            views.explain: gr.Checkbox(visible=tab == "upload" or (tab == "webcam" and webcam_mode != "Live")),
+            views.annotated: None,
+            views.scores: None,
+            views.picker: gr.Dropdown(choices=[], value=None, visible=False),
+            views.table: [],
+            views.message: "",
+            views.faces_json: None,
+            views.whole_button: gr.Button(visible=False),
+            views.last_result: None,
+            views.faces_csv: "",
         }
 
     def show_webcam_mode(self, mode: str) -> dict:
@@ -119,4 +132,5 @@ class PhotoHandlers:
             views.live_output: gr.HTML(visible=live),
             views.follow: gr.Dropdown(visible=live),
             views.live_timeline: gr.Column(visible=live),
+            views.explain: gr.Checkbox(visible=not live),  # live frames get no map
         }

@@ -16,6 +16,11 @@
     showResult: () => {
       if (window.innerWidth < 700) document.querySelector("#annotated")?.scrollIntoView({behavior: "smooth"});
     },
+    // A live run at its time limit: press the camera's own Stop, so the browser stops sending frames.
+    stopLive: () => {
+      const button = document.querySelector('#live-input button[aria-label="capture photo"]');
+      if (button && /stop/i.test(button.innerText)) button.click();
+    },
     // An earlier error's notice does not linger over a new result.
     closeNotices: () => document.querySelectorAll(".toast-close").forEach((button) => button.click()),
   };

@@ -16,10 +16,12 @@ EXAMPLES = [
     )
 ]
 # Live webcam: a frame every LIVE_INTERVAL s (the pipeline takes ~35 ms a frame, so the queue keeps up), each
-# stream stops after LIVE_SECONDS so one visitor cannot hold a slot, at most LIVE_STREAMS at once.
+# run stops after LIVE_SECONDS so one visitor cannot hold a slot (the page stops the camera's stream and
+# the server ignores what still comes), at most LIVE_STREAMS at once.
 LIVE_INTERVAL = 0.1
 LIVE_SECONDS = 60
 LIVE_STREAMS = 4
+LIVE_RESTART_GAP = 1.0  # seconds without frames after which the next frame starts a new run (Record pressed again)
 # Gradio keeps every upload and every result image in its cache: sweep it every minute and delete what is
 # older than two minutes (long enough for the browser to fetch results and for "classify the whole image").
 CACHE_CLEANUP = (60, 120)

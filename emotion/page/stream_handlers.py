@@ -18,6 +18,7 @@ from emotion.labels import CLASSES
 from emotion.live import LiveSession
 from emotion.page.components import probability_frame
 from emotion.page.handlers import page_error, uploaded
+from emotion.page.settings import LIVE_RESTART_GAP, LIVE_SECONDS
 from emotion.page.views import Views
 from emotion.predictor import Predictor
 from emotion.requestlog import log_request
@@ -47,22 +48,36 @@ def person_timeline(person_id: int | None, clip: dict | None):
 class StreamHandlers:
     def __init__(self, predictor: Predictor, views: Views):
         self.predictor, self.views = predictor, views
+        self.live_seconds = LIVE_SECONDS  # how long one live run lasts
 
     def analyse_live(self, frame: np.ndarray | None, session: LiveSession | None, followed: int | None) -> dict:
         """One live frame through emotion.live, shown: the annotated frame, the followed face's bars, the face
-        picker, the table, a message and (once a second) the timeline."""
+        picker, the table, a message and (once a second) the timeline. At the run's time limit: a notice, and the
+        page stops the camera's stream; frames that still come are ignored until Record starts a new run."""
+        views, started, now = self.views, time.perf_counter(), time.monotonic()
         if frame is None:
-            return {self.views.live_output: gr.skip()}
-        views, started = self.views, time.perf_counter()
-        session = session or LiveSession(self.predictor.recognizer)
-        update = session.update(self.predictor, frame, followed, time.monotonic())
+            return {views.live_output: gr.skip()}
+        if session is None or (session.ended and now - session.last_frame > LIVE_RESTART_GAP):
+            session = LiveSession(self.predictor.recognizer, now)
+        session.last_frame = now
+        if session.ended:
+            return {views.live_session: session}
+        if now - session.started >= self.live_seconds:
+            session.ended = True
+            stopped = (
+                f"Live view stopped after {self.live_seconds:.0f} s (the limit of one run). "
+                "Press Record to start again."
+            )
+            gr.Info(stopped, title="Live view stopped", duration=10)
+            return {views.message: stopped, views.live_session: session, views.live_stopped: str(session.started)}
+        update = session.update(self.predictor, frame, followed, now)
         log_request("live", frame.nbytes, "ok", started, (frame.shape[1], frame.shape[0]), len(update.choices))
         changed = {
             views.live_output: live_view(update.picture),
             views.scores: update.scores,
             views.follow: gr.Dropdown(choices=update.choices, value=update.followed, visible=True),
             views.table: update.rows,
-            views.message: update.message,
+            views.message: f"{update.message} Live view stops in {self.live_seconds - (now - session.started):.0f} s.",
             views.live_session: session,
         }
         if update.timeline is not None:

@@ -19,11 +19,13 @@ class Views:
     upload_tab: gr.Tab
     upload: gr.Image
     upload_button: gr.Button
+    examples: gr.Examples
     webcam_tab: gr.Tab
     webcam_mode: gr.Radio
     webcam: gr.Image
     webcam_button: gr.Button
     live: gr.Image
+    live_stopped: gr.Textbox  # changes when a live run reaches its limit: the page then stops the camera's stream
     video_tab: gr.Tab
     clip: gr.File
     clip_button: gr.Button
@@ -69,7 +71,7 @@ def lay_out(predictor: Predictor) -> Views:
             with gr.Tab("Upload") as parts["upload_tab"]:
                 parts["upload"] = photo_input(sources=["upload", "clipboard"], label="Photo", elem_id="photo-input")
                 parts["upload_button"] = gr.Button("Find faces", variant="primary")
-                gr.Examples(EXAMPLES, inputs=parts["upload"])
+                parts["examples"] = gr.Examples(EXAMPLES, inputs=parts["upload"])
             with gr.Tab("Webcam") as parts["webcam_tab"]:
                 parts["webcam_mode"] = gr.Radio(["Snapshot", "Live"], value="Snapshot", show_label=False)
                 parts["webcam"] = photo_input(sources=["webcam"], label="Snapshot")
@@ -81,7 +83,9 @@ def lay_out(predictor: Predictor) -> Views:
                     type="numpy",
                     visible=False,
                     label=f"Live (updates while the camera runs, up to {LIVE_SECONDS} s)",
+                    elem_id="live-input",
                 )
+                parts["live_stopped"] = gr.Textbox(visible=False)
             with gr.Tab("Video") as parts["video_tab"]:
                 # A file input, not gr.Video: the browser need not play a clip for the server to read it
                 # (Chromium without H.264 greets a phone's MP4 with "Video not playable").
