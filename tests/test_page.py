@@ -91,3 +91,62 @@ def open_example(name: str):
     from PIL import Image
 
     return Image.open(EXAMPLES / name).convert("RGB")
+
+
+def label_rects_on_page(page, app, photo) -> tuple[list[dict], float]:
+    """The annotated photo's labels (emotion.drawing.place_labels) in the page's CSS pixels, and the scale."""
+    from emotion.drawing import face_numbers, place_labels
+
+    faces = app.predictor.predict(photo)
+    image = page.locator("#annotated img")
+    image.scroll_into_view_if_needed()
+    bounds = image.bounding_box()
+    scale = bounds["width"] / photo.size[0]
+    labels = place_labels(photo.size, faces, face_numbers(faces, None))
+    rects = [
+        {
+            "left": bounds["x"] + label.rect[0] * scale,
+            "top": bounds["y"] + label.rect[1] * scale,
+            "right": bounds["x"] + label.rect[2] * scale,
+            "bottom": bounds["y"] + label.rect[3] * scale,
+            "font": label.font_size * scale,
+        }
+        for label in labels
+    ]
+    return rects, scale
+
+
+@pytest.mark.parametrize("viewport", ["desktop", "phone"])
+def test_labels_on_the_group_photo_are_clear_of_each_other_and_of_the_buttons_and_readable(
+    page, phone_page, server, viewport, tmp_path
+):
+    from tests.test_browser import COVERING
+
+    shown = page if viewport == "desktop" else phone_page
+    _, app = server
+    photo = open_example("group.jpg")
+    upload_photo(shown, EXAMPLES / "group.jpg")
+    expect(shown.get_by_text("Found 5 faces.")).to_be_visible(timeout=TIMEOUT_MS)
+    shown.locator("#annotated button").first.wait_for(state="visible", timeout=TIMEOUT_MS)  # the download button
+    shown.wait_for_timeout(500)
+    rects, _ = label_rects_on_page(shown, app, photo)
+    assert len(rects) == 5
+    for index, rect in enumerate(rects):
+        for other in rects[index + 1 :]:
+            assert min(rect["right"], other["right"]) <= max(rect["left"], other["left"]) or min(
+                rect["bottom"], other["bottom"]
+            ) <= max(rect["top"], other["top"])
+        for x in (rect["left"] + 1, (rect["left"] + rect["right"]) / 2, rect["right"] - 1):
+            for y in (rect["top"] + 1, rect["bottom"] - 1):
+                assert shown.evaluate(COVERING, [x, y]) == [], (index, x, y)
+        assert rect["font"] >= 11  # CSS px, at a phone's width too
+    shown.screenshot(path=tmp_path / f"labels_{viewport}.png", full_page=True)
+
+
+def test_the_annotated_clip_has_no_label_chip_over_it(page, tmp_path):
+    placements = write_story(tmp_path / "cuts.mp4", STORIES["cuts"][:1], fps=FPS)
+    assert placements
+    upload_clip(page, tmp_path / "cuts.mp4")
+    expect(page.get_by_text("Followed").first).to_be_visible(timeout=TIMEOUT_MS)
+    expect(page.locator("#clip-output video")).to_be_visible()
+    expect(page.locator("#clip-output [data-testid=block-label]")).to_be_hidden()

@@ -93,8 +93,9 @@ def lay_out(predictor: Predictor) -> Views:
                 gr.Markdown(f"{LIMITS_TEXT} A 60 s 720p clip takes about {CLIP_SECONDS_PER_MINUTE} s on two CPU cores.")
                 parts["clip_button"] = gr.Button("Analyse clip", variant="primary")
         with gr.Column(scale=1, min_width=300, visible=False) as parts["clip_results"]:
+            # No label chip: on a phone it covered the clip's top and the labels of the faces there.
             parts["clip_output"] = gr.Video(
-                label="Annotated clip (boxes, numbers, labels)", interactive=False, elem_id="clip-output"
+                label="Annotated clip", show_label=False, interactive=False, elem_id="clip-output"
             )
             parts["clip_message"] = gr.Markdown()
             parts["person"] = gr.Dropdown(label="Timeline of", visible=False, interactive=True, elem_id="person")
