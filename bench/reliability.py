@@ -25,7 +25,7 @@ from emotion.images import open_image, to_rgb_array
 from emotion.labels import CLASSES
 from emotion.predictor import Predictor
 from emotion.preprocess import to_gray
-from emotion.reliability import Thresholds, sharpness, signals_of
+from emotion.reliability import FRONTAL_EYES, Thresholds, sharpness, signals_of
 from train.photos import is_held_out_photo, labelled_photos
 
 MIN_WARNED = 0.03
@@ -111,20 +111,40 @@ def main() -> None:
     arguments = parser.parse_args()
 
     predictor = Predictor.load(arguments.model)
-    photos, turns, margins, correct = [], [], [], []
+    photos, turns, margins, correct, pitches, outsides, warned = [], [], [], [], [], [], []
     for path, label in labelled_photos(arguments.folder):
         rgb = to_rgb_array(open_image(path))
         faces = predictor.predict(rgb)
         if not faces:
             continue
         face = faces[0]
-        signals = signals_of(rgb, face.box, face.landmarks, np.array(list(face.scores.values())))
+        outside = predictor.detector.detect(rgb)[0].outside
+        signals = signals_of(rgb, face.box, face.landmarks, np.array(list(face.scores.values())), outside)
         photos.append(Photo(rgb, label, is_held_out_photo(path), signals.face_px))
         turns.append(signals.turn)
         margins.append(signals.margin)
+        pitches.append(signals.pitch)
+        outsides.append(signals.outside)
+        warned.append([bool(other.warnings) for other in faces])
         correct.append(face.label == CLASSES[label])
     held_out, correct = np.array([p.held_out for p in photos]), np.array(correct, dtype=float)
     print(f"{len(photos)} photos with a face, accuracy {correct.mean():.1%}; shipped: {Thresholds()}")
+    pitches, outsides = np.abs(np.array(pitches)), np.array(outsides)
+    print(
+        f"\nhead bowed or raised (eyes' height in the box, from {FRONTAL_EYES}): training half's 95/98/99th "
+        f"percentiles {np.percentile(pitches[~held_out], [95, 98, 99]).round(3).tolist()}"
+    )
+    print(
+        f"face cut off (share of the box beyond the edge): training half's 95/98/99th percentiles "
+        f"{np.percentile(outsides[~held_out], [95, 98, 99]).round(3).tolist()}"
+    )
+    for name, half in (("training", ~held_out), ("held-out", held_out)):
+        every = [flag for flags, chosen_half in zip(warned, half, strict=True) if chosen_half for flag in flags]
+        print(
+            f"{name} half: bowed or raised {np.mean(pitches[half] > Thresholds().most_pitch):.1%}, cut off "
+            f"{np.mean(outsides[half] > Thresholds().most_outside):.1%} of the largest faces; "
+            f"any warning on {np.mean(every):.1%} of all {len(every)} faces"
+        )
     chosen = {
         "most_turn": threshold_table("head turn", np.array(turns), correct, held_out, TURNS, False),
         "least_margin": threshold_table("top-two margin", np.array(margins), correct, held_out, MARGINS, True),

@@ -23,6 +23,7 @@ class Detection:
     box: Box  # x, y, width, height in the photo's pixels
     score: float  # 0..1: how sure the detector is that this is a face
     landmarks: tuple[tuple[int, int], ...]  # right eye, left eye, nose tip, mouth corners, in the photo's pixels
+    outside: float = 0.0  # the share of the face's box beyond the photo's edges (found thanks to the border)
 
 
 class FaceDetector:
@@ -82,6 +83,9 @@ class FaceDetector:
             if right - left < 2 or bottom - top < 2:
                 continue
             marks = tuple((to_photo(px, width), to_photo(py, height)) for px, py in row[4:14].reshape(-1, 2))
-            detections.append(Detection((left, top, right - left, bottom - top), float(row[14]), marks))
+            outside = 1 - (right - left) * (bottom - top) / max(float(w * h) / scale**2, 1.0)
+            detections.append(
+                Detection((left, top, right - left, bottom - top), float(row[14]), marks, round(max(0.0, outside), 3))
+            )
         detections.sort(key=lambda d: d.box[2] * d.box[3], reverse=True)
         return detections

@@ -1,6 +1,7 @@
 """Photo in, faces with expression probabilities out: the one pipeline the app, REST, CLI and benchmarks share."""
 
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -68,49 +69,40 @@ class Predictor:
     def predict_many(self, images: list[Image.Image | np.ndarray]) -> list[list[FaceResult]]:
         """predict for several photos, their faces classified in one batch (what batch analysis uses)."""
         found = [self.found_faces(to_rgb_array(image), whole_image=False) for image in images]
-        crops = [crop for faces in found for crop in faces[3]]
+        crops = [crop for faces in found for crop in faces.crops]
         probabilities = iter(self.classify(np.stack(crops)) if crops else [])
         return [
-            [face.scaled(photo_scale(image)) for face in self.results(*faces, [next(probabilities) for _ in faces[0]])]
+            [face.scaled(photo_scale(image)) for face in faces.results([next(probabilities) for _ in faces.boxes])]
             for image, faces in zip(images, found, strict=True)
         ]
 
     def predict_pixels(self, rgb: np.ndarray, whole_image: bool) -> list[FaceResult]:
         """predict's faces in `rgb`'s own pixels."""
-        boxes, detector_scores, landmarks, crops, gray = self.found_faces(rgb, whole_image)
-        probabilities = self.classify(np.stack(crops)) if crops else []
-        return self.results(boxes, detector_scores, landmarks, crops, gray, probabilities)
+        found = self.found_faces(rgb, whole_image)
+        return found.results(self.classify(np.stack(found.crops)) if found.crops else [])
 
-    def found_faces(self, rgb: np.ndarray, whole_image: bool) -> tuple[list, list, list, list, np.ndarray]:
-        """Each face's box, detector score, landmarks and 48x48 crop, and the photo in gray."""
+    def found_faces(self, rgb: np.ndarray, whole_image: bool) -> "Found":
+        """Each face's box, detector score, landmarks and 48x48 crop, and the photo in gray. In whole-image mode
+        the detector still looks, so that the answer can say when it found no face."""
         height, width = rgb.shape[:2]
         gray = to_gray(rgb)  # once per photo: every face's crop and sharpness start from it
+        detections = self.detector.detect(rgb)
         if whole_image:
-            boxes, detector_scores, landmarks = [(0, 0, width, height)], [None], [None]
+            found = Found([(0, 0, width, height)], [None], [None], [], gray, [0.0], bool(detections))
         else:
-            detections = self.detector.detect(rgb)
-            boxes = [d.box for d in detections]
-            detector_scores = [d.score for d in detections]
-            landmarks = [d.landmarks for d in detections]
-        crops = [self.face_crop(gray, box, marks) for box, marks in zip(boxes, landmarks, strict=True)]
-        return boxes, detector_scores, landmarks, crops, gray
-
-    @staticmethod
-    def results(
-        boxes: list, detector_scores: list, landmarks: list, crops: list, gray: np.ndarray, probabilities
-    ) -> list[FaceResult]:
-        """The faces' answers from found_faces and their probabilities."""
-        return [
-            FaceResult(
-                box,
-                scores_of(p),
-                CLASSES[int(np.argmax(p))],
-                detector_score,
-                marks,
-                warnings_for(signals_of(gray, box, marks, p)),
+            found = Found(
+                [d.box for d in detections],
+                [d.score for d in detections],
+                [d.landmarks for d in detections],
+                [],
+                gray,
+                [d.outside for d in detections],
+                True,
             )
-            for box, p, detector_score, marks in zip(boxes, probabilities, detector_scores, landmarks, strict=True)
+        found.crops = [
+            self.face_crop(gray, box, marks) for box, marks in zip(found.boxes, found.landmarks, strict=True)
         ]
+        return found
 
     @staticmethod
     def face_crop(image: np.ndarray, box: Box, landmarks: Landmarks | None) -> np.ndarray:
@@ -136,3 +128,32 @@ class Predictor:
         right = max(left + 1, round((x + w - region_x) * scale))
         bottom = max(top + 1, round((y + h - region_y) * scale))
         return heat[top:bottom, left:right]
+
+
+@dataclass
+class Found:
+    """What the detector found in one photo, before classification."""
+
+    boxes: list[Box]
+    detector_scores: list[float | None]
+    landmarks: list[Landmarks | None]
+    crops: list[np.ndarray]  # each face's 48x48 model input
+    gray: np.ndarray  # the photo in gray
+    outside: list[float]  # the share of each face's box the photo's edge cuts off
+    detected: bool  # whether the detector found a face (False only in whole-image mode)
+
+    def results(self, probabilities) -> list[FaceResult]:
+        """The faces' answers, given their probabilities."""
+        return [
+            FaceResult(
+                box,
+                scores_of(p),
+                CLASSES[int(np.argmax(p))],
+                detector_score,
+                marks,
+                warnings_for(signals_of(self.gray, box, marks, p, outside, self.detected)),
+            )
+            for box, p, detector_score, marks, outside in zip(
+                self.boxes, probabilities, self.detector_scores, self.landmarks, self.outside, strict=True
+            )
+        ]

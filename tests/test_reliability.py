@@ -1,12 +1,14 @@
 """Warnings per face: each signal moves the way its name says, and the warnings reach every output."""
 
+from dataclasses import replace
+
 import cv2
 import numpy as np
 from PIL import Image
 
 from emotion import FaceResult, Predictor, draw_faces
 from emotion.labels import COLOURS
-from emotion.reliability import Signals, Thresholds, sharpness, turn, warnings_for
+from emotion.reliability import Signals, Thresholds, pitch, sharpness, turn, warnings_for
 from tests.conftest import ASTRONAUT_FACE
 
 FRONTAL = ((100, 100), (140, 100), (120, 125), (105, 145), (135, 145))
@@ -37,6 +39,31 @@ def test_each_threshold_gives_its_own_plain_warning():
     assert warnings_for(Signals(120, 0.5, None, 0.6)) == ()  # whole-image mode: no landmarks, no turn warning
     assert warnings_for(Signals(120, 0.5, 0.05, 0.01)) == ("uncertain: top two expressions close",)
     assert len(warnings_for(Signals(20, 0.01, 0.9, 0.01))) == 4
+    assert warnings_for(replace(fine, pitch=0.1)) == ("head bowed or raised",)
+    assert warnings_for(replace(fine, pitch=-0.1)) == ("head bowed or raised",)
+    assert warnings_for(replace(fine, pitch=-0.1, edges=(True, False))) == ("face cut off by the edge",)
+    assert warnings_for(replace(fine, pitch=0.01)) == ()
+    assert warnings_for(replace(fine, outside=0.3)) == ("face cut off by the edge",)
+    assert warnings_for(replace(fine, face_detected=False)) == ("no face detected in the picture",)
+
+
+def test_the_eyes_height_in_the_box_tells_a_bowed_or_raised_head():
+    box = (0, 0, 100, 100)
+    eyes_at = lambda y: ((30, y), (70, y), (50, y + 20), (35, y + 40), (65, y + 40))  # noqa: E731
+    assert abs(pitch(box, eyes_at(38))) < 0.01 and pitch(box, eyes_at(50)) > 0.1 and pitch(box, eyes_at(25)) < -0.1
+
+
+def test_a_face_cut_by_the_photos_edge_and_a_faceless_whole_image_are_warned(predictor: Predictor, astronaut):
+    left, top, right, bottom = ASTRONAUT_FACE
+    cut = np.ascontiguousarray(astronaut[top + (bottom - top) // 3 :])  # the top third of the face cut away
+    faces = predictor.predict(cut)
+    assert faces and "face cut off by the edge" in faces[0].warnings
+    assert "face cut off by the edge" not in predictor.predict(astronaut)[0].warnings
+    sky = np.zeros((300, 400, 3), np.uint8)
+    sky[:150], sky[150:] = (120, 170, 240), (40, 160, 40)
+    [whole] = predictor.predict(sky, whole_image=True)
+    assert "no face detected in the picture" in whole.warnings
+    assert "no face detected in the picture" not in predictor.predict(astronaut, whole_image=True)[0].warnings
 
 
 def test_predictor_warns_about_a_small_blurred_face(predictor: Predictor, astronaut):
