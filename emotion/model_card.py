@@ -5,7 +5,10 @@ from emotion.label_sets import LABEL_SETS, evaluations
 
 MEASURED_ON = {
     f"{evaluation.name}_private_test": f"FER2013 PrivateTest, {evaluation.title}" for _, evaluation in evaluations()
-} | {"photos_held_out": "real photos (photos-dev, held-out half), largest face"}
+} | {
+    "photos_held_out": "real photos (photos-dev: the project's own labelled photos of people; its held-out half, "
+    "never trained on), largest face"
+}
 
 
 def bars_mean(served_head: str, adjustment: dict | None = None) -> str:

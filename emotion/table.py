@@ -18,8 +18,9 @@ CSV_HEADER = ["face", "label", "probability", "x", "y", "width", "height", "dete
 
 
 def table_row(number: int, face: FaceResult) -> list:
-    """One line of the page's faces table (TABLE_HEADERS)."""
-    return [number, face.label, round(face.scores[face.label], 3), "; ".join(face.warnings)]
+    """One line of the page's faces table (TABLE_HEADERS): a percentage, as the bars and the boxes show it (the
+    CSV and REST keep fractions)."""
+    return [number, face.label, f"{face.scores[face.label]:.0%}", "; ".join(face.warnings)]
 
 
 def csv_text(faces: list[FaceResult], numbers: list[int] | None = None) -> str:

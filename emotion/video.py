@@ -107,6 +107,8 @@ def open_clip(path: Path, max_seconds: float = MAX_SECONDS) -> tuple[cv2.VideoCa
     problem = None
     if not math.isfinite(fps) or fps <= 0 or fps > 1000 or width <= 0 or height <= 0:
         problem = VideoError("This file has no video we can read (no picture stream, or a damaged header).")
+    elif 0 < frames < 2:
+        problem = VideoError("This file is a still picture, not a clip: send it as a photo (the Upload tab).")
     elif width * height > MAX_FRAME_PIXELS:
         problem = VideoTooLarge(f"The clip's frames are {width:.0f}x{height:.0f}; the limit is 1920x1080.")
     elif frames > 0 and frames / fps > max_seconds + 1 / fps:

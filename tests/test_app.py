@@ -5,6 +5,7 @@ import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import httpx
 import numpy as np
@@ -13,6 +14,7 @@ from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image
 
+from emotion.page.handlers import rounded
 from tests.conftest import ROOT, encode
 
 
@@ -91,7 +93,10 @@ def test_gradio_client_predict(server, astronaut, tmp_path):
     expected = app.predictor.predict(astronaut)[0]
     assert csv_text.splitlines()[0].startswith("face,label,probability,x,y,width,height,detector_score,warnings")
     assert table["headers"] == ["face", "expression", "probability", "warnings"]
-    assert faces == [expected.to_dict()]  # boxes, scores, landmarks and warnings, as the REST endpoint gives them
+    # boxes, scores, landmarks and warnings, as the REST endpoint gives them, to 4 decimals
+    assert faces == [rounded(expected.to_dict())] and faces[0]["scores"] != expected.scores
+    assert table["data"][0][2] == f"{expected.scores[expected.label]:.0%}"  # a percentage, as the bars show it
+    assert Path(annotated).name == "astronaut-faces.png"  # what its download is called
     assert scores["label"] == expected.label
     assert {entry["label"] for entry in scores["confidences"]} == set(expected.scores)
     assert message == "Found 1 face."

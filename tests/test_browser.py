@@ -113,9 +113,9 @@ def test_unreadable_file_shows_our_message_and_the_page_keeps_working(page, astr
     fake = tmp_path / "holiday.png"
     fake.write_bytes(b"this is a text file, not a photo")
     upload_photo(page, fake)
-    expect(page.get_by_text("Cannot read this file: This file is not an image we can read").first).to_be_visible(
-        timeout=TIMEOUT_MS
-    )
+    notice = page.locator(".toast-body").first
+    expect(notice.locator(".toast-title")).to_have_text("Cannot read this file", timeout=TIMEOUT_MS)
+    expect(notice).to_contain_text("This file is not an image we can read")
     expect(page.locator("#photo-input img")).to_have_count(0)  # no broken picture left in the photo box
     upload_photo(page, astronaut_file)
     expect(page.get_by_text("Found 1 face.")).to_be_visible(timeout=TIMEOUT_MS)
@@ -166,12 +166,27 @@ def test_result_downloads_as_json_and_csv(page, server, astronaut, astronaut_fil
 def test_explanation_switch_changes_the_picture_and_back(page, astronaut_file):
     upload_photo(page, astronaut_file)
     expect(page.get_by_text("Found 1 face.")).to_be_visible(timeout=TIMEOUT_MS)
-    plain = page.locator("#annotated img").get_attribute("src")
+    plain_address = page.locator("#annotated img").get_attribute("src")
+    plain = picture_digest(page)
     page.locator("#explain input").check()
-    expect(page.locator("#annotated img")).not_to_have_attribute("src", plain, timeout=TIMEOUT_MS)
+    expect(page.locator("#annotated img")).not_to_have_attribute("src", plain_address, timeout=TIMEOUT_MS)
+    assert picture_digest(page) != plain
+    new_address = page.locator("#annotated img").get_attribute("src")
     page.locator("#explain input").uncheck()
-    # the same plain picture again: Gradio names cached files by content, so the address is the first one
-    expect(page.locator("#annotated img")).to_have_attribute("src", plain, timeout=TIMEOUT_MS)
+    expect(page.locator("#annotated img")).not_to_have_attribute("src", new_address, timeout=TIMEOUT_MS)
+    assert picture_digest(page) == plain  # the same plain picture again, byte for byte
+    assert page.locator("#annotated img").get_attribute("src").endswith("astronaut-faces.png")
+
+
+def picture_digest(page) -> str:
+    """The SHA-256 of the annotated picture's bytes, as the browser receives them."""
+    return page.evaluate(
+        """async () => {
+            const bytes = await (await fetch(document.querySelector('#annotated img').src)).arrayBuffer();
+            const digest = await crypto.subtle.digest('SHA-256', bytes);
+            return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, '0')).join('');
+        }"""
+    )
 
 
 def test_warnings_show_in_the_faces_table(page, astronaut, tmp_path):

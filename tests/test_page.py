@@ -3,8 +3,11 @@ stops at its limit, a page that analyses an example on click, clears what anothe
 explanation only where it works."""
 
 import json
+import re
 
+import numpy as np
 import pytest
+from PIL import Image
 
 from harness.browser import start_camera, upload_clip, upload_photo
 from harness.clips import EXAMPLES, STORIES, people_numbered, write_story
@@ -88,8 +91,6 @@ def test_the_page_numbers_each_person_of_a_story_once(page, server, name, tmp_pa
 
 
 def open_example(name: str):
-    from PIL import Image
-
     return Image.open(EXAMPLES / name).convert("RGB")
 
 
@@ -150,3 +151,74 @@ def test_the_annotated_clip_has_no_label_chip_over_it(page, tmp_path):
     expect(page.get_by_text("Followed").first).to_be_visible(timeout=TIMEOUT_MS)
     expect(page.locator("#clip-output video")).to_be_visible()
     expect(page.locator("#clip-output [data-testid=block-label]")).to_be_hidden()
+
+
+def test_doubts_are_said_for_a_cut_off_face_a_bowed_head_and_a_faceless_whole_image(page, tmp_path):
+    upload_photo(page, EXAMPLES / "group.jpg")
+    expect(page.get_by_text("Found 5 faces.")).to_be_visible(timeout=TIMEOUT_MS)
+    expect(page.locator("#faces-table")).to_contain_text("face cut off by the edge")
+    expect(page.locator("#faces-table")).to_contain_text("head bowed or raised")
+    sky = tmp_path / "sky.png"
+    picture = np.zeros((300, 400, 3), np.uint8)
+    picture[:150], picture[150:] = (120, 170, 240), (40, 160, 40)
+    Image.fromarray(picture).save(sky)
+    upload_photo(page, sky)
+    page.get_by_role("button", name="Classify the whole image as one face").click()
+    expect(page.get_by_text("No face was detected in this picture")).to_be_visible(timeout=TIMEOUT_MS)
+    expect(page.locator("#faces-table")).to_contain_text("no face detected in the picture")
+
+
+def test_at_1280_by_800_a_portrait_photos_bars_are_in_view(browser, server):
+    url, _ = server
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    page.goto(url)
+    upload_photo(page, EXAMPLES / "angry.jpg")  # 683x1024
+    expect(page.get_by_text("Found 1 face.")).to_be_visible(timeout=TIMEOUT_MS)
+    page.evaluate("() => window.scrollTo(0, 0)")
+    first_bar = page.locator("#scores button").first.bounding_box()
+    assert first_bar["y"] + first_bar["height"] <= 800
+    context.close()
+
+
+def test_probabilities_read_as_percentages_and_the_json_view_is_rounded(page, astronaut_file):
+    upload_photo(page, astronaut_file)
+    expect(page.get_by_text("Found 1 face.")).to_be_visible(timeout=TIMEOUT_MS)
+    cell = page.locator("#faces-table tbody tr").first.locator("td").nth(2)
+    expect(cell).to_have_text(re.compile(r"^\d{1,3}%$"))
+    page.get_by_text("Result data (JSON, CSV)").click()
+    shown = page.locator("#faces-json").inner_text()
+    assert "0." in shown and not re.search(r"\d\.\d{5,}", shown)
+
+
+def test_notices_say_what_happened_and_a_photo_in_the_video_tab_gets_our_message(page, tmp_path):
+    fake = tmp_path / "notes.png"
+    fake.write_bytes(b"this is a text file, not a photo")
+    upload_photo(page, fake)
+    toast = page.locator(".toast-body").first
+    expect(toast).to_be_visible(timeout=TIMEOUT_MS)
+    expect(toast.locator(".toast-title")).to_have_text(re.compile("Cannot read this file", re.IGNORECASE))
+    page.get_by_role("tab", name="Video").click()
+    page.locator("#clip-input input[type=file]").set_input_files(str(EXAMPLES / "angry.jpg"))
+    page.get_by_role("button", name="Analyse clip").click()
+    expect(page.get_by_text("a still picture, not a clip").first).to_be_visible(timeout=TIMEOUT_MS)
+    expect(page.get_by_text("Invalid file type")).to_have_count(0)
+
+
+def test_downloads_are_named_after_the_upload(page, astronaut_file):
+    upload_photo(page, astronaut_file)
+    expect(page.get_by_text("Found 1 face.")).to_be_visible(timeout=TIMEOUT_MS)
+    with page.expect_download() as picture:
+        page.locator("#annotated").get_by_label("Download").click()
+    page.get_by_text("Result data (JSON, CSV)").click()
+    with page.expect_download() as data:
+        page.get_by_role("button", name="Download JSON").first.click()
+    assert picture.value.suggested_filename == "astronaut-faces.png"
+    assert data.value.suggested_filename == "astronaut-faces.json"
+
+
+def test_the_about_panel_says_what_photos_dev_is(page):
+    page.get_by_text("About the model").click()
+    about = page.locator("#about-model")
+    if "photos-dev" in about.inner_text():
+        expect(about).to_contain_text("the project's own labelled photos of people")

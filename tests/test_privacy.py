@@ -43,7 +43,7 @@ def test_uploads_and_result_images_are_swept_from_the_cache(sweeping_server, ast
     deadline = time.monotonic() + 30
     while any(path.exists() for path in created) and time.monotonic() < deadline:
         time.sleep(0.5)
-    assert not [path for path in created if path.exists()]
+    assert not [path for path in created if path.exists()], [path for path in created if path.exists()]
 
 
 def test_rest_keeps_no_file(server, astronaut, tmp_path, monkeypatch):
@@ -96,7 +96,7 @@ def test_clips_and_their_results_are_swept_and_rest_keeps_no_clip(
     deadline = time.monotonic() + 30
     while any(path.exists() for path in created) and time.monotonic() < deadline:
         time.sleep(0.5)
-    assert not [path for path in created if path.exists()]
+    assert not [path for path in created if path.exists()], [path for path in created if path.exists()]
 
     url, _ = server
     spool = tmp_path / "spool"

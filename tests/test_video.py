@@ -17,8 +17,10 @@ from PIL import Image
 
 from emotion.cli import main as cli_main
 from emotion.errors import VideoError, VideoTooLarge
+from emotion.page.handlers import rounded
 from emotion.page.stream_handlers import person_timeline
 from emotion.scratch import scratch_folder
+from emotion.tracking import LABEL_MARGIN
 from emotion.video import analyse_clip, check_video_file
 from harness.clips import write_clip
 from tests.conftest import encode
@@ -78,9 +80,9 @@ def check_people(record: dict) -> None:
         assert times[0] == person["first_seen"] and times[-1] == person["last_seen"]
         for sample in person["samples"]:
             assert set(sample) == {"time", "box", "label", "scores"} and len(sample["box"]) == 4
-            assert abs(sum(sample["scores"].values()) - 1) < 1e-4 and sample["label"] == max(
-                sample["scores"], key=sample["scores"].get
-            )
+            # rounded to 4 decimals; the label is the steady one (emotion.tracking): never behind by LABEL_MARGIN
+            assert abs(sum(sample["scores"].values()) - 1) < 1e-3
+            assert sample["scores"][sample["label"]] >= max(sample["scores"].values()) - LABEL_MARGIN
     assert first["samples"][0]["box"][0] < 512 < second["samples"][0]["box"][0]  # the second face is on the right
 
 
@@ -196,7 +198,7 @@ def test_gradio_client_and_ui_function(server, clip, bad, tmp_path):
     rows = Path(csv_file["value"]).read_text().splitlines()  # a button's update: its file and its visibility
     assert rows[0].startswith("person,time,label,x,y,width,height,angry")
     assert len(rows) - 1 == sum(len(person["samples"]) for person in record["faces"])
-    assert json.loads(Path(json_file["value"]).read_text()) == record and picker["value"] == 1
+    assert rounded(json.loads(Path(json_file["value"]).read_text())) == record and picker["value"] == 1
     frame = person_timeline(2, record)
     assert set(frame["expression"]) == set(record["faces"][1]["samples"][0]["scores"])
     assert frame["seconds"].min() == pytest.approx(record["faces"][1]["first_seen"])
@@ -211,7 +213,7 @@ def test_the_ui_keeps_no_temporary_file(server, clip, tmp_path, monkeypatch):
     _, app = server
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     outputs = list(app.demo.stream_handlers.analyse_video(str(clip)))
-    assert len(outputs) == 1 and Path(outputs[0][app.demo.views.clip_output]).name == "annotated.webm"
+    assert len(outputs) == 1 and Path(outputs[0][app.demo.views.clip_output]).name == "clip-annotated.webm"
     assert Path(outputs[0][app.demo.views.clip_output]).parent.parent == scratch_folder()  # the app's own folder
     assert list(tmp_path.iterdir()) == [] and list(scratch_folder().iterdir()) == []  # removed once handed over
 

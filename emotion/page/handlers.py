@@ -1,10 +1,12 @@
 """What the page does with a photo: each handler receives the visitor's inputs and returns the components it
 changes, keyed by component (Views); components left out keep what they show."""
 
+import tempfile
 import time
 from pathlib import Path
 
 import gradio as gr
+from PIL import Image
 
 from emotion.drawing import draw_faces
 from emotion.errors import NothingUploaded, UploadExpired, user_error
@@ -13,6 +15,7 @@ from emotion.page.views import Views
 from emotion.predictor import Predictor
 from emotion.requestlog import log_request
 from emotion.results import FaceResult
+from emotion.scratch import cache_folder
 from emotion.table import csv_text, table_row
 
 
@@ -37,6 +40,27 @@ def page_error(problem: Exception, channel: str, size: int, started: float) -> g
     return gr.Error(error.text, title=error.title, duration=10, print_exception=False)
 
 
+def rounded(value, digits: int = 4):
+    """Floats rounded for the page's JSON view (and its download): 0.7453, not 0.74530327320098877."""
+    if isinstance(value, float):
+        return round(value, digits)
+    if isinstance(value, dict):
+        return {key: rounded(item, digits) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [rounded(item, digits) for item in value]
+    return value
+
+
+def annotated_file(picture: Image.Image, upload: Path) -> str:
+    """The annotated photo as a PNG named after the upload ("party-faces.png", what its download is called),
+    written straight into Gradio's cache (so not copied again), which the sweep empties."""
+    cache_folder().mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix="emotion-photo-", dir=cache_folder()))
+    path = folder / f"{upload.stem[:80]}-faces.png"
+    picture.save(path, format="PNG", compress_level=1)  # fast: the file lives only until it is sent
+    return str(path)
+
+
 def face_choices(faces: list[FaceResult]) -> list[tuple[str, int]]:
     """The face picker's choices: what it shows ("#1 happy"), and the face's index in the answer."""
     return [(f"#{number} {face.label}", number - 1) for number, face in enumerate(faces, start=1)]
@@ -59,7 +83,9 @@ class PhotoHandlers:
             raise page_error(problem, "ui", size, started) from None
         faces = self.predictor.predict(image, whole_image=whole_image)
         log_request("ui", size, "ok", started, image.size, len(faces))
-        if faces:
+        if faces and whole_image and "no face detected in the picture" in faces[0].warnings:
+            message = "**No face was detected in this picture**: the whole image was classified as if it were one."
+        elif faces:
             plural = "face" if len(faces) == 1 else "faces"
             message = "Classified the whole image as one face." if whole_image else f"Found {len(faces)} {plural}."
         else:
@@ -69,14 +95,14 @@ class PhotoHandlers:
             )
         choices = face_choices(faces)
         return {
-            views.annotated: draw_faces(image, faces),
+            views.annotated: annotated_file(draw_faces(image, faces), path),
             views.scores: faces[0].scores if faces else None,
             views.picker: gr.Dropdown(choices=choices, value=0 if faces else None, visible=len(faces) > 1),
             views.table: [table_row(number, face) for number, face in enumerate(faces, start=1)],
             views.message: message,
-            views.faces_json: [face.to_dict() for face in faces],
+            views.faces_json: rounded([face.to_dict() for face in faces]),
             views.whole_button: gr.Button(visible=not faces),
-            views.last_result: (image, faces),
+            views.last_result: (image, faces, path),
             views.faces_csv: csv_text(faces),
         }
 
@@ -87,9 +113,9 @@ class PhotoHandlers:
         """The annotated photo with (explain on) or without what the model looked at laid over each face."""
         if not result:
             return {self.views.annotated: gr.skip()}
-        image, faces = result
+        image, faces, path = result
         heatmaps = [self.predictor.explain(image, face) for face in faces] if explain else None
-        return {self.views.annotated: draw_faces(image, faces, heatmaps=heatmaps)}
+        return {self.views.annotated: annotated_file(draw_faces(image, faces, heatmaps=heatmaps), path)}
 
     def explain_after_analysis(self, explain: bool, result: tuple | None) -> dict:
         """After a new analysis: lay the maps over it only if the switch is on (it is already drawn plain)."""

@@ -17,7 +17,7 @@ from emotion.errors import NothingUploaded, UploadExpired, VideoError
 from emotion.labels import CLASSES
 from emotion.live import LiveSession
 from emotion.page.components import probability_frame
-from emotion.page.handlers import page_error, uploaded
+from emotion.page.handlers import page_error, rounded, uploaded
 from emotion.page.settings import LIVE_RESTART_GAP, LIVE_SECONDS
 from emotion.page.views import Views
 from emotion.predictor import Predictor
@@ -64,12 +64,13 @@ class StreamHandlers:
             return {views.live_session: session}
         if now - session.started >= self.live_seconds:
             session.ended = True
-            stopped = (
-                f"Live view stopped after {self.live_seconds:.0f} s (the limit of one run). "
-                "Press Record to start again."
-            )
-            gr.Info(stopped, title="Live view stopped", duration=10)
-            return {views.message: stopped, views.live_session: session, views.live_stopped: str(session.started)}
+            detail = f"after {self.live_seconds:.0f} s, the limit of one run. Press Record to start again."
+            gr.Info(f"Live view stopped: {detail}", duration=10)  # page.js heads it "Live view stopped"
+            return {
+                views.message: f"Live view stopped {detail}",
+                views.live_session: session,
+                views.live_stopped: str(session.started),
+            }
         update = session.update(self.predictor, frame, followed, now)
         log_request("live", frame.nbytes, "ok", started, (frame.shape[1], frame.shape[0]), len(update.choices))
         changed = {
@@ -103,9 +104,10 @@ class StreamHandlers:
         removed only after its one answer, once Gradio has copied the files into its cache."""
         views, started, size = self.views, time.perf_counter(), 0
         with tempfile.TemporaryDirectory(prefix="emotion-clip-", dir=scratch_folder()) as folder:
-            annotated = Path(folder) / "annotated.webm"
             try:
                 path, size = uploaded(clip, "Upload a clip first.")
+                name = path.stem[:80]  # what the downloads are named after: "interview-annotated.webm"
+                annotated = Path(folder) / f"{name}-annotated.webm"
                 check_video_file(path)
                 result = analyse_clip(
                     self.predictor,
@@ -117,8 +119,9 @@ class StreamHandlers:
                 raise page_error(problem, "ui-video", size, started) from None
             log_request("ui-video", size, "ok", started, None, len(result.faces))
             record = result.to_dict()
-            (Path(folder) / "faces.json").write_text(json.dumps(record, indent=2))
-            with (Path(folder) / "faces.csv").open("w", newline="") as file:
+            json_file, csv_file = Path(folder) / f"{name}-people.json", Path(folder) / f"{name}-people.csv"
+            json_file.write_text(json.dumps(record, indent=2))
+            with csv_file.open("w", newline="") as file:
                 csv.writer(file).writerows([CSV_HEADER, *csv_rows(result)])
             choices = [(f"Person #{person.id}", person.id) for person in result.faces]
             first = choices[0][1] if choices else None
@@ -134,7 +137,7 @@ class StreamHandlers:
                 views.person: gr.Dropdown(choices=choices, value=first, visible=bool(choices)),
                 views.clip_timeline: person_timeline(first, record),
                 views.clip_message: message,
-                views.clip_json: record,
-                views.clip_csv: gr.DownloadButton(value=str(Path(folder) / "faces.csv"), visible=bool(choices)),
-                views.clip_json_file: gr.DownloadButton(value=str(Path(folder) / "faces.json"), visible=bool(choices)),
+                views.clip_json: rounded(record),
+                views.clip_csv: gr.DownloadButton(value=str(csv_file), visible=bool(choices)),
+                views.clip_json_file: gr.DownloadButton(value=str(json_file), visible=bool(choices)),
             }

@@ -11,7 +11,7 @@ from emotion.page.components import clip_input, expression_legend, photo_input, 
 from emotion.page.settings import CACHE_CLEANUP, CLIP_SECONDS_PER_MINUTE, EXAMPLES, LIMITS, LIVE_SECONDS
 from emotion.predictor import Predictor
 from emotion.table import TABLE_HEADERS
-from emotion.video import LIMITS_TEXT, VIDEO_SUFFIXES
+from emotion.video import LIMITS_TEXT
 
 
 @dataclass
@@ -89,7 +89,8 @@ def lay_out(predictor: Predictor) -> Views:
             with gr.Tab("Video") as parts["video_tab"]:
                 # A file input, not gr.Video: the browser need not play a clip for the server to read it
                 # (Chromium without H.264 greets a phone's MP4 with "Video not playable").
-                parts["clip"] = clip_input(label="Clip", file_types=list(VIDEO_SUFFIXES), elem_id="clip-input")
+                # No file_types: Gradio would refuse another file with its own words; emotion.video says what is wrong.
+                parts["clip"] = clip_input(label="Clip", elem_id="clip-input")
                 gr.Markdown(f"{LIMITS_TEXT} A 60 s 720p clip takes about {CLIP_SECONDS_PER_MINUTE} s on two CPU cores.")
                 parts["clip_button"] = gr.Button("Analyse clip", variant="primary")
         with gr.Column(scale=1, min_width=300, visible=False) as parts["clip_results"]:
@@ -113,7 +114,7 @@ def lay_out(predictor: Predictor) -> Views:
             parts["annotated"] = gr.Image(
                 label="Faces found",
                 show_label=False,
-                type="pil",
+                type="filepath",
                 interactive=False,
                 buttons=["download"],
                 elem_id="annotated",
