@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from emotion.labels import CLASSES
 from harness.browser import start_camera, upload_clip, upload_photo
 from harness.clips import EXAMPLES, STORIES, people_numbered, write_story
 from tests.test_browser import TIMEOUT_MS, expect  # and its skip without Chromium
@@ -23,6 +24,7 @@ def test_clicking_an_example_analyses_it(page):
     ).first.click()
     expect(page.get_by_text("Found 1 face.")).to_be_visible(timeout=TIMEOUT_MS)
     expect(page.locator("#scores button")).to_have_count(7)
+    expect(page.locator("#scores [data-testid='label-output-value']")).to_be_visible()  # headed by the label
 
 
 def test_another_tab_does_not_show_the_last_photos_faces(page, astronaut_file):
@@ -69,6 +71,35 @@ def test_live_stops_at_its_limit_says_why_and_starts_again(page, server):
         expect(page.locator("#live-view img")).not_to_have_attribute("src", shown, timeout=TIMEOUT_MS)
     finally:
         handlers.live_seconds = type(handlers)(app.predictor, app.demo.views).live_seconds
+
+
+@pytest.mark.slow
+def test_a_hesitant_face_keeps_its_live_label_while_its_bars_move(page, server, monkeypatch):
+    """The model's answer for the face flips every frame between neutral and angry leading by 0.15: the label in
+    the live table keeps to one of them, while the bars follow the answers (with no heading that would flip)."""
+    _, app = server
+    hesitant = [np.full(7, 0.25 / 5), np.full(7, 0.25 / 5)]
+    hesitant[0][[CLASSES.index("neutral"), CLASSES.index("angry")]] = 0.45, 0.30
+    hesitant[1][[CLASSES.index("neutral"), CLASSES.index("angry")]] = 0.30, 0.45
+    calls = iter(range(10**6))
+    monkeypatch.setattr(
+        app.predictor, "classify", lambda crops, head=None: np.stack([hesitant[next(calls) % 2]] * len(crops))
+    )
+    page.get_by_role("tab", name="Webcam").click()
+    page.get_by_text("Live", exact=True).click()
+    start_camera(page)
+    page.get_by_label("capture photo").click()
+    expect(page.get_by_text("1 face in view.")).to_be_visible(timeout=TIMEOUT_MS)
+    labels, bars = [], set()
+    for _ in range(30):
+        page.wait_for_timeout(100)
+        table = page.locator("#faces-table").inner_text()
+        labels.append(" ".join(name for name in ("neutral", "angry") if name in table))
+        bars.add(page.locator("#scores").inner_text())
+    expect(page.locator("#scores [data-testid='label-output-value']")).to_have_count(0)
+    changes = sum(before != after for before, after in zip(labels, labels[1:], strict=False))
+    assert set(labels) <= {"neutral", "angry"} and changes <= 1, labels
+    assert len(bars) > 1 and next(calls) > 10  # the bars moved, over many frames
 
 
 @pytest.mark.slow

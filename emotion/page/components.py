@@ -44,9 +44,10 @@ def clip_input(**options) -> gr.File:
 
 
 def probability_frame(rows: list[tuple[float, str, float]]) -> pd.DataFrame:
-    """(seconds, expression, probability) rows for a timeline; a flat line at 0 when there are none."""
-    columns = ["seconds", "expression", "probability"]
-    return pd.DataFrame(rows or [(0.0, name, 0.0) for name in CLASSES], columns=columns)
+    """(seconds, expression, probability) rows as a timeline's frame, in percent as the bars read; a flat line at
+    0 when there are none."""
+    rows = [(seconds, name, round(100 * probability, 1)) for seconds, name, probability in rows]
+    return pd.DataFrame(rows or [(0.0, name, 0.0) for name in CLASSES], columns=["seconds", "expression", "percent"])
 
 
 def timeline_plot(**settings) -> gr.LinePlot:
@@ -54,9 +55,10 @@ def timeline_plot(**settings) -> gr.LinePlot:
     row and loses its last entries on a phone; expression_legend, below it, wraps instead."""
     return gr.LinePlot(
         x="seconds",
-        y="probability",
+        y="percent",
+        y_title="probability (%)",
         color="expression",
-        y_lim=[0, 1],
+        y_lim=[0, 100],
         color_map=TIMELINE_COLOURS,
         colors_in_legend=[],
         **settings,

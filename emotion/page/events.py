@@ -83,7 +83,10 @@ def wire(views: Views, photo: PhotoHandlers, stream: StreamHandlers) -> None:
     v.webcam_mode.change(
         photo.show_webcam_mode,
         inputs=v.webcam_mode,
-        outputs=[v.webcam, v.webcam_button, v.annotated, v.live, v.live_output, v.follow, v.live_timeline, v.explain],
+        outputs=[
+            *(v.webcam, v.webcam_button, v.annotated, v.live, v.live_output, v.follow, v.live_timeline, v.explain),
+            v.scores,
+        ],
         api_visibility="private",
     )
     v.picker.change(photo.select_face, inputs=[v.picker, v.faces_json], outputs=v.scores, api_visibility="private")

@@ -130,13 +130,13 @@ class PhotoHandlers:
         """The photo results beside the Upload and Webcam tabs, the clip's beside the Video tab; the last photo's
         result is cleared, so that no tab shows another tab's faces. The explanation switch is offered only where
         there are photo results to explain (not in Live mode)."""
-        views = self.views
+        views, live = self.views, tab == "webcam" and webcam_mode == "Live"
         return {
             views.photo_results: gr.Column(visible=tab != "video"),
             views.clip_results: gr.Column(visible=tab == "video"),
-            views.explain: gr.Checkbox(visible=tab == "upload" or (tab == "webcam" and webcam_mode != "Live")),
+            views.explain: gr.Checkbox(visible=tab != "video" and not live),
             views.annotated: None,
-            views.scores: None,
+            views.scores: gr.Label(value=None, show_heading=not live),
             views.picker: gr.Dropdown(choices=[], value=None, visible=False),
             views.table: [],
             views.message: "",
@@ -159,4 +159,7 @@ class PhotoHandlers:
             views.follow: gr.Dropdown(visible=live),
             views.live_timeline: gr.Column(visible=live),
             views.explain: gr.Checkbox(visible=not live),  # live frames get no map
+            # no heading (the leading expression) in Live mode: it would flip with the bars on a hesitant face,
+            # where the boxes and the table keep the steady label (emotion.tracking)
+            views.scores: gr.Label(show_heading=not live),
         }
