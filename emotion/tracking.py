@@ -12,7 +12,7 @@ Matching, in two passes:
 2. By appearance alone: a face left over is given the number of the most similar track in view or out of view
    for at most REMEMBER_SECONDS, if their similarity is at least SAME_PERSON; else it gets the next number.
 Without a recogniser or a frame (position only) the first pass decides alone. The thresholds were chosen on the
-generated clips of harness.clips (python -m bench.tracking, docs/video.md).
+generated clips of harness.clips (python -m bench.tracking, docs/pipeline.md).
 
 Smoothing: an exponential moving average whose weight follows the time between frames, with time constant
 SMOOTHING_SECONDS: frame-to-frame jitter is averaged away, while after a real change of expression the new

@@ -13,6 +13,7 @@ import contextlib
 import contextvars
 import math
 import os
+import queue
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -180,14 +181,14 @@ def follow_faces(
                 drawn = np.asarray(
                     draw_faces(rgb, [face.face for face in tracked], numbers=[face.number for face in tracked])
                 )
-                writer = writer or annotated_writer(annotated, drawn.shape, sample_rate)
+                writer = writer or ClipWriter(annotated, drawn.shape, sample_rate)
                 writer.write(cv2.cvtColor(annotated_frame(drawn), cv2.COLOR_RGB2BGR))
             if progress is not None and total_frames > 0:
                 progress(min(frame_index / total_frames, 1.0))
     finally:
         capture.release()
         if writer is not None:
-            writer.release()
+            writer.close()
     if progress is not None:
         progress(1.0)
     if frame_index < 2:
@@ -207,12 +208,41 @@ def annotated_frame(rgb: np.ndarray) -> np.ndarray:
     return cv2.resize(rgb, size, interpolation=cv2.INTER_AREA) if size != (width, height) else rgb
 
 
-def annotated_writer(path: Path, frame_shape: tuple[int, ...], sample_rate: float) -> cv2.VideoWriter:
-    height, width = annotated_frame(np.zeros(frame_shape, np.uint8)).shape[:2]
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"VP80"), sample_rate, (width, height))
-    if not writer.isOpened():
-        raise RuntimeError("OpenCV cannot write VP8 WebM here")  # a broken install, not the user's clip
-    return writer
+class ClipWriter:
+    """The annotated clip (VP8 WebM), encoded by a thread of its own: encoding a frame takes about as long as
+    analysing one, so it runs on the other core meanwhile. At most WAITING_FRAMES frames wait for it."""
+
+    WAITING_FRAMES = 8
+
+    def __init__(self, path: Path, frame_shape: tuple[int, ...], sample_rate: float):
+        height, width = annotated_frame(np.zeros(frame_shape, np.uint8)).shape[:2]
+        self.writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"VP80"), sample_rate, (width, height))
+        if not self.writer.isOpened():
+            raise RuntimeError("OpenCV cannot write VP8 WebM here")  # a broken install, not the user's clip
+        self.frames: queue.Queue[np.ndarray | None] = queue.Queue(maxsize=self.WAITING_FRAMES)
+        self.problem: cv2.error | None = None
+        self.thread = threading.Thread(target=self.encode, name="emotion-clip-writer", daemon=True)
+        self.thread.start()
+
+    def write(self, bgr: np.ndarray) -> None:
+        self.frames.put(bgr)
+
+    def encode(self) -> None:
+        lower_priority()
+        while (frame := self.frames.get()) is not None:
+            if self.problem is None:  # after a failure, frames are still taken, so that write never blocks
+                try:
+                    self.writer.write(frame)
+                except cv2.error as problem:
+                    self.problem = problem
+
+    def close(self) -> None:
+        """Wait for the frames still queued, then finish the file."""
+        self.frames.put(None)
+        self.thread.join()
+        self.writer.release()
+        if self.problem is not None:
+            raise RuntimeError(f"OpenCV failed writing the annotated clip: {self.problem}")
 
 
 CSV_HEADER = ["person", "time", "label", "x", "y", "width", "height", *CLASSES]

@@ -21,7 +21,7 @@ from emotion.page.handlers import rounded
 from emotion.page.stream_handlers import person_timeline
 from emotion.scratch import scratch_folder
 from emotion.tracking import LABEL_MARGIN
-from emotion.video import analyse_clip, check_video_file
+from emotion.video import ClipWriter, analyse_clip, check_video_file
 from harness.clips import write_clip
 from tests.conftest import encode
 
@@ -229,3 +229,26 @@ def test_cli_prints_one_json_line_per_person(clip, bad, tiny_model_path, tmp_pat
     assert status == 1 and [line.get("id") for line in lines] == [1, 2, None]
     assert all(line["file"] == str(clip) and line["sample_rate"] == 5 for line in lines[:2])
     assert lines[1]["first_seen"] == pytest.approx(BOTH[0], abs=0.21) and "not a video" in lines[2]["error"]
+
+
+def test_the_clip_writer_keeps_every_frame_in_order_and_says_when_encoding_failed(tmp_path, monkeypatch):
+    shades = [np.full((64, 96, 3), 20 * index, np.uint8) for index in range(12)]  # more than WAITING_FRAMES
+    writer = ClipWriter(tmp_path / "shades.webm", shades[0].shape, 5.0)
+    for frame in shades:
+        writer.write(frame)
+    writer.close()
+    capture, read = cv2.VideoCapture(str(tmp_path / "shades.webm")), []
+    while (frame := capture.read()[1]) is not None:
+        read.append(float(frame.mean()))
+    assert read == pytest.approx([float(frame.mean()) for frame in shades], abs=6)
+
+    failing = ClipWriter(tmp_path / "failing.webm", shades[0].shape, 5.0)
+    monkeypatch.setattr(failing, "writer", type("Broken", (), {"write": cv2_failure, "release": lambda self: None})())
+    for frame in shades:  # never blocks, although nothing is encoded
+        failing.write(frame)
+    with pytest.raises(RuntimeError, match="annotated clip"):
+        failing.close()
+
+
+def cv2_failure(*_):
+    raise cv2.error("encoder gone")
