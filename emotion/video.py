@@ -4,16 +4,14 @@ annotated clip to keep.
 OpenCV's VideoCapture reads the clip one frame at a time (memory holds a few frames, never the clip); frames
 between samples are only grabbed (decoded, not converted). Every sampled frame goes through the photo pipeline
 (emotion.Predictor) and emotion.tracking.FaceTracker, which keeps each face's number and smooths its
-probabilities over the clip's own time. The annotated clip is written with OpenCV as VP8 WebM, which every
-browser plays (the OpenCV wheel's H.264 encoder is missing, and its MPEG-4 part 2 does not play in browsers);
-it has one frame per sample, at most ANNOTATED_SIDE pixels wide.
+probabilities over the clip's own time. The annotated clip, one frame per sample, is written by
+emotion.annotated_clip.
 """
 
 import contextlib
 import contextvars
 import math
 import os
-import queue
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -23,6 +21,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from emotion.annotated_clip import ClipWriter, annotated_frame
 from emotion.drawing import draw_faces
 from emotion.errors import VideoError, VideoTooLarge
 from emotion.labels import CLASSES
@@ -33,7 +32,6 @@ SAMPLE_RATE = 5.0  # frames analysed per second of clip
 MAX_VIDEO_BYTES = 50 * 1024 * 1024
 MAX_SECONDS = 60.0
 MAX_FRAME_PIXELS = 1920 * 1080  # "Full HD": larger frames are refused rather than slowly decoded
-ANNOTATED_SIDE = 854  # the annotated clip's longest side at most (480p), so it stays small to send
 VIDEO_SUFFIXES = (".mp4", ".webm", ".mov", ".m4v", ".mkv", ".avi")
 # Clips are analysed one at a time, whoever sends them (the page and REST together), in one thread of their own
 # at a lower CPU priority, so that photos, which take milliseconds, go first while a clip takes seconds.
@@ -198,51 +196,6 @@ def follow_faces(
     return ClipResult(
         round(frame_index / fps, 3), min(sample_rate, round(fps, 3)), [people[number] for number in sorted(people)]
     )
-
-
-def annotated_frame(rgb: np.ndarray) -> np.ndarray:
-    """A drawn frame brought within ANNOTATED_SIDE, with even sides (what VP8 needs)."""
-    height, width = rgb.shape[:2]
-    scale = min(1.0, ANNOTATED_SIDE / max(height, width))
-    size = (max(2, round(width * scale) // 2 * 2), max(2, round(height * scale) // 2 * 2))
-    return cv2.resize(rgb, size, interpolation=cv2.INTER_AREA) if size != (width, height) else rgb
-
-
-class ClipWriter:
-    """The annotated clip (VP8 WebM), encoded by a thread of its own: encoding a frame takes about as long as
-    analysing one, so it runs on the other core meanwhile. At most WAITING_FRAMES frames wait for it."""
-
-    WAITING_FRAMES = 8
-
-    def __init__(self, path: Path, frame_shape: tuple[int, ...], sample_rate: float):
-        height, width = annotated_frame(np.zeros(frame_shape, np.uint8)).shape[:2]
-        self.writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"VP80"), sample_rate, (width, height))
-        if not self.writer.isOpened():
-            raise RuntimeError("OpenCV cannot write VP8 WebM here")  # a broken install, not the user's clip
-        self.frames: queue.Queue[np.ndarray | None] = queue.Queue(maxsize=self.WAITING_FRAMES)
-        self.problem: cv2.error | None = None
-        self.thread = threading.Thread(target=self.encode, name="emotion-clip-writer", daemon=True)
-        self.thread.start()
-
-    def write(self, bgr: np.ndarray) -> None:
-        self.frames.put(bgr)
-
-    def encode(self) -> None:
-        lower_priority()
-        while (frame := self.frames.get()) is not None:
-            if self.problem is None:  # after a failure, frames are still taken, so that write never blocks
-                try:
-                    self.writer.write(frame)
-                except cv2.error as problem:
-                    self.problem = problem
-
-    def close(self) -> None:
-        """Wait for the frames still queued, then finish the file."""
-        self.frames.put(None)
-        self.thread.join()
-        self.writer.release()
-        if self.problem is not None:
-            raise RuntimeError(f"OpenCV failed writing the annotated clip: {self.problem}")
 
 
 CSV_HEADER = ["person", "time", "label", "x", "y", "width", "height", *CLASSES]

@@ -15,7 +15,7 @@ def face(label: str, detector_score: float | None, warnings: tuple[str, ...] = (
 
 def test_the_table_shows_each_face_s_label_and_its_probability():
     assert TABLE_HEADERS[1:3] == ["expression", "probability"]
-    assert table_row(2, face("sad", 0.91, ("blurred", "head turned"))) == [2, "sad", 0.7, "blurred; head turned"]
+    assert table_row(2, face("sad", 0.91, ("blurred", "head turned"))) == [2, "sad", "70%", "blurred; head turned"]
     assert len(TABLE_HEADERS) == len(table_row(1, face("happy", 0.5)))
 
 

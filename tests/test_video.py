@@ -15,13 +15,14 @@ import pytest
 from gradio_client import Client, handle_file
 from PIL import Image
 
+from emotion.annotated_clip import ClipWriter
 from emotion.cli import main as cli_main
 from emotion.errors import VideoError, VideoTooLarge
 from emotion.page.handlers import rounded
 from emotion.page.stream_handlers import person_timeline
 from emotion.scratch import scratch_folder
 from emotion.tracking import LABEL_MARGIN
-from emotion.video import ClipWriter, analyse_clip, check_video_file
+from emotion.video import analyse_clip, check_video_file
 from harness.clips import write_clip
 from tests.conftest import encode
 
