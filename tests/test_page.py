@@ -14,7 +14,7 @@ from harness.browser import start_camera, upload_clip, upload_photo
 from harness.clips import EXAMPLES, STORIES, people_numbered, write_story
 from tests.test_browser import TIMEOUT_MS, expect  # and its skip without Chromium
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]  # the fast subset keeps tests/test_browser.py's
 FPS = 10
 
 
@@ -49,7 +49,6 @@ def test_the_explanation_switch_is_offered_only_where_there_is_a_photo_to_explai
     expect(page.locator("#explain")).to_be_visible()
 
 
-@pytest.mark.slow
 def test_live_stops_at_its_limit_says_why_and_starts_again(page, server):
     _, app = server
     handlers = app.demo.stream_handlers
@@ -73,7 +72,6 @@ def test_live_stops_at_its_limit_says_why_and_starts_again(page, server):
         handlers.live_seconds = type(handlers)(app.predictor, app.demo.views).live_seconds
 
 
-@pytest.mark.slow
 def test_a_hesitant_face_keeps_its_live_label_while_its_bars_move(page, server, monkeypatch):
     """The model's answer for the face flips every frame between neutral and angry leading by 0.15: the label in
     the live table keeps to one of them, while the bars follow the answers (with no heading that would flip)."""
@@ -102,7 +100,6 @@ def test_a_hesitant_face_keeps_its_live_label_while_its_bars_move(page, server, 
     assert len(bars) > 1 and next(calls) > 10  # the bars moved, over many frames
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("name", list(STORIES))
 def test_the_page_numbers_each_person_of_a_story_once(page, server, name, tmp_path):
     shots = STORIES[name]
