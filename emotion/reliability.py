@@ -18,6 +18,7 @@ SHARPNESS_SIDE = 64  # faces are compared for sharpness at one size
 FRONTAL_EYES = 0.38  # the eyes' height in the detector's box (0 top, 1 bottom): photos-dev's median face
 PITCH_LIMIT = 0.06  # about photos-dev's 98th percentile of the distance from it (bench.reliability)
 OUTSIDE_LIMIT = 0.2  # about photos-dev's 98th percentile: its photos are close crops (bench.reliability)
+NO_FACE_DETECTED = "no face detected in the picture"  # whole-image mode's warning, which the page also words
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,7 @@ def warnings_for(signals: Signals, thresholds: Thresholds = Thresholds()) -> tup
     """Short reasons, in a fixed order; empty when none applies."""
     reasons = []
     if not signals.face_detected:
-        reasons.append("no face detected in the picture")
+        reasons.append(NO_FACE_DETECTED)
     at_top, at_bottom = signals.edges
     bowed = signals.pitch is not None and abs(signals.pitch) > thresholds.most_pitch
     # eyes high in a box that the top edge cut (or low in one the bottom cut): the face is cut, not raised

@@ -13,6 +13,7 @@ from emotion.errors import NothingUploaded, UploadExpired, user_error
 from emotion.images import MAX_PHOTO_BYTES, ImageError, ImageTooLarge, open_image
 from emotion.page.views import Views
 from emotion.predictor import Predictor
+from emotion.reliability import NO_FACE_DETECTED
 from emotion.requestlog import log_request
 from emotion.results import FaceResult
 from emotion.scratch import cache_folder
@@ -83,7 +84,7 @@ class PhotoHandlers:
             raise page_error(problem, "ui", size, started) from None
         faces = self.predictor.predict(image, whole_image=whole_image)
         log_request("ui", size, "ok", started, image.size, len(faces))
-        if faces and whole_image and "no face detected in the picture" in faces[0].warnings:
+        if faces and whole_image and NO_FACE_DETECTED in faces[0].warnings:
             message = "**No face was detected in this picture**: the whole image was classified as if it were one."
         elif faces:
             plural = "face" if len(faces) == 1 else "faces"
