@@ -3,13 +3,16 @@ run, then with 1, 2 and 4 workers on a local cluster (`ray start --head` on loop
 own length.
 
     pip install -r requirements-batch.txt
-    python -m bench.batch [--photos ../shared/photos-dev] [--count 500] [--clips 3]
+    python -m bench.batch [--photos ../shared/photos-dev] [--count 500] [--clips 4] [--clip-seconds 60]
 
-Every figure is the whole command's wall time (start-up and the model's loading included) over the files.
+Every figure is the whole command's wall time (start-up and the model's loading included) over the files; beside
+it, the rate once started: predict's from the difference with a run over the first 20 photos, batch's as its
+progress line reports it (since its first result).
 """
 
 import argparse
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -23,28 +26,36 @@ from harness.server import RAY_LOOPBACK, ROOT, free_port
 from train.photos import labelled_photos
 
 
-def timed(command: list[str], environment: dict) -> float:
+def timed(command: list[str], environment: dict) -> tuple[float, str]:
+    """The command's wall time in seconds, and its rate once started as its last progress line says it."""
     started = time.perf_counter()
-    subprocess.run(command, cwd=ROOT, env=environment, check=False, capture_output=True, timeout=3600)
-    return time.perf_counter() - started
+    done = subprocess.run(command, cwd=ROOT, env=environment, check=False, capture_output=True, timeout=3600)
+    rates = re.findall(r"([0-9.]+) files/s", done.stderr.decode())
+    return time.perf_counter() - started, f"{rates[-1]} files/s once started" if rates else "no progress line"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--photos", type=Path, default=ROOT.parent / "shared" / "photos-dev")
     parser.add_argument("--count", type=int, default=500)
-    parser.add_argument("--clips", type=int, default=3)
+    parser.add_argument("--clips", type=int, default=4)
+    parser.add_argument("--clip-seconds", type=float, default=60.0)
     arguments = parser.parse_args()
     print(describe_machine())
     photos = [str(path) for path, _ in labelled_photos(arguments.photos)][: arguments.count]
     environment = os.environ | RAY_LOOPBACK
     ray = str(Path(sys.executable).with_name("ray"))
     with tempfile.TemporaryDirectory() as scratch:
-        alone = timed([sys.executable, "-m", "emotion", "predict", *photos], environment)
-        local = timed([sys.executable, "-m", "emotion", "batch", *photos, "--out", f"{scratch}/local"], environment)
+        alone, _ = timed([sys.executable, "-m", "emotion", "predict", *photos], environment)
+        few, _ = timed([sys.executable, "-m", "emotion", "predict", *photos[:20]], environment)
+        local, started = timed(
+            [sys.executable, "-m", "emotion", "batch", *photos, "--out", f"{scratch}/local"], environment
+        )
+        predict_started = (len(photos) - 20) / (alone - few)
         print(
-            f"{len(photos)} photos: predict {len(photos) / alone:.1f} photos/s; batch, Ray started here on this "
-            f"machine's cores, {len(photos) / local:.1f} photos/s ({alone / local:.2f}x)"
+            f"{len(photos)} photos: predict {len(photos) / alone:.1f} photos/s ({predict_started:.1f} "
+            f"once started); batch, Ray started here on this machine's cores, {len(photos) / local:.1f} photos/s "
+            f"({alone / local:.2f}x; {started})"
         )
         port = free_port()
         # One head node offering 4 CPUs to the 2 cores: Ray's loopback-only mode refuses a second node on the same
@@ -54,7 +65,7 @@ def main() -> None:
         try:
             cluster = environment | {"RAY_ADDRESS": f"127.0.0.1:{port}"}
             for workers in (1, 2, 4):
-                seconds = timed(
+                seconds, started = timed(
                     [
                         sys.executable,
                         "-m",
@@ -70,17 +81,19 @@ def main() -> None:
                 )
                 print(
                     f"  on the cluster (`ray start --head`, 4 CPUs offered), {workers} workers: "
-                    f"{len(photos) / seconds:.1f} photos/s"
+                    f"{len(photos) / seconds:.1f} photos/s ({started})"
                 )
             clips = []
             face = to_rgb_array(open_image(ROOT / "assets" / "examples" / "group.jpg"))
             for index in range(arguments.clips):
                 clips.append(f"{scratch}/clip{index}.mp4")
-                write_clip(Path(clips[-1]), panning_frames(face, seconds=20))
-            seconds = timed([sys.executable, "-m", "emotion", "batch", *clips, "--out", f"{scratch}/clips"], cluster)
+                write_clip(Path(clips[-1]), panning_frames(face, seconds=arguments.clip_seconds))
+            workers = str(os.cpu_count())  # one a core: each clip is a task of its own
+            command = [sys.executable, "-m", "emotion", "batch", *clips, "--out", f"{scratch}/clips", "--workers"]
+            seconds, _ = timed([*command, workers], cluster)
             print(
-                f"{arguments.clips} clips of 20 s (1280x720, 30 frames/s): {20 * arguments.clips / seconds:.1f}x "
-                "real time"
+                f"{arguments.clips} clips of {arguments.clip_seconds:g} s (1280x720, 30 frames/s), {workers} workers: "
+                f"{arguments.clip_seconds * arguments.clips / seconds:.1f}x real time"
             )
         finally:
             subprocess.run([ray, "stop", "--force"], env=environment, capture_output=True)

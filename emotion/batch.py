@@ -1,25 +1,28 @@
 """python -m emotion batch PATH... --out DIR: every photo and clip of an archive, on Ray Data, resumable.
 
-Files are listed here and read, decoded and analysed by an actor pool (one Predictor loaded per actor, photos'
-faces classified in batches); results come back in batches and are written as they finish, one part per batch
-in each of the three tables (emotion.batch_tables). With no cluster Ray starts on this machine's cores; with
-RAY_ADDRESS (or --address) the same command runs on a cluster. Ray is optional: requirements-batch.txt.
+Files are listed here and cut into tasks: each clip alone, the largest first, then photos PHOTOS_PER_TASK at a
+time. An actor pool reads, decodes and analyses them (one Predictor loaded per actor, a task's photos' faces
+classified together; emotion.batch_analysis); results come back a task at a time and are written as they finish,
+one part a task in each of the three tables (emotion.batch_tables). This driver loads no model. With no
+cluster Ray starts on this machine's cores; with RAY_ADDRESS (or --address) the same command runs on a cluster.
+Ray is optional: requirements-batch.txt.
 """
 
 import glob
+import json
 import logging
 import os
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from emotion.batch_tables import PartWriter, done_files
-from emotion.video import VIDEO_SUFFIXES
+from emotion.clip_limits import VIDEO_SUFFIXES
 
-BATCH_SIZE = 16  # files an actor analyses at once: their photos' faces go through the model together
+PHOTOS_PER_TASK = 16  # photos an actor analyses at once: their faces go through the model together
 
 
 @dataclass(frozen=True)
@@ -47,18 +50,29 @@ def list_sources(paths: list[str]) -> list[Source]:
     return sources
 
 
+def tasks_of(sources: list[Source]) -> list[dict[str, str]]:
+    """One row a task, its files as JSON: each clip alone, the largest first, so that no clip starts last and
+    holds up the end, then the photos PHOTOS_PER_TASK at a time. Every core gets work while any is left."""
+    clips = sorted((source for source in sources if source.kind == "clip"), key=lambda source: -source.size)
+    photos = [source for source in sources if source.kind == "photo"]
+    groups = [[clip] for clip in clips]
+    groups += [photos[start : start + PHOTOS_PER_TASK] for start in range(0, len(photos), PHOTOS_PER_TASK)]
+    return [{"files": json.dumps([asdict(source) for source in group])} for group in groups]
+
+
 class Analyser:
-    """One actor of the pool: a Predictor, loaded once, and a batch of files in, their rows out."""
+    """One actor of the pool: a Predictor, loaded once, and tasks in, one row a file out. Keras is imported
+    here, in the actor, never in the driver."""
 
     def __init__(self, model: str | None):
         from emotion.predictor import Predictor
 
         self.predictor = Predictor.load(model or None)
 
-    def __call__(self, batch: "pd.DataFrame") -> "pd.DataFrame":
-        from emotion.batch_tables import analyse_files
+    def __call__(self, tasks: "pd.DataFrame") -> "pd.DataFrame":
+        from emotion.batch_analysis import analyse_files
 
-        return analyse_files(self.predictor, batch)
+        return analyse_files(self.predictor, [file for task in tasks["files"] for file in json.loads(task)])
 
 
 def connect(address: str | None, workers: int | None):
@@ -68,9 +82,10 @@ def connect(address: str | None, workers: int | None):
     address = address or os.environ.get("RAY_ADDRESS")
     if not ray.is_initialized():
         if address:
-            ray.init(address=address, log_to_driver=False)
+            ray.init(address=address, log_to_driver=False, logging_level=logging.WARNING)
         else:
-            ray.init(num_cpus=workers or os.cpu_count(), include_dashboard=False, log_to_driver=False)
+            cores = workers or os.cpu_count()
+            ray.init(num_cpus=cores, include_dashboard=False, log_to_driver=False, logging_level=logging.WARNING)
     return ray
 
 
@@ -92,32 +107,37 @@ def run_batch(
         return counts
     ray = connect(address, workers)
     ray.data.DataContext.get_current().enable_progress_bars = False  # this command prints its own
-    logging.getLogger("ray.data").setLevel(logging.WARNING)
+    logging.getLogger("ray.data").setLevel(logging.ERROR)  # not its note that its own bars are off
     pool = workers or max(int(ray.cluster_resources().get("CPU", 1)), 1)
-    items = [{"file": s.file, "kind": s.kind, "size": s.size, "mtime": s.mtime} for s in todo]
-    dataset = ray.data.from_items(items, override_num_blocks=max(len(items) // BATCH_SIZE, 1)).map_batches(
+    tasks = tasks_of(todo)
+    dataset = ray.data.from_items(tasks, override_num_blocks=len(tasks)).map_batches(
         Analyser,
         fn_constructor_args=(model,),
-        batch_size=BATCH_SIZE,
-        concurrency=pool,
+        batch_size=1,
+        compute=ray.data.ActorPoolStrategy(size=pool),
         num_cpus=1,
         batch_format="pandas",
     )
-    writer, started, finished = PartWriter(out, output_format), time.monotonic(), 0
+    print(f"{len(todo)} files for {pool} workers; each loads the model first", file=sys.stderr, flush=True)
+    writer, finished, first = PartWriter(out, output_format), 0, None
     for batch in dataset.iter_batches(batch_size=None, batch_format="pandas"):
         writer.write(batch)
         for status in batch["status"]:
             counts[status if status in ("ok", "no face") else "failed"] += 1
         finished += len(batch)
-        rate = finished / max(time.monotonic() - started, 1e-6)
-        print(
-            f"\r{finished}/{len(todo)} files, {rate:.1f} files/s, about {(len(todo) - finished) / rate:.0f} s left",
-            end="",
-            file=sys.stderr,
-            flush=True,
-        )
+        first = first or (time.monotonic(), finished)  # the rate counts from the first result: no start-up in it
+        print(f"\r{progress_text(finished, len(todo), first)}", end="", file=sys.stderr, flush=True)
     print(file=sys.stderr)
     return counts
+
+
+def progress_text(finished: int, total: int, first: tuple[float, int]) -> str:
+    """ "120/500 files, 85.3 files/s, about 4 s left", the rate since the first result came back."""
+    since, counted = first
+    if finished == counted:
+        return f"{finished}/{total} files"
+    rate = (finished - counted) / max(time.monotonic() - since, 1e-6)
+    return f"{finished}/{total} files, {rate:.1f} files/s, about {(total - finished) / rate:.0f} s left"
 
 
 def main(arguments) -> int:

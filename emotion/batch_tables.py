@@ -1,5 +1,5 @@
-"""Batch analysis' rows and tables (emotion.batch): what an actor answers for a batch of files, and the three
-tables written from it, one part a batch, exactly once.
+"""Batch analysis' tables (emotion.batch): the three tables written from the rows the actors answer
+(emotion.batch_analysis), one part a task, exactly once. Pandas only: the driver that writes them loads no model.
 
     faces          one row a face of a photo: file, face (1 = largest), box, label, each expression's
                    probability, detector_score, warnings
@@ -7,58 +7,21 @@ tables written from it, one part a batch, exactly once.
     files          one row a file: file, kind, status ("ok", "no face" or the error), faces (or people in a
                    clip), seconds; and its size and mtime, by which a rerun knows it is done
 
-Each table is a folder of parts (`faces.parquet/part-00003-<run>.parquet`, ...). A batch's three parts are
-written under temporary names and renamed, the files part last: a batch whose files part is missing is not
+Each table is a folder of parts (`faces.parquet/part-00003-<run>.parquet`, ...). A task's three parts are
+written under temporary names and renamed, the files part last: a task whose files part is missing is not
 done, and its other parts are removed when a rerun starts, so no file's rows appear twice.
 """
 
 import json
-import time
 import uuid
 from pathlib import Path
 
 import pandas as pd
 
-from emotion.errors import VideoError
-from emotion.images import ImageError, open_image
 from emotion.labels import CLASSES
-from emotion.video import analyse_clip, check_video_file
 
 OUTPUT_FORMATS = ("parquet", "csv", "jsonl")
 TABLES = ("faces", "clip_samples", "files")
-
-
-def analyse_files(predictor, batch: pd.DataFrame) -> pd.DataFrame:
-    """One row a file: its status, counts and seconds, and its faces or people as JSON text."""
-    rows, photos = [], []
-    for row in batch.to_dict("records"):
-        started = time.perf_counter()
-        record = row | {"status": "ok", "faces": 0, "seconds": 0.0, "found": "[]"}
-        try:
-            if row["kind"] == "clip":
-                check_video_file(Path(row["file"]))
-                people = analyse_clip(predictor, Path(row["file"])).to_dict()["faces"]
-                record |= {"faces": len(people), "found": json.dumps(people), "status": "ok" if people else "no face"}
-            else:
-                photos.append((len(rows), open_image(row["file"])))
-        except (ImageError, VideoError) as problem:
-            record["status"] = str(problem)
-        except OSError as problem:
-            record["status"] = f"cannot open the file: {problem.strerror}"
-        record["seconds"] = time.perf_counter() - started
-        rows.append(record)
-    if photos:  # every photo's faces through the model together
-        started = time.perf_counter()
-        answers = predictor.predict_many([image for _, image in photos])
-        share = (time.perf_counter() - started) / len(photos)
-        for (index, _), faces in zip(photos, answers, strict=True):
-            rows[index] |= {
-                "faces": len(faces),
-                "found": json.dumps([face.to_dict() for face in faces]),
-                "status": "ok" if faces else "no face",
-            }
-            rows[index]["seconds"] += share
-    return pd.DataFrame(rows)
 
 
 def tables_of(batch: pd.DataFrame) -> dict[str, pd.DataFrame]:

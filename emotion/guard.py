@@ -15,16 +15,16 @@ import re
 from starlette.datastructures import Headers
 from starlette.requests import ClientDisconnect
 
+from emotion.clip_limits import APP_LIMITS
 from emotion.images import MAX_PHOTO_BYTES
-from emotion.video import MAX_VIDEO_BYTES
 
 logger = logging.getLogger("emotion.requests")
 MULTIPART_ROOM = 64 * 1024  # a form's boundaries and part headers around the file
 # (method, path or path prefix): the most a body may hold, and the seconds it may take to arrive.
 BODY_LIMITS = {
     ("POST", "/process_image"): (MAX_PHOTO_BYTES + MULTIPART_ROOM, 30),
-    ("POST", "/process_video"): (MAX_VIDEO_BYTES + MULTIPART_ROOM, 120),
-    ("POST", "/gradio_api/upload"): (MAX_VIDEO_BYTES + MULTIPART_ROOM, 120),
+    ("POST", "/process_video"): (APP_LIMITS.max_bytes + MULTIPART_ROOM, 120),
+    ("POST", "/gradio_api/upload"): (APP_LIMITS.max_bytes + MULTIPART_ROOM, 120),
 }
 OTHER_BODY_LIMIT = (MAX_PHOTO_BYTES + MULTIPART_ROOM, 30)  # the queue's JSON, a live frame, ...
 # Gradio's routes the page never calls: recording conversion, the reload stream of dev mode, the dashboard.

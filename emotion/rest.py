@@ -15,12 +15,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from emotion.clip_limits import APP_LIMITS
 from emotion.errors import VideoError, user_error
 from emotion.images import MAX_PHOTO_BYTES, ImageError, open_image
 from emotion.predictor import Predictor
 from emotion.requestlog import log_request
 from emotion.scratch import scratch_folder
-from emotion.video import MAX_VIDEO_BYTES, analyse_clip, check_video_file
+from emotion.video import analyse_clip, check_video_file
 
 # Analyses at once (2 cores: more only share them) and how many more may wait; beyond that a request is
 # answered 503 at once, with Retry-After, instead of waiting without end.
@@ -117,7 +118,7 @@ def analyse_clip_bytes(predictor: Predictor, data: bytes) -> dict:
 def build_rest_router(
     predictor: Predictor,
     max_bytes: int = MAX_PHOTO_BYTES,
-    max_video_bytes: int = MAX_VIDEO_BYTES,
+    max_video_bytes: int = APP_LIMITS.max_bytes,
     capacity: Capacity | None = None,
 ) -> APIRouter:
     router = APIRouter()

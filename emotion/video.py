@@ -22,6 +22,7 @@ import cv2
 import numpy as np
 
 from emotion.annotated_clip import ClipWriter, annotated_frame
+from emotion.clip_limits import APP_LIMITS, ClipLimits
 from emotion.drawing import draw_faces
 from emotion.errors import VideoError, VideoTooLarge
 from emotion.labels import CLASSES
@@ -29,10 +30,6 @@ from emotion.predictor import Predictor
 from emotion.tracking import FaceTracker
 
 SAMPLE_RATE = 5.0  # frames analysed per second of clip
-MAX_VIDEO_BYTES = 50 * 1024 * 1024
-MAX_SECONDS = 60.0
-MAX_FRAME_PIXELS = 1920 * 1080  # "Full HD": larger frames are refused rather than slowly decoded
-VIDEO_SUFFIXES = (".mp4", ".webm", ".mov", ".m4v", ".mkv", ".avi")
 # Clips are analysed one at a time, whoever sends them (the page and REST together), in one thread of their own
 # at a lower CPU priority, so that photos, which take milliseconds, go first while a clip takes seconds.
 CLIP_NICENESS = 10
@@ -45,7 +42,8 @@ def lower_priority() -> None:
 
 CLIP_WORKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="emotion-clip", initializer=lower_priority)
 LIMITS_TEXT = (
-    f"Clips up to {MAX_VIDEO_BYTES // (1024 * 1024)} MB, {MAX_SECONDS:.0f} seconds and 1920x1080 "
+    f"Clips up to {APP_LIMITS.max_bytes // (1024 * 1024):.0f} MB, {APP_LIMITS.max_seconds:.0f} seconds and "
+    f"{APP_LIMITS.frame_text} "
     f"(MP4, WebM or MOV); {SAMPLE_RATE:g} frames a second are analysed."
 )
 
@@ -83,16 +81,22 @@ class ClipResult:
         }
 
 
-def check_video_file(path: Path, max_bytes: int = MAX_VIDEO_BYTES) -> None:
+def check_video_file(path: Path, limits: ClipLimits = APP_LIMITS) -> None:
     """Refuse a file by its size before anything decodes it."""
     size = path.stat().st_size
     if size == 0:
         raise VideoError("The file is empty.")
-    if size > max_bytes:
-        raise VideoTooLarge(f"The clip is larger than the {max_bytes // (1024 * 1024)} MB limit.")
+    if size > limits.max_bytes:
+        raise VideoTooLarge(f"The clip is larger than the {limits.max_bytes // (1024 * 1024):.0f} MB limit.")
 
 
-def open_clip(path: Path, max_seconds: float = MAX_SECONDS) -> tuple[cv2.VideoCapture, float]:
+def too_many_pixels(width: float, height: float, limits: ClipLimits) -> VideoTooLarge | None:
+    if width * height <= limits.max_frame[0] * limits.max_frame[1]:
+        return None
+    return VideoTooLarge(f"The clip's frames are {width:.0f}x{height:.0f}; the limit is {limits.frame_text}.")
+
+
+def open_clip(path: Path, limits: ClipLimits = APP_LIMITS) -> tuple[cv2.VideoCapture, float]:
     """An opened capture and its frame rate, after the checks its header allows (length, resolution)."""
     capture = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
     if not capture.isOpened():
@@ -108,20 +112,19 @@ def open_clip(path: Path, max_seconds: float = MAX_SECONDS) -> tuple[cv2.VideoCa
         problem = VideoError("This file has no video we can read (no picture stream, or a damaged header).")
     elif 0 < frames < 2:
         problem = VideoError("This file is a still picture, not a clip: send it as a photo (the Upload tab).")
-    elif width * height > MAX_FRAME_PIXELS:
-        problem = VideoTooLarge(f"The clip's frames are {width:.0f}x{height:.0f}; the limit is 1920x1080.")
-    elif frames > 0 and frames / fps > max_seconds + 1 / fps:
-        problem = VideoTooLarge(f"The clip is {frames / fps:.0f} seconds long; the limit is {max_seconds:.0f}.")
+    elif frames > 0 and frames / fps > limits.max_seconds + 1 / fps:
+        problem = VideoTooLarge(f"The clip is {frames / fps:.0f} seconds long; the limit is {limits.max_seconds:.0f}.")
+    problem = problem or too_many_pixels(width, height, limits)
     if problem:
         capture.release()
         raise problem
     return capture, fps
 
 
-def check_clip(path: Path, max_bytes: int = MAX_VIDEO_BYTES, max_seconds: float = MAX_SECONDS) -> None:
+def check_clip(path: Path, limits: ClipLimits = APP_LIMITS) -> None:
     """What can be refused before decoding: the file's size, and the length and resolution its header gives."""
-    check_video_file(path, max_bytes)
-    capture, _ = open_clip(path, max_seconds)
+    check_video_file(path, limits)
+    capture, _ = open_clip(path, limits)
     capture.release()
 
 
@@ -131,16 +134,14 @@ def analyse_clip(
     sample_rate: float = SAMPLE_RATE,
     annotated: Path | None = None,
     progress: Callable[[float], None] | None = None,
-    max_seconds: float = MAX_SECONDS,
+    limits: ClipLimits = APP_LIMITS,
 ) -> ClipResult:
     """Follow every face through the clip at `path`, `sample_rate` frames a second; write the annotated clip to
     `annotated` (.webm) if given. `progress` gets the fraction of the clip done. Raises VideoError when the clip
     cannot be read or has fewer than two frames, VideoTooLarge over a limit. Runs in CLIP_WORKER: one clip at a
     time, the others wait, and photos never wait behind them."""
     work = contextvars.copy_context().run  # the caller's context (Gradio's progress bar) goes with the work
-    return CLIP_WORKER.submit(
-        work, follow_faces, predictor, path, sample_rate, annotated, progress, max_seconds
-    ).result()
+    return CLIP_WORKER.submit(work, follow_faces, predictor, path, sample_rate, annotated, progress, limits).result()
 
 
 def follow_faces(
@@ -149,9 +150,9 @@ def follow_faces(
     sample_rate: float,
     annotated: Path | None,
     progress: Callable[[float], None] | None,
-    max_seconds: float,
+    limits: ClipLimits,
 ) -> ClipResult:
-    capture, fps = open_clip(path, max_seconds)
+    capture, fps = open_clip(path, limits)
     total_frames = capture.get(cv2.CAP_PROP_FRAME_COUNT)
     tracker, people, writer = FaceTracker(predictor.recognizer), {}, None
     frame_index, next_sample, frame_time = 0, 0.0, 0.0
@@ -159,16 +160,16 @@ def follow_faces(
         while capture.grab():
             frame_time = frame_index / fps
             frame_index += 1
-            if frame_time > max_seconds + 0.5 / fps:
-                raise VideoTooLarge(f"The clip is longer than the {max_seconds:.0f} second limit.")
+            if frame_time > limits.max_seconds + 0.5 / fps:
+                raise VideoTooLarge(f"The clip is longer than the {limits.max_seconds:.0f} second limit.")
             if frame_time + 0.5 / fps < next_sample:
                 continue
             next_sample = max(next_sample, frame_time) + 1 / sample_rate
             ok, bgr = capture.retrieve()
             if not ok:
                 break
-            if bgr.shape[0] * bgr.shape[1] > MAX_FRAME_PIXELS:  # the header may say less than the frames hold
-                raise VideoTooLarge(f"The clip's frames are {bgr.shape[1]}x{bgr.shape[0]}; the limit is 1920x1080.")
+            if problem := too_many_pixels(bgr.shape[1], bgr.shape[0], limits):  # the header may say less
+                raise problem
             rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
             tracked = tracker.update(predictor.predict(rgb), frame_time, rgb)
             for face in tracked:

@@ -69,6 +69,8 @@ def archive(tmp_path_factory: pytest.TempPathFactory, astronaut, two_faces, no_f
             (256 + index * 8, 256 + index * 8)
         ).save(root / f"copy{index:02d}.jpg")
     write_clip(root / "interview.mp4", [astronaut] * 10, fps=5)
+    small = np.asarray(Image.fromarray(astronaut).resize((160, 160)))
+    write_clip(root / "long.mp4", [small] * 2 * 65, fps=2)  # over the app's 60 s: an archive has no length limit
     (root / "empty.jpg").write_bytes(b"")
     (root / "notes.jpg").write_text("not an image at all")
     (root / "truncated.mp4").write_bytes((root / "interview.mp4").read_bytes()[:600])
@@ -110,7 +112,9 @@ def test_a_batch_on_a_cluster_agrees_with_the_photo_and_clip_paths(cluster, arch
     assert "files/s" in result.stderr and "left" in result.stderr  # the progress line
     faces, samples, files = tables(out).values()
     by_file = files.set_index("file")
-    assert len(files) == len(set(files["file"])) == 3 + 10 + 2 + 2
+    assert len(files) == len(set(files["file"])) == 3 + 10 + 3 + 2
+    assert by_file.loc[str(archive / "long.mp4"), "status"] == "ok"
+    assert samples[samples["file"] == str(archive / "long.mp4")]["time"].max() > 64
     assert by_file.loc[str(archive / "empty.jpg"), "status"] == "The file is empty."
     assert "not an image" in by_file.loc[str(archive / "notes.jpg"), "status"]
     assert by_file.loc[str(archive / "truncated.mp4"), "status"] not in ("ok", "no face")

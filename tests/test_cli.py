@@ -46,3 +46,22 @@ def test_cli_gray_face_array_input(tmp_path, capsys, tiny_model_path):
         capsys, ["predict", "--json", "--whole-image", "--model", str(tiny_model_path), str(tmp_path / "flat.png")]
     )
     assert status == 0 and len(json.loads(lines[0])["faces"]) == 1
+
+
+def test_a_clip_longer_than_the_apps_limit_is_analysed(tmp_path, capsys, astronaut, tiny_model_path):
+    """A person's own clips are held to the archive's limits, not the shared server's 60 seconds."""
+    from emotion.clip_limits import APP_LIMITS
+    from emotion.errors import VideoTooLarge
+    from emotion.video import check_clip
+    from harness.clips import write_clip
+
+    small = np.asarray(Image.fromarray(astronaut).resize((160, 160)))
+    write_clip(tmp_path / "long.mp4", [small] * 2 * 65, fps=2)  # 65 s
+    try:
+        check_clip(tmp_path / "long.mp4")
+        raise AssertionError("the app took a clip over its limit")
+    except VideoTooLarge as refused:
+        assert f"the limit is {APP_LIMITS.max_seconds:.0f}" in str(refused)
+    status, lines = run(capsys, ["predict", "--model", str(tiny_model_path), str(tmp_path / "long.mp4")])
+    person = json.loads(lines[0])
+    assert status == 0 and person["duration"] == 65 and person["last_seen"] > 64

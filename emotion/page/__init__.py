@@ -8,6 +8,7 @@ from pathlib import Path
 import gradio as gr
 from starlette.middleware import Middleware
 
+from emotion.clip_limits import APP_LIMITS
 from emotion.guard import Guard
 from emotion.page.events import wire
 from emotion.page.handlers import PhotoHandlers
@@ -17,7 +18,6 @@ from emotion.page.views import lay_out
 from emotion.predictor import Predictor
 from emotion.rest import build_rest_router
 from emotion.scratch import cache_folder, empty_at_start, start_sweeping
-from emotion.video import MAX_VIDEO_BYTES
 
 HERE = Path(__file__).resolve().parent
 _sweeping: list = []  # the process's one sweeping thread, once a page is launched
@@ -36,7 +36,7 @@ class Page(gr.Blocks):
         if not _sweeping:
             _sweeping.append(start_sweeping(*CACHE_CLEANUP, keep=self.kept_files))
         settings = {
-            "max_file_size": MAX_VIDEO_BYTES,  # photos are held to their own limit by the handler
+            "max_file_size": APP_LIMITS.max_bytes,  # photos are held to their own limit by the handler
             "run_history": False,
             "allowed_paths": [],
             "show_error": False,
