@@ -6,8 +6,8 @@ own length.
     python -m bench.batch [--photos ../shared/photos-dev] [--count 500] [--clips 4] [--clip-seconds 60]
 
 Every figure is the whole command's wall time (start-up and the model's loading included) over the files; beside
-it, the rate once started: predict's from the difference with a run over the first 20 photos, batch's as its
-progress line reports it (since its first result).
+it, the rate once started, since the first result: predict's from when its first and last lines came, batch's as
+its progress line reports it.
 """
 
 import argparse
@@ -24,6 +24,15 @@ from harness.clips import panning_frames, write_clip
 from harness.machine import describe_machine
 from harness.server import RAY_LOOPBACK, ROOT, free_port
 from train.photos import labelled_photos
+
+
+def timed_predict(photos: list[str], environment: dict) -> tuple[float, float]:
+    """`emotion predict`'s wall time in seconds, and its photos a second from its first line to its last."""
+    started, arrivals = time.perf_counter(), []
+    command = [sys.executable, "-m", "emotion", "predict", *photos]
+    with subprocess.Popen(command, cwd=ROOT, env=environment, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL) as run:
+        arrivals = [time.perf_counter() for _ in run.stdout]
+    return time.perf_counter() - started, (len(arrivals) - 1) / (arrivals[-1] - arrivals[0])
 
 
 def timed(command: list[str], environment: dict) -> tuple[float, str]:
@@ -46,12 +55,10 @@ def main() -> None:
     environment = os.environ | RAY_LOOPBACK
     ray = str(Path(sys.executable).with_name("ray"))
     with tempfile.TemporaryDirectory() as scratch:
-        alone, _ = timed([sys.executable, "-m", "emotion", "predict", *photos], environment)
-        few, _ = timed([sys.executable, "-m", "emotion", "predict", *photos[:20]], environment)
+        alone, predict_started = timed_predict(photos, environment)
         local, started = timed(
             [sys.executable, "-m", "emotion", "batch", *photos, "--out", f"{scratch}/local"], environment
         )
-        predict_started = (len(photos) - 20) / (alone - few)
         print(
             f"{len(photos)} photos: predict {len(photos) / alone:.1f} photos/s ({predict_started:.1f} "
             f"once started); batch, Ray started here on this machine's cores, {len(photos) / local:.1f} photos/s "
