@@ -28,7 +28,7 @@ from train.photos import labelled_photos
 
 def timed_predict(photos: list[str], environment: dict) -> tuple[float, float]:
     """`emotion predict`'s wall time in seconds, and its photos a second from its first line to its last."""
-    started, arrivals = time.perf_counter(), []
+    started = time.perf_counter()
     command = [sys.executable, "-m", "emotion", "predict", *photos]
     with subprocess.Popen(command, cwd=ROOT, env=environment, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL) as run:
         arrivals = [time.perf_counter() for _ in run.stdout]

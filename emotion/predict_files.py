@@ -14,7 +14,7 @@ from emotion.errors import VideoError
 from emotion.images import ImageError, open_image
 from emotion.predictor import Predictor
 from emotion.results import FaceResult
-from emotion.video import analyse_clip, check_video_file
+from emotion.video import analyse_clip
 
 
 def describe(faces: list[FaceResult]) -> str:
@@ -49,7 +49,6 @@ def predict_clip(predictor: Predictor, path: Path) -> bool:
     """Print one JSON line per person in the clip ({"file": ..., "faces": []} when there is none); False when
     the clip cannot be read."""
     try:
-        check_video_file(path, ARCHIVE_LIMITS)
         result = analyse_clip(predictor, path, limits=ARCHIVE_LIMITS)
     except (VideoError, OSError) as error:
         message = str(error) if isinstance(error, VideoError) else f"cannot open the file: {error.strerror}"

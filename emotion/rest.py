@@ -21,7 +21,7 @@ from emotion.images import MAX_PHOTO_BYTES, ImageError, open_image
 from emotion.predictor import Predictor
 from emotion.requestlog import log_request
 from emotion.scratch import scratch_folder
-from emotion.video import analyse_clip, check_video_file
+from emotion.video import analyse_clip
 
 # Analyses at once (2 cores: more only share them) and how many more may wait; beyond that a request is
 # answered 503 at once, with Retry-After, instead of waiting without end.
@@ -111,7 +111,6 @@ def analyse_clip_bytes(predictor: Predictor, data: bytes) -> dict:
     with tempfile.TemporaryDirectory(prefix="emotion-clip-", dir=scratch_folder()) as folder:
         path = Path(folder) / "clip"
         path.write_bytes(data)
-        check_video_file(path)
         return analyse_clip(predictor, path).to_dict()
 
 

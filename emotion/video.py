@@ -140,6 +140,7 @@ def analyse_clip(
     `annotated` (.webm) if given. `progress` gets the fraction of the clip done. Raises VideoError when the clip
     cannot be read or has fewer than two frames, VideoTooLarge over a limit. Runs in CLIP_WORKER: one clip at a
     time, the others wait, and photos never wait behind them."""
+    check_video_file(path, limits)  # an empty or oversized file is refused at once, not behind the clips ahead
     work = contextvars.copy_context().run  # the caller's context (Gradio's progress bar) goes with the work
     return CLIP_WORKER.submit(work, follow_faces, predictor, path, sample_rate, annotated, progress, limits).result()
 

@@ -23,7 +23,7 @@ from emotion.page.views import Views
 from emotion.predictor import Predictor
 from emotion.requestlog import log_request
 from emotion.scratch import scratch_folder
-from emotion.video import CSV_HEADER, analyse_clip, check_clip, check_video_file, csv_rows
+from emotion.video import CSV_HEADER, analyse_clip, check_clip, csv_rows
 
 
 def live_view(image: Image.Image) -> str:
@@ -108,7 +108,6 @@ class StreamHandlers:
                 path, size = uploaded(clip, "Upload a clip first.")
                 name = path.stem[:80]  # what the downloads are named after: "interview-annotated.webm"
                 annotated = Path(folder) / f"{name}-annotated.webm"
-                check_video_file(path)
                 result = analyse_clip(
                     self.predictor,
                     path,
