@@ -1,4 +1,4 @@
-"""The Space's entry point: the page and its REST routes (emotion.page), served on 127.0.0.1:7860.
+"""The Space's entry point: the page and its REST routes (emotion.app.page), served on 127.0.0.1:7860.
 
 python app.py [--share]     GRADIO_SERVER_NAME and GRADIO_SERVER_PORT change where it listens, as a Space does;
                             EMOTION_MODEL points at another .keras model (the tests use a tiny one)
@@ -8,7 +8,7 @@ import argparse
 import logging
 import os
 
-from emotion.page import build_demo
+from emotion.app.demo import build_demo
 from emotion.predictor import Predictor
 
 predictor = Predictor.load(os.environ.get("EMOTION_MODEL") or None)

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from emotion.images import ANALYSED_SIDE, open_image
+from emotion.images import open_image
+from emotion.limits import ANALYSED_SIDE
 from emotion.predictor import Predictor
 from harness.machine import describe_machine
 from train.photos import labelled_photos

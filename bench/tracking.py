@@ -14,8 +14,9 @@ import numpy as np
 from PIL import Image
 
 from emotion.identity import similarity
+from emotion.limits import SAMPLE_RATE
 from emotion.predictor import Predictor
-from emotion.video import SAMPLE_RATE, analyse_clip
+from emotion.video import analyse_clip
 from harness.clips import EXAMPLES, FPS, STORIES, people_numbered, story_frames, who_is_at, write_clip
 from harness.machine import cpu_flags
 

@@ -11,10 +11,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from emotion.classifier import ASSETS
 from emotion.images import open_image, to_rgb_array
+from emotion.limits import ASSETS, SAMPLE_RATE
 from emotion.predictor import Predictor
-from emotion.video import SAMPLE_RATE, analyse_clip
+from emotion.video import analyse_clip
 from harness.clips import FPS, SIZE, panning_frames, write_clip
 from harness.machine import describe_machine
 

@@ -23,10 +23,9 @@ SPACE_FILES = (
     "LICENSE",
     "requirements.txt",
     "app.py",
-    "emotion/*.py",
-    "emotion/page/*.py",
-    "emotion/page/page.css",
-    "emotion/page/page.js",
+    "emotion/**/*.py",  # the pipeline, the app, the command line (batch's driver too: Ray is not installed)
+    "emotion/app/page/page.css",
+    "emotion/app/page/page.js",
     "assets/README.md",
     "assets/model.keras",
     "assets/model_card.json",

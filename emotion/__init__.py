@@ -1,7 +1,8 @@
 """Facial-expression recognition: find every face in a photo and score the seven FER2013 expressions.
 
-The public names below are imported on first use, so `import emotion.results` (or labels, tracking, table)
-loads neither Keras nor the face detector.
+The pipeline lives here; the web app is in emotion.app, batch analysis of archives in emotion.batch, and the
+command line is `python -m emotion` (emotion.__main__). The public names below are imported on first use, so
+`import emotion.results` (or labels, tracking, limits) loads neither Keras nor the face detector.
 """
 
 import importlib
@@ -16,7 +17,7 @@ _HOMES = {
     "CLASSES": "emotion.labels",
     "Classifier": "emotion.classifier",
     "FaceResult": "emotion.results",
-    "ImageError": "emotion.images",
+    "ImageError": "emotion.errors",
     "Predictor": "emotion.predictor",
     "draw_faces": "emotion.drawing",
     "open_image": "emotion.images",

@@ -16,9 +16,9 @@ from emotion.images import to_rgb_array
 from emotion.label_sets import served_head_of
 from emotion.labels import CLASSES
 from emotion.layers import HorizontalFlip  # noqa: F401  (registered, so load_model can rebuild ensembles)
+from emotion.limits import ASSETS
 from emotion.preprocess import INPUT_SIZE, prepare_face
 
-ASSETS = Path(__file__).resolve().parent.parent / "assets"
 DEFAULT_MODEL_PATH = ASSETS / "model.keras"
 BATCH_SIZE = 256
 

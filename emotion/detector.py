@@ -11,9 +11,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from emotion.preprocess import Box
+from emotion.limits import ASSETS
+from emotion.results import Box
 
-YUNET_WEIGHTS = Path(__file__).resolve().parent.parent / "assets" / "face_detection_yunet_2026may.onnx"
+YUNET_WEIGHTS = ASSETS / "face_detection_yunet_2026may.onnx"
 NMS_THRESHOLD = 0.3  # the model zoo's default
 TOP_K = 5000  # candidates kept before non-maximum suppression (the model zoo's default)
 
@@ -34,7 +35,7 @@ class FaceDetector:
     with a black border of `border` times that side, so that faces cut by the photo's edge are still
     found (enlarge=False only ever shrinks: bench.detector compares the two). Faces scoring below
     `min_score` are dropped: chosen from faces found on photos-dev and false faces on face-free
-    images together (`python -m bench.detector`, README "Face detector").
+    images together (`python -m bench.detector`, docs/pipeline.md "Face detector").
     """
 
     def __init__(

@@ -1,57 +1,36 @@
-"""What each ordinary user error is called and which HTTP status it gets: one mapping for the page and REST.
+"""What can be wrong with a photo or a clip that a person sends, by kind, and each message a person reads about it,
+written once. The app gives each kind its HTTP status and notice title (emotion.app.answers); the command line
+and batch print the message."""
 
-An ordinary user error (a file that is not a photo, a clip over a limit, nothing uploaded) is answered with
-its title and message and logged as one line (emotion.requestlog); anything else is a real fault and keeps
-its traceback.
-"""
-
-from dataclasses import dataclass
-
-from emotion.images import ImageError, ImageTooLarge
+from emotion.limits import PHOTO_FORMATS, mb
 
 
-@dataclass(frozen=True)
-class UserError:
-    status: int  # what REST answers
-    title: str  # what the page's notice is headed
-    message: str  # what the person reads
-
-    @property
-    def text(self) -> str:
-        """Title and message in one line, for a notice that shows no title of its own (Gradio's toasts)."""
-        return f"{self.title}: {self.message}"
+class InputError(ValueError):
+    """A file that cannot be analysed; the message is meant for the person who sent it."""
 
 
-class VideoError(ValueError):
-    """A clip that cannot be analysed; the message is meant for the person who sent it (HTTP 400)."""
+class ImageError(InputError):
+    """A file that is not a readable photo."""
+
+
+class ImageTooLarge(ImageError):
+    """A photo over a limit: its file's size or its pixels."""
+
+
+class VideoError(InputError):
+    """A clip that cannot be analysed."""
 
 
 class VideoTooLarge(VideoError):
-    """A clip over a limit: size, length or resolution (HTTP 413)."""
+    """A clip over a limit: its file's size, its length or its frames' size."""
 
 
-class NothingUploaded(Exception):
-    """A button pressed before a file was chosen."""
+EMPTY_FILE = "The file is empty."
+NOT_AN_IMAGE = f"This file is not an image we can read: please send a {', '.join(PHOTO_FORMATS[:-1])} or TIFF photo."
+NOT_A_VIDEO = "This file is not a video we can read (no picture stream found): please send an MP4, WebM or MOV clip."
+STILL_PICTURE = "This file is a still picture, not a clip: send it as a photo (the Upload tab)."
 
 
-class UploadExpired(Exception):
-    """An upload the server has already swept from its cache."""
-
-
-# Checked in order: a subclass before its parent.
-KINDS: tuple[tuple[type[Exception], int, str], ...] = (
-    (ImageTooLarge, 413, "Photo too large"),
-    (ImageError, 400, "Cannot read this file"),
-    (VideoTooLarge, 413, "Clip too large"),
-    (VideoError, 400, "Cannot analyse this clip"),
-    (NothingUploaded, 400, "Nothing to analyse"),
-    (UploadExpired, 410, "Upload expired"),
-)
-
-
-def user_error(error: Exception) -> UserError | None:
-    """The user error `error` stands for, or None when it is a real fault."""
-    for kind, status, title in KINDS:
-        if isinstance(error, kind):
-            return UserError(status, title, str(error))
-    return None
+def too_large(what: str, max_bytes: float) -> str:
+    """ "The photo is larger than the 10 MB limit." for a file, or an upload, over its size limit."""
+    return f"The {what} is larger than the {mb(max_bytes)} limit."

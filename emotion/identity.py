@@ -9,9 +9,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from emotion.limits import ASSETS
 from emotion.results import FaceResult
 
-SFACE_WEIGHTS = Path(__file__).resolve().parent.parent / "assets" / "face_recognition_sface_2021dec.onnx"
+SFACE_WEIGHTS = ASSETS / "face_recognition_sface_2021dec.onnx"
 
 
 class FaceRecognizer:

@@ -12,37 +12,27 @@ from typing import BinaryIO
 import numpy as np
 from PIL import Image, ImageFile, ImageOps
 
-ALLOWED_FORMATS: tuple[str, ...] = ("JPEG", "PNG", "WEBP", "BMP", "GIF", "TIFF")
-MAX_PIXELS = 40_000_000
-MAX_PHOTO_BYTES = 10 * 1024 * 1024  # an uploaded photo's file, on the page and REST alike
-# Larger photos are analysed reduced to this longest side (a JPEG decoded at a fraction of its size from the
-# start): YuNet looks at 320 px and the model at 48, and 8 photos of 40 megapixels at once stay within memory.
-# Boxes and landmarks are given in the original's pixels all the same (photo_scale).
-ANALYSED_SIDE = 1920
+from emotion.errors import EMPTY_FILE, NOT_AN_IMAGE, ImageError, ImageTooLarge
+from emotion.limits import ANALYSED_SIDE, MAX_PIXELS, PHOTO_FORMATS
 
+ORIENTATION = 0x0112  # the EXIF tag exif_transpose reads
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 ImageFile.LOAD_TRUNCATED_IMAGES = False
 warnings.simplefilter("error", Image.DecompressionBombWarning)
 
 
-class ImageError(ValueError):
-    """An upload that is not a readable photo; the message is meant for the person who sent it."""
-
-
-class ImageTooLarge(ImageError):
-    """A photo over the pixel limit (HTTP 413 rather than 400)."""
-
-
 def open_image(source: bytes | str | Path | BinaryIO) -> Image.Image:
-    """Decode an image file fully and return it upright, first frame only, in RGB."""
+    """Decode an image file fully and return it upright, first frame only, in RGB; a photo larger than
+    ANALYSED_SIDE comes back reduced, its scale in `info["scale"]` (photo_scale) so that boxes can be given in
+    the original's pixels. Raises ImageError (ImageTooLarge over MAX_PIXELS) for what cannot be analysed."""
     if isinstance(source, bytes):
         if not source:
-            raise ImageError("The file is empty.")
+            raise ImageError(EMPTY_FILE)
         source = io.BytesIO(source)
     elif isinstance(source, str | Path) and Path(source).stat().st_size == 0:
-        raise ImageError("The file is empty.")
+        raise ImageError(EMPTY_FILE)
     try:
-        image = Image.open(source, formats=ALLOWED_FORMATS)
+        image = Image.open(source, formats=PHOTO_FORMATS)
         image.seek(0)
         original_width = image.size[0]
         if max(image.size) > ANALYSED_SIDE:
@@ -62,9 +52,7 @@ def open_image(source: bytes | str | Path | BinaryIO) -> Image.Image:
         limit = MAX_PIXELS // 1_000_000
         raise ImageTooLarge(f"The image has too many pixels (the limit is {limit} megapixels).") from None
     except Image.UnidentifiedImageError:
-        raise ImageError(
-            "This file is not an image we can read: please send a JPEG, PNG, WebP, BMP, GIF or TIFF photo."
-        ) from None
+        raise ImageError(NOT_AN_IMAGE) from None
     except (OSError, SyntaxError, ValueError, EOFError) as error:
         raise ImageError(f"The image file is damaged or truncated and cannot be decoded ({error}).") from None
 
@@ -75,7 +63,10 @@ def photo_scale(image: Image.Image | np.ndarray) -> float:
 
 
 def to_rgb(image: Image.Image) -> Image.Image:
-    """Upright RGB copy of an image of any mode; transparency is composited on white, 16-bit is scaled."""
+    """An upright RGB image from one of any mode (itself when it is one already, as open_image's are);
+    transparency is composited on white, 16-bit is scaled."""
+    if image.mode == "RGB" and image.getexif().get(ORIENTATION, 1) == 1:
+        return image
     image = ImageOps.exif_transpose(image)
     if image.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I", "F"):
         pixels = np.asarray(image, dtype=np.float32)

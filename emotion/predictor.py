@@ -13,9 +13,9 @@ from emotion.explain import occlusion_map
 from emotion.identity import FaceRecognizer
 from emotion.images import photo_scale, to_rgb_array
 from emotion.labels import CLASSES
-from emotion.preprocess import FACE_MARGIN, INPUT_SIZE, Box, Landmarks, prepare_face, square_crop_box, to_gray
+from emotion.preprocess import FACE_MARGIN, INPUT_SIZE, prepare_face, square_crop_box, to_gray
 from emotion.reliability import signals_of, warnings_for
-from emotion.results import FaceResult, scores_of
+from emotion.results import Box, FaceResult, Landmarks, scores_of
 
 
 class Predictor:

@@ -6,16 +6,15 @@ A face becomes a 48x48 uint8 grayscale array; pixel scaling happens inside the m
 import cv2
 import numpy as np
 
+from emotion.results import Box, Landmarks
+
 INPUT_SIZE = 48
 # How a detector's box becomes a crop like FER2013's faces, chosen on the training half of photos-dev
-# (python -m bench.framing, README "Face framing"): the square around YuNet's box, no margin, as tight as
+# (python -m bench.framing, docs/pipeline.md "Face framing"): the square around YuNet's box, no margin, as tight as
 # FER2013's faces. Levelling the eyes gained nothing measurable (YuNet's eye landmarks follow a turned
 # head only partly), so it stays off.
 FACE_MARGIN = 0.0
 ALIGN_EYES = False
-
-Box = tuple[int, int, int, int]  # x, y, width, height in photo pixels
-Landmarks = tuple[tuple[int, int], ...]  # right eye, left eye (as seen in the photo: left, right), nose, mouth
 
 
 def to_gray(rgb: np.ndarray) -> np.ndarray:

@@ -3,7 +3,7 @@
 Six signals, each a number with a threshold, and whether the detector found a face at all (whole-image mode); a
 face gets a warning for each threshold it crosses.
 The thresholds were chosen on the training half of photos-dev by how much accuracy drops past them,
-and are reported on its held-out half (`python -m bench.reliability ../shared/photos-dev`, README
+and are reported on its held-out half (`python -m bench.reliability ../shared/photos-dev`, docs/pipeline.md
 "Warnings").
 """
 
@@ -12,7 +12,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from emotion.preprocess import Box, Landmarks, crop, square_crop_box, to_gray
+from emotion.preprocess import crop, square_crop_box, to_gray
+from emotion.results import Box, Landmarks
 
 SHARPNESS_SIDE = 64  # faces are compared for sharpness at one size
 FRONTAL_EYES = 0.38  # the eyes' height in the detector's box (0 top, 1 bottom): photos-dev's median face

@@ -28,6 +28,7 @@ import numpy as np
 
 from emotion.identity import FaceRecognizer, similarity
 from emotion.labels import CLASSES
+from emotion.limits import RUN_SECONDS
 from emotion.results import FaceResult, scores_of
 
 SMOOTHING_SECONDS = 0.3
@@ -39,7 +40,7 @@ MAX_RESIZE = 1.5  # how much bigger or smaller its box may get between updates
 SAME_PERSON_NEARBY = 0.3  # the similarity a face must have with the track it continues by position...
 DESCRIBE_EVERY = 1.0  # ...checked at least this often (seconds): SFace costs about half of a face's analysis
 SAME_PERSON = 0.363  # the similarity a face needs to be recognised without its position (SFace's own threshold)
-REMEMBER_SECONDS = 60.0  # how long a person out of view is remembered by appearance (the app's longest clip)
+REMEMBER_SECONDS = RUN_SECONDS  # how long a person out of view is remembered by appearance: an app clip's length
 CUT_DISTANCE = 0.3  # Bhattacharyya distance between two frames' brightness histograms that marks a cut
 LABEL_MARGIN = 0.1
 LABEL_SECONDS = 0.5

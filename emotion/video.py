@@ -4,32 +4,31 @@ annotated clip to keep.
 OpenCV's VideoCapture reads the clip one frame at a time (memory holds a few frames, never the clip); frames
 between samples are only grabbed (decoded, not converted). Every sampled frame goes through the photo pipeline
 (emotion.Predictor) and emotion.tracking.FaceTracker, which keeps each face's number and smooths its
-probabilities over the clip's own time. The annotated clip, one frame per sample, is written by
-emotion.annotated_clip.
+probabilities over the clip's own time. The annotated clip, one frame per sample, is VP8 WebM, which every
+browser plays (the OpenCV wheel's H.264 encoder is missing, and its MPEG-4 part 2 does not play in browsers),
+encoded by a thread of its own (ClipWriter).
 """
 
 import contextlib
 import contextvars
 import math
 import os
+import queue
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import cv2
 import numpy as np
 
-from emotion.annotated_clip import ClipWriter, annotated_frame
-from emotion.clip_limits import APP_LIMITS, ClipLimits
 from emotion.drawing import draw_faces
-from emotion.errors import VideoError, VideoTooLarge
-from emotion.labels import CLASSES
+from emotion.errors import EMPTY_FILE, NOT_A_VIDEO, STILL_PICTURE, VideoError, VideoTooLarge, too_large
+from emotion.limits import APP_LIMITS, SAMPLE_RATE, ClipLimits
 from emotion.predictor import Predictor
+from emotion.results import ClipResult, Person, Sample
 from emotion.tracking import FaceTracker
 
-SAMPLE_RATE = 5.0  # frames analysed per second of clip
 # Clips are analysed one at a time, whoever sends them (the page and REST together), in one thread of their own
 # at a lower CPU priority, so that photos, which take milliseconds, go first while a clip takes seconds.
 CLIP_NICENESS = 10
@@ -41,53 +40,61 @@ def lower_priority() -> None:
 
 
 CLIP_WORKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="emotion-clip", initializer=lower_priority)
-LIMITS_TEXT = (
-    f"Clips up to {APP_LIMITS.max_bytes // (1024 * 1024):.0f} MB, {APP_LIMITS.max_seconds:.0f} seconds and "
-    f"{APP_LIMITS.frame_text} "
-    f"(MP4, WebM or MOV); {SAMPLE_RATE:g} frames a second are analysed."
-)
+ANNOTATED_SIDE = 854  # the annotated clip's longest side at most (480p), so it stays small to send
 
 
-@dataclass(frozen=True)
-class Sample:
-    time: float  # seconds from the clip's start
-    box: tuple[int, int, int, int]  # x, y, width, height in the clip's pixels
-    label: str  # the most probable class after smoothing
-    scores: dict[str, float]  # smoothed probabilities, emotion.CLASSES order
+def annotated_frame(rgb: np.ndarray) -> np.ndarray:
+    """A drawn frame brought within ANNOTATED_SIDE, with even sides (what VP8 needs)."""
+    height, width = rgb.shape[:2]
+    scale = min(1.0, ANNOTATED_SIDE / max(height, width))
+    size = (max(2, round(width * scale) // 2 * 2), max(2, round(height * scale) // 2 * 2))
+    return cv2.resize(rgb, size, interpolation=cv2.INTER_AREA) if size != (width, height) else rgb
 
 
-@dataclass
-class Person:
-    id: int  # the tracker's number: kept while the face stays in view
-    first_seen: float
-    last_seen: float
-    samples: list[Sample] = field(default_factory=list)
+class ClipWriter:
+    """The annotated clip (VP8 WebM), encoded by a thread of its own: encoding a frame takes about as long as
+    analysing one, so it runs on the other core meanwhile. At most WAITING_FRAMES frames wait for it. Started by
+    the clip's thread, it inherits that thread's lower CPU priority (Linux)."""
 
+    WAITING_FRAMES = 8
 
-@dataclass
-class ClipResult:
-    duration: float  # seconds of clip read
-    sample_rate: float  # frames analysed per second
-    faces: list[Person]  # one per person followed, in order of first appearance
+    def __init__(self, path: Path, frame_shape: tuple[int, ...], sample_rate: float):
+        height, width = annotated_frame(np.zeros(frame_shape, np.uint8)).shape[:2]
+        self.writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"VP80"), sample_rate, (width, height))
+        if not self.writer.isOpened():
+            raise RuntimeError("OpenCV cannot write VP8 WebM here")  # a broken install, not the user's clip
+        self.frames: queue.Queue[np.ndarray | None] = queue.Queue(maxsize=self.WAITING_FRAMES)
+        self.problem: cv2.error | None = None
+        self.thread = threading.Thread(target=self.encode, name="emotion-clip-writer", daemon=True)
+        self.thread.start()
 
-    def to_dict(self) -> dict:
-        return {
-            "duration": self.duration,
-            "sample_rate": self.sample_rate,
-            "faces": [
-                asdict(person) | {"samples": [asdict(sample) | {"box": list(sample.box)} for sample in person.samples]}
-                for person in self.faces
-            ],
-        }
+    def write(self, bgr: np.ndarray) -> None:
+        self.frames.put(bgr)
+
+    def encode(self) -> None:
+        while (frame := self.frames.get()) is not None:
+            if self.problem is None:  # after a failure, frames are still taken, so that write never blocks
+                try:
+                    self.writer.write(frame)
+                except cv2.error as problem:
+                    self.problem = problem
+
+    def close(self) -> None:
+        """Wait for the frames still queued, then finish the file."""
+        self.frames.put(None)
+        self.thread.join()
+        self.writer.release()
+        if self.problem is not None:
+            raise RuntimeError(f"OpenCV failed writing the annotated clip: {self.problem}")
 
 
 def check_video_file(path: Path, limits: ClipLimits = APP_LIMITS) -> None:
     """Refuse a file by its size before anything decodes it."""
     size = path.stat().st_size
     if size == 0:
-        raise VideoError("The file is empty.")
+        raise VideoError(EMPTY_FILE)
     if size > limits.max_bytes:
-        raise VideoTooLarge(f"The clip is larger than the {limits.max_bytes // (1024 * 1024):.0f} MB limit.")
+        raise VideoTooLarge(too_large("clip", limits.max_bytes))
 
 
 def too_many_pixels(width: float, height: float, limits: ClipLimits) -> VideoTooLarge | None:
@@ -101,9 +108,7 @@ def open_clip(path: Path, limits: ClipLimits = APP_LIMITS) -> tuple[cv2.VideoCap
     capture = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
     if not capture.isOpened():
         capture.release()
-        raise VideoError(
-            "This file is not a video we can read (no picture stream found): please send an MP4, WebM or MOV clip."
-        )
+        raise VideoError(NOT_A_VIDEO)
     fps = capture.get(cv2.CAP_PROP_FPS)
     width, height = capture.get(cv2.CAP_PROP_FRAME_WIDTH), capture.get(cv2.CAP_PROP_FRAME_HEIGHT)
     frames = capture.get(cv2.CAP_PROP_FRAME_COUNT)
@@ -111,7 +116,7 @@ def open_clip(path: Path, limits: ClipLimits = APP_LIMITS) -> tuple[cv2.VideoCap
     if not math.isfinite(fps) or fps <= 0 or fps > 1000 or width <= 0 or height <= 0:
         problem = VideoError("This file has no video we can read (no picture stream, or a damaged header).")
     elif 0 < frames < 2:
-        problem = VideoError("This file is a still picture, not a clip: send it as a photo (the Upload tab).")
+        problem = VideoError(STILL_PICTURE)
     elif frames > 0 and frames / fps > limits.max_seconds + 1 / fps:
         problem = VideoTooLarge(f"The clip is {frames / fps:.0f} seconds long; the limit is {limits.max_seconds:.0f}.")
     problem = problem or too_many_pixels(width, height, limits)
@@ -198,15 +203,3 @@ def follow_faces(
     return ClipResult(
         round(frame_index / fps, 3), min(sample_rate, round(fps, 3)), [people[number] for number in sorted(people)]
     )
-
-
-CSV_HEADER = ["person", "time", "label", "x", "y", "width", "height", *CLASSES]
-
-
-def csv_rows(result: ClipResult) -> list[list]:
-    """The clip's samples as CSV rows under CSV_HEADER, person by person."""
-    return [
-        [person.id, sample.time, sample.label, *sample.box, *(round(sample.scores[name], 4) for name in CLASSES)]
-        for person in result.faces
-        for sample in person.samples
-    ]

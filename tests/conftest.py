@@ -15,7 +15,7 @@ from PIL import Image
 from skimage import data as skimage_data
 
 from emotion import CLASSES, Predictor
-from emotion.model_card import MEASURED_ON
+from emotion.app.model_card import MEASURED_ON
 from tests.synthetic import FERPLUS_HEADER, ferplus_row, synthetic_faces
 from train.model import build_model
 from train.pack import write_pack

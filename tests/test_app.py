@@ -14,7 +14,7 @@ from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image
 
-from emotion.page.handlers import rounded
+from emotion.app.page.handlers import rounded
 from tests.conftest import ROOT, encode
 
 

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from emotion.cli import main as cli_main
+from emotion.__main__ import main as cli_main
 from tests.conftest import ASTRONAUT_FACE, encode, with_exif_orientation
 
 Photos = dict[str, np.ndarray]

@@ -89,7 +89,7 @@ def batch(environment: dict, *arguments: str) -> subprocess.CompletedProcess:
 
 
 def tables(out: Path) -> dict[str, pd.DataFrame]:
-    from emotion.batch_tables import file_rows
+    from emotion.batch.tables import file_rows
 
     return {name: file_rows(out, "parquet", name) for name in ("faces", "clip_samples", "files")}
 
@@ -128,13 +128,11 @@ def test_a_batch_on_a_cluster_agrees_with_the_photo_and_clip_paths(cluster, arch
         rows = faces[faces["file"] == str(path)].sort_values("face")
         assert by_file.loc[str(path), "faces"] == len(expected) == len(rows)
         for face, row in zip(expected, rows.itertuples(), strict=True):
-            assert list(row.box) == list(face.box) and row.label == face.label
+            assert (row.x, row.y, row.width, row.height) == face.box and row.label == face.label
             assert np.allclose(
                 [getattr(row, name) for name in CLASSES], [face.scores[name] for name in CLASSES], atol=1e-5
             )
-            assert list(row.warnings) == list(face.warnings) and row.detector_score == pytest.approx(
-                face.detector_score
-            )
+            assert row.warnings == "; ".join(face.warnings) and row.detector_score == pytest.approx(face.detector_score)
     clip = analyse_clip(shipped_predictor, archive / "interview.mp4")
     clip_rows = samples[samples["file"] == str(archive / "interview.mp4")]
     assert by_file.loc[str(archive / "interview.mp4"), "faces"] == len(clip.faces)

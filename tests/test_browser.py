@@ -15,9 +15,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from emotion.app.demo import build_demo
+from emotion.app.table import TABLE_HEADERS
 from emotion.labels import CLASSES
-from emotion.page import build_demo
-from emotion.table import TABLE_HEADERS
 from harness.browser import (
     PHONE,
     find_chromium,

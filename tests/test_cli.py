@@ -5,7 +5,7 @@ import json
 import numpy as np
 from PIL import Image
 
-from emotion.cli import main
+from emotion.__main__ import main
 
 
 def run(capsys, argv):
@@ -50,8 +50,8 @@ def test_cli_gray_face_array_input(tmp_path, capsys, tiny_model_path):
 
 def test_a_clip_longer_than_the_apps_limit_is_analysed(tmp_path, capsys, astronaut, tiny_model_path):
     """A person's own clips are held to the archive's limits, not the shared server's 60 seconds."""
-    from emotion.clip_limits import APP_LIMITS
     from emotion.errors import VideoTooLarge
+    from emotion.limits import APP_LIMITS
     from emotion.video import check_clip
     from harness.clips import write_clip
 

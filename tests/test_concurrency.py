@@ -40,7 +40,7 @@ def test_a_full_line_is_answered_503_with_retry_after_at_once_and_the_rest_are_s
 
     from fastapi import FastAPI
 
-    from emotion.rest import Capacity, build_rest_router
+    from emotion.app.rest import Capacity, build_rest_router
     from tests.conftest import encode
 
     class Slow:

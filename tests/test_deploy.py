@@ -23,9 +23,10 @@ def test_the_space_gets_the_app_its_model_and_detector_and_nothing_for_developme
         "assets/model.keras",
         "assets/model_card.json",
         "assets/face_detection_yunet_2026may.onnx",
-        "emotion/page/page.js",
-        "emotion/page/page.css",
-        "emotion/page/views.py",
+        "emotion/app/page/page.js",
+        "emotion/app/page/page.css",
+        "emotion/app/page/views.py",
+        "emotion/app/rest.py",
     } <= files
     development = {"tests", "bench", "harness", "train", "deploy", "runs"}
     assert not [name for name in files if name.split("/")[0] in development]

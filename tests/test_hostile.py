@@ -1,6 +1,6 @@
 """Hostile clients: stalled and endless uploads, routes the page does not use, reflected headers, lying clips,
-bad parameters, and what a crash leaves on disk. Each test is one defect that was there before emotion.guard
-and emotion.scratch."""
+bad parameters, and what a crash leaves on disk. Each test is one defect that was there before emotion.app.guard
+and emotion.app.scratch."""
 
 import asyncio
 import logging
@@ -17,10 +17,12 @@ import pytest
 from gradio_client import Client, handle_file
 from PIL import Image
 
-from emotion import draw_faces, scratch
+from emotion import draw_faces
+from emotion.app import scratch
+from emotion.app.guard import Guard
 from emotion.errors import VideoTooLarge
-from emotion.guard import Guard
-from emotion.images import ANALYSED_SIDE, open_image, photo_scale
+from emotion.images import open_image, photo_scale
+from emotion.limits import ANALYSED_SIDE
 from emotion.video import analyse_clip
 from harness.clips import write_clip
 from harness.server import running_app, stalled_uploads

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from emotion.images import ImageError, open_image, to_rgb_array
+from emotion.errors import ImageError
+from emotion.images import open_image, to_rgb_array
 from tests.conftest import encode, with_exif_orientation
 
 

@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from emotion.live import TIMELINE_EVERY, LiveSession
-from emotion.model_card import about_markdown
+from emotion.app.live import TIMELINE_EVERY, LiveSession
+from emotion.app.model_card import about_markdown
 
 
 def test_a_live_session_keeps_numbers_the_followed_face_and_draws_the_timeline_once_a_second(

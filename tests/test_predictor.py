@@ -121,7 +121,7 @@ def test_shipped_model_is_real_and_confident(shipped_predictor: Predictor, astro
 
 
 def test_the_example_photos_show_different_expressions_and_a_group_and_each_names_its_licence(shipped_predictor):
-    readme, page = (SHIPPED_MODEL.parent / "README.md").read_text(), (ROOT / "emotion/page/settings.py").read_text()
+    readme, page = (SHIPPED_MODEL.parent / "README.md").read_text(), (ROOT / "emotion/app/page/settings.py").read_text()
     labels, group = set(), 0
     for path in sorted((SHIPPED_MODEL.parent / "examples").glob("*")):
         assert f"`examples/{path.name}`" in readme and f'"{path.name}"' in page and path.stat().st_size < 300_000

@@ -59,7 +59,7 @@ def test_rotated_crop_without_rotation_is_the_plain_crop():
 def test_alignment_levels_a_tilted_face(astronaut):
     """The astronaut turned by 20 degrees, with her landmarks turned alike, aligned by the eyes, gives the
     upright face's crop; unaligned it does not. (The geometry alone: YuNet's own landmarks follow an
-    in-plane turn only partly, see README "Face framing".)"""
+    in-plane turn only partly, see docs/pipeline.md "Face framing".)"""
     upright = FaceDetector().detect(astronaut)[0]
     x, y, w, h = upright.box
     turn = cv2.getRotationMatrix2D((x + w / 2, y + h / 2), -20, 1.0)  # clockwise on screen

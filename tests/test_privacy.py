@@ -11,8 +11,8 @@ import pytest
 from gradio_client import Client, handle_file
 from PIL import Image
 
-from emotion.page import build_demo
-from emotion.scratch import scratch_folder
+from emotion.app.demo import build_demo
+from emotion.app.scratch import scratch_folder
 from tests.conftest import encode
 
 

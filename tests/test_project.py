@@ -62,7 +62,7 @@ def project_modules() -> dict[str, Path]:
 
 
 def test_the_light_modules_load_no_keras():
-    for module in ("emotion.results", "emotion.labels", "emotion.tracking", "emotion.table", "emotion.errors"):
+    for module in ("emotion.results", "emotion.labels", "emotion.tracking", "emotion.app.table", "emotion.errors"):
         script = f"import sys, {module}; assert 'keras' not in sys.modules, 'keras'; print(sorted(sys.modules))"
         result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120)
         assert result.returncode == 0, f"{module}: {result.stderr[-500:]}"

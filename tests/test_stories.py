@@ -8,7 +8,7 @@ import httpx
 import pytest
 from PIL import Image
 
-from emotion.cli import main as cli_main
+from emotion.__main__ import main as cli_main
 from emotion.video import analyse_clip
 from harness.clips import EXAMPLES, STORIES, people_numbered, write_story
 

@@ -15,14 +15,14 @@ import pytest
 from gradio_client import Client, handle_file
 from PIL import Image
 
-from emotion.annotated_clip import ClipWriter
-from emotion.cli import main as cli_main
+from emotion.__main__ import main as cli_main
+from emotion.app.page.handlers import rounded
+from emotion.app.page.stream_handlers import person_timeline
+from emotion.app.scratch import scratch_folder
 from emotion.errors import VideoError, VideoTooLarge
-from emotion.page.handlers import rounded
-from emotion.page.stream_handlers import person_timeline
-from emotion.scratch import scratch_folder
+from emotion.results import SAMPLE_COLUMNS
 from emotion.tracking import LABEL_MARGIN
-from emotion.video import analyse_clip, check_video_file
+from emotion.video import ClipWriter, analyse_clip, check_video_file
 from harness.clips import write_clip
 from tests.conftest import encode
 
@@ -197,7 +197,7 @@ def test_gradio_client_and_ui_function(server, clip, bad, tmp_path):
     check_people(record)
     assert "Followed 2 people" in message and Path(annotated).suffix == ".webm"
     rows = Path(csv_file["value"]).read_text().splitlines()  # a button's update: its file and its visibility
-    assert rows[0].startswith("person,time,label,x,y,width,height,angry")
+    assert rows[0] == ",".join(SAMPLE_COLUMNS)
     assert len(rows) - 1 == sum(len(person["samples"]) for person in record["faces"])
     assert rounded(json.loads(Path(json_file["value"]).read_text())) == record and picker["value"] == 1
     frame = person_timeline(2, record)

@@ -4,14 +4,13 @@ from dataclasses import dataclass
 
 import gradio as gr
 
-from emotion.classifier import ASSETS
+from emotion.app.model_card import about_markdown
+from emotion.app.page.components import clip_input, expression_legend, photo_input, timeline_plot
+from emotion.app.page.settings import CACHE_CLEANUP, CLIP_SECONDS_PER_MINUTE, EXAMPLES, LIMITS, LIVE_SECONDS
+from emotion.app.table import TABLE_HEADERS
 from emotion.label_sets import LABEL_SETS, confusion_plot
-from emotion.model_card import about_markdown
-from emotion.page.components import clip_input, expression_legend, photo_input, timeline_plot
-from emotion.page.settings import CACHE_CLEANUP, CLIP_SECONDS_PER_MINUTE, EXAMPLES, LIMITS, LIVE_SECONDS
+from emotion.limits import ASSETS, CLIP_LIMITS_TEXT
 from emotion.predictor import Predictor
-from emotion.table import TABLE_HEADERS
-from emotion.video import LIMITS_TEXT
 
 
 @dataclass
@@ -54,7 +53,7 @@ class Views:
     json_button: gr.Button
     csv_button: gr.Button
     last_result: gr.State  # the last analysed photo and its faces, for the explanation switch
-    live_session: gr.State  # the live stream's emotion.live.LiveSession, one per visitor
+    live_session: gr.State  # the live stream's emotion.app.live.LiveSession, one per visitor
 
 
 def lay_out(predictor: Predictor) -> Views:
@@ -82,7 +81,7 @@ def lay_out(predictor: Predictor) -> Views:
                     streaming=True,
                     type="numpy",
                     visible=False,
-                    label=f"Live (updates while the camera runs, up to {LIVE_SECONDS} s)",
+                    label=f"Live (updates while the camera runs, up to {LIVE_SECONDS:.0f} s)",
                     elem_id="live-input",
                 )
                 parts["live_stopped"] = gr.Textbox(visible=False)
@@ -91,7 +90,9 @@ def lay_out(predictor: Predictor) -> Views:
                 # (Chromium without H.264 greets a phone's MP4 with "Video not playable").
                 # No file_types: Gradio would refuse another file with its own words; emotion.video says what is wrong.
                 parts["clip"] = clip_input(label="Clip", elem_id="clip-input")
-                gr.Markdown(f"{LIMITS_TEXT} A 60 s 720p clip takes about {CLIP_SECONDS_PER_MINUTE} s on two CPU cores.")
+                gr.Markdown(
+                    f"{CLIP_LIMITS_TEXT} A 60 s 720p clip takes about {CLIP_SECONDS_PER_MINUTE} s on two CPU cores."
+                )
                 parts["clip_button"] = gr.Button("Analyse clip", variant="primary")
         with gr.Column(scale=1, min_width=300, visible=False) as parts["clip_results"]:
             # No label chip: on a phone it covered the clip's top and the labels of the faces there.
@@ -145,7 +146,7 @@ def lay_out(predictor: Predictor) -> Views:
             )
             with gr.Accordion("Result data (JSON, CSV)", open=False):
                 parts["faces_json"] = gr.JSON(label="Faces", elem_id="faces-json")
-                parts["faces_csv"] = gr.Textbox(visible=False)  # emotion.table's CSV, for the download button
+                parts["faces_csv"] = gr.Textbox(visible=False)  # emotion.app.table's CSV, for the download button
                 with gr.Row():
                     parts["json_button"] = gr.Button("Download JSON", size="sm")
                     parts["csv_button"] = gr.Button("Download CSV", size="sm")

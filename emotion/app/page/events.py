@@ -1,9 +1,9 @@
 """What each click, upload, stream and change on the page runs: the handlers wired to their components."""
 
-from emotion.page.handlers import PhotoHandlers
-from emotion.page.settings import LIVE_INTERVAL, LIVE_STREAMS
-from emotion.page.stream_handlers import StreamHandlers
-from emotion.page.views import Views
+from emotion.app.page.handlers import PhotoHandlers
+from emotion.app.page.settings import LIVE_INTERVAL, LIVE_STREAMS
+from emotion.app.page.stream_handlers import StreamHandlers
+from emotion.app.page.views import Views
 
 # The page's own JavaScript (page.js, loaded with the page) for what only the browser can do.
 CLOSE_NOTICES = "() => window.emotionPage.closeNotices()"

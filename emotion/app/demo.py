@@ -1,6 +1,6 @@
-"""The Gradio page, whole: its layout (views), what it does (handlers), how they are wired (events), its CSS and
-JavaScript (page.css, page.js) and the REST routes served beside it. `build_demo(predictor).launch()` serves the
-whole app, however it is launched: `python app.py`, `gradio app.py`, a Space or a test."""
+"""The web app put together: the Gradio page (emotion.app.page) with the REST routes beside it, behind the guard,
+in the app's own temporary folder. `build_demo(predictor).launch()` serves the whole app, however it is
+launched: `python app.py`, `gradio app.py`, a Space or a test."""
 
 import os
 from pathlib import Path
@@ -8,18 +8,18 @@ from pathlib import Path
 import gradio as gr
 from starlette.middleware import Middleware
 
-from emotion.clip_limits import APP_LIMITS
-from emotion.guard import Guard
-from emotion.page.events import wire
-from emotion.page.handlers import PhotoHandlers
-from emotion.page.settings import CACHE_CLEANUP
-from emotion.page.stream_handlers import StreamHandlers
-from emotion.page.views import lay_out
+from emotion.app.guard import Guard
+from emotion.app.page.events import wire
+from emotion.app.page.handlers import PhotoHandlers
+from emotion.app.page.settings import CACHE_CLEANUP
+from emotion.app.page.stream_handlers import StreamHandlers
+from emotion.app.page.views import lay_out
+from emotion.app.rest import build_rest_router
+from emotion.app.scratch import cache_folder, empty_at_start, start_sweeping
+from emotion.limits import APP_LIMITS
 from emotion.predictor import Predictor
-from emotion.rest import build_rest_router
-from emotion.scratch import cache_folder, empty_at_start, start_sweeping
 
-HERE = Path(__file__).resolve().parent
+PAGE_FILES = Path(__file__).resolve().parent / "page"  # page.css and page.js
 _sweeping: list = []  # the process's one sweeping thread, once a page is launched
 
 
@@ -40,8 +40,8 @@ class Page(gr.Blocks):
             "run_history": False,
             "allowed_paths": [],
             "show_error": False,
-            "css_paths": [HERE / "page.css"],
-            "js": (HERE / "page.js").read_text(),
+            "css_paths": [PAGE_FILES / "page.css"],
+            "js": (PAGE_FILES / "page.js").read_text(),
             "app_kwargs": {"routes": build_rest_router(self.predictor).routes, "middleware": [Middleware(Guard)]},
         }
         return super().launch(**(settings | options))

@@ -8,18 +8,17 @@
 """
 
 import asyncio
-import json
 import logging
 import re
 
 from starlette.datastructures import Headers
 from starlette.requests import ClientDisconnect
 
-from emotion.clip_limits import APP_LIMITS
-from emotion.images import MAX_PHOTO_BYTES
+from emotion.app.answers import BadRequest, UploadTooLarge, UploadTooSlow, error_response, user_error
+from emotion.errors import too_large
+from emotion.limits import APP_LIMITS, MAX_PHOTO_BYTES, MULTIPART_ROOM
 
 logger = logging.getLogger("emotion.requests")
-MULTIPART_ROOM = 64 * 1024  # a form's boundaries and part headers around the file
 # (method, path or path prefix): the most a body may hold, and the seconds it may take to arrive.
 BODY_LIMITS = {
     ("POST", "/process_image"): (MAX_PHOTO_BYTES + MULTIPART_ROOM, 30),
@@ -68,15 +67,15 @@ class Guard:
             return await self.app(scope, receive, send)
         path, method, headers = scope["path"], scope["method"], Headers(scope=scope)
         if is_closed(path):
-            return await answer(send, 404, "Not found.")
+            return await answer(scope, send, 404, "Not found.")
         is_file = path.startswith(FILE_ROUTE)
         if is_file and "range" in headers and not ONE_RANGE.fullmatch(headers["range"].strip()):
-            return await answer(send, 416, "The Range header asks for something this server does not serve.")
+            return await answer(scope, send, 416, "The Range header asks for something this server does not serve.")
         limit, seconds = self.limits.get((method, path), self.other)
         declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
-            return await answer(send, 413, f"The upload is larger than the {limit // 2**20} MB limit.")
-        body = Body(receive, send, limit, seconds, checks_name=path == "/gradio_api/upload")
+            return await refuse(scope, send, UploadTooLarge(too_large("upload", limit)))
+        body = Body(scope, receive, send, limit, seconds, checks_name=path == "/gradio_api/upload")
 
         async def guarded_send(message):
             if body.answered:
@@ -100,8 +99,8 @@ class Guard:
 class Body:
     """A request's body as the app reads it: counted, timed, and cut off with an answer of our own."""
 
-    def __init__(self, receive, send, limit: int, seconds: float, checks_name: bool):
-        self.upstream, self.send, self.limit, self.checks_name = receive, send, limit, checks_name
+    def __init__(self, scope, receive, send, limit: int, seconds: float, checks_name: bool):
+        self.scope, self.upstream, self.send, self.limit, self.checks_name = scope, receive, send, limit, checks_name
         self.deadline = asyncio.get_running_loop().time() + seconds
         self.received, self.complete, self.started, self.answered = 0, False, False, False
         self.head = b""  # the first bytes, where a multipart form names its file
@@ -115,35 +114,39 @@ class Body:
         try:
             message = await asyncio.wait_for(self.upstream(), timeout=max(remaining, 0.001))
         except TimeoutError:
-            return await self.refuse(408, "The upload took too long to arrive; please send it again.")
+            return await self.refuse(UploadTooSlow("The upload took too long to arrive; please send it again."))
         if message["type"] != "http.request":
             return message
         chunk = message.get("body", b"")
         self.received += len(chunk)
         if self.received > self.limit:
-            return await self.refuse(413, f"The upload is larger than the {self.limit // 2**20} MB limit.")
+            return await self.refuse(UploadTooLarge(too_large("upload", self.limit)))
         if self.checks_name and len(self.head) < 4096:
             self.head += chunk[:4096]
             if b'filename=""' in self.head:
-                return await self.refuse(400, "The upload has no file name.")
+                return await self.refuse(BadRequest("The upload has no file name."))
         self.complete = not message.get("more_body", False)
         return message
 
-    async def refuse(self, status: int, message: str):
+    async def refuse(self, problem: Exception):
         if not self.started:
-            await answer(self.send, status, message)
+            await refuse(self.scope, self.send, problem)
         self.answered = True
         return {"type": "http.disconnect"}
 
 
-async def answer(send, status: int, message: str) -> None:
-    """A JSON error in the app's own shape, with the security headers."""
-    body = json.dumps({"error": message}).encode()
-    headers = [
-        (b"content-type", b"application/json"),
-        (b"content-length", str(len(body)).encode()),
-        (b"connection", b"close"),
-        *SECURITY_HEADERS,
-    ]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
+async def refuse(scope, send, problem: Exception) -> None:
+    """A refusal's answer (emotion.app.answers' status and message)."""
+    known = user_error(problem)
+    await answer(scope, send, known.status, known.message)
+
+
+async def answer(scope, send, status: int, message: str) -> None:
+    """An error in the app's own shape, with the security headers, closing the connection."""
+    response = error_response(status, message, {"connection": "close"})
+    response.raw_headers += SECURITY_HEADERS
+
+    async def no_body():
+        return {"type": "http.disconnect"}
+
+    await response(scope, no_body, send)

@@ -1,6 +1,6 @@
 """The page's settings, each in one place."""
 
-from emotion.classifier import ASSETS
+from emotion.limits import ASSETS, RUN_SECONDS
 
 # Different expressions, then a group (assets/README.md: sources and licences).
 EXAMPLES = [
@@ -19,13 +19,13 @@ EXAMPLES = [
 # run stops after LIVE_SECONDS so one visitor cannot hold a slot (the page stops the camera's stream and
 # the server ignores what still comes), at most LIVE_STREAMS at once.
 LIVE_INTERVAL = 0.1
-LIVE_SECONDS = 60
+LIVE_SECONDS = RUN_SECONDS
 LIVE_STREAMS = 4
 LIVE_RESTART_GAP = 1.0  # seconds without frames after which the next frame starts a new run (Record pressed again)
 # Gradio keeps every upload and every result image in its cache: sweep it every minute and delete what is
 # older than two minutes (long enough for the browser to fetch results and for "classify the whole image").
 CACHE_CLEANUP = (60, 120)
-CLIP_SECONDS_PER_MINUTE = 20  # python -m bench.video (docs/benchmarks.md)
+CLIP_SECONDS_PER_MINUTE = 20  # python -m bench.video (docs/pipeline.md)
 LIMITS = (
     "Frontal faces work best. FER2013 mixes posed and spontaneous expressions, 48x48 grayscale, mostly "
     "adults; the model reads a face's appearance, not what the person feels. Disgust is rare (1.8% of the "

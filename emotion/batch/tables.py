@@ -1,9 +1,8 @@
-"""Batch analysis' tables (emotion.batch): the three tables written from the rows the actors answer
-(emotion.batch_analysis), one part a task, exactly once. Pandas only: the driver that writes them loads no model.
+"""Batch analysis' tables: written from the rows the actors answer (emotion.batch.actor), one part a task,
+exactly once. Pandas only: the driver that writes them loads no model.
 
-    faces          one row a face of a photo: file, face (1 = largest), box, label, each expression's
-                   probability, detector_score, warnings
-    clip_samples   one row a sampled face of a clip: file, person, time, box, label, each probability
+    faces          one row a face of a photo: file, then emotion.results.FACE_COLUMNS (face 1 is the largest)
+    clip_samples   one row a sampled face of a clip: file, then emotion.results.SAMPLE_COLUMNS
     files          one row a file: file, kind, status ("ok", "no face" or the error), faces (or people in a
                    clip), seconds; and its size and mtime, by which a rerun knows it is done
 
@@ -12,56 +11,27 @@ written under temporary names and renamed, the files part last: a task whose fil
 done, and its other parts are removed when a rerun starts, so no file's rows appear twice.
 """
 
-import json
 import uuid
 from pathlib import Path
 
 import pandas as pd
 
-from emotion.labels import CLASSES
+from emotion.batch import TABLES
+from emotion.results import FACE_COLUMNS, SAMPLE_COLUMNS
 
-OUTPUT_FORMATS = ("parquet", "csv", "jsonl")
-TABLES = ("faces", "clip_samples", "files")
+FILE_COLUMNS = ("file", "kind", "status", "faces", "seconds", "size", "mtime")
 
 
 def tables_of(batch: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """The three tables' rows for a batch of analysed files."""
-    faces, samples = [], []
-    for row in batch.to_dict("records"):
-        found = json.loads(row["found"])
-        if row["kind"] == "photo":
-            for number, face in enumerate(found, start=1):
-                faces.append(
-                    {
-                        "file": row["file"],
-                        "face": number,
-                        "box": face["box"],
-                        "label": face["label"],
-                        **face["scores"],
-                        "detector_score": face["detector_score"],
-                        "warnings": face["warnings"],
-                    }
-                )
-        else:
-            for person in found:
-                for sample in person["samples"]:
-                    samples.append(
-                        {
-                            "file": row["file"],
-                            "person": person["id"],
-                            "time": sample["time"],
-                            "box": sample["box"],
-                            "label": sample["label"],
-                            **sample["scores"],
-                        }
-                    )
-    files = batch[["file", "kind", "status", "faces", "seconds", "size", "mtime"]]
-    face_columns = ["file", "face", "box", "label", *CLASSES, "detector_score", "warnings"]
-    sample_columns = ["file", "person", "time", "box", "label", *CLASSES]
+    """The three tables' rows for a batch of analysed files (FILE_COLUMNS and `rows`, each file's face or
+    sample rows)."""
+    found = {"photo": [], "clip": []}
+    for file, kind, rows in zip(batch["file"], batch["kind"], batch["rows"], strict=True):
+        found[kind] += [{"file": file} | dict(row) for row in rows]
     return {
-        "faces": pd.DataFrame(faces, columns=face_columns),
-        "clip_samples": pd.DataFrame(samples, columns=sample_columns),
-        "files": files.reset_index(drop=True),
+        "faces": pd.DataFrame(found["photo"], columns=["file", *FACE_COLUMNS]),
+        "clip_samples": pd.DataFrame(found["clip"], columns=["file", *SAMPLE_COLUMNS]),
+        "files": batch[list(FILE_COLUMNS)].reset_index(drop=True),
     }
 
 

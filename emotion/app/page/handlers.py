@@ -8,16 +8,18 @@ from pathlib import Path
 import gradio as gr
 from PIL import Image
 
+from emotion.app.answers import REFUSALS, UPLOAD_EXPIRED, NothingUploaded, UploadExpired, user_error
+from emotion.app.page.views import Views
+from emotion.app.requestlog import log_request
+from emotion.app.scratch import cache_folder
+from emotion.app.table import table_row
 from emotion.drawing import draw_faces
-from emotion.errors import NothingUploaded, UploadExpired, user_error
-from emotion.images import MAX_PHOTO_BYTES, ImageError, ImageTooLarge, open_image
-from emotion.page.views import Views
+from emotion.errors import ImageTooLarge, too_large
+from emotion.images import open_image
+from emotion.limits import MAX_PHOTO_BYTES
 from emotion.predictor import Predictor
 from emotion.reliability import NO_FACE_DETECTED
-from emotion.requestlog import log_request
-from emotion.results import FaceResult
-from emotion.scratch import cache_folder
-from emotion.table import csv_text, table_row
+from emotion.results import FACE_COLUMNS, FaceResult, csv_text, face_rows
 
 
 def uploaded(upload: str | None, nothing: str) -> tuple[Path, int]:
@@ -28,14 +30,11 @@ def uploaded(upload: str | None, nothing: str) -> tuple[Path, int]:
     try:
         return Path(upload), Path(upload).stat().st_size
     except FileNotFoundError:
-        raise UploadExpired(
-            "This file is no longer on the server (uploads are deleted after a couple of "
-            "minutes); please upload it again."
-        ) from None
+        raise UploadExpired(UPLOAD_EXPIRED) from None
 
 
 def page_error(problem: Exception, channel: str, size: int, started: float) -> gr.Error:
-    """The notice for an ordinary user error (emotion.errors), logged as one line, without a traceback."""
+    """The notice for a refusal (emotion.app.answers), logged as one line, without a traceback."""
     error = user_error(problem)
     log_request(channel, size, str(error.status), started)
     return gr.Error(error.text, title=error.title, duration=10, print_exception=False)
@@ -78,9 +77,9 @@ class PhotoHandlers:
         try:
             path, size = uploaded(photo, "Upload a photo or take a webcam snapshot first.")
             if size > MAX_PHOTO_BYTES:
-                raise ImageTooLarge(f"The photo is larger than the {MAX_PHOTO_BYTES // (1024 * 1024)} MB limit.")
+                raise ImageTooLarge(too_large("photo", MAX_PHOTO_BYTES))
             image = open_image(path)
-        except (NothingUploaded, UploadExpired, ImageError) as problem:
+        except REFUSALS as problem:
             raise page_error(problem, "ui", size, started) from None
         faces = self.predictor.predict(image, whole_image=whole_image)
         log_request("ui", size, "ok", started, image.size, len(faces))
@@ -104,7 +103,7 @@ class PhotoHandlers:
             views.faces_json: rounded([face.to_dict() for face in faces]),
             views.whole_button: gr.Button(visible=not faces),
             views.last_result: (image, faces, path),
-            views.faces_csv: csv_text(faces),
+            views.faces_csv: csv_text(FACE_COLUMNS, face_rows(faces)),
         }
 
     def analyse_whole(self, photo: str | None) -> dict:

@@ -6,11 +6,11 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
+from emotion.app.table import table_row
 from emotion.drawing import draw_faces
 from emotion.identity import FaceRecognizer
 from emotion.labels import CLASSES
 from emotion.predictor import Predictor
-from emotion.table import table_row
 from emotion.tracking import FaceTracker
 
 TIMELINE_EVERY = 1.0  # seconds between timeline redraws: a chart per frame cost more than the rest of a frame
@@ -22,7 +22,7 @@ class LiveUpdate:
     choices: list[tuple[str, int]]  # ("Face #n", n) for every face in view
     followed: int | None  # the number of the face whose bars and timeline are shown
     scores: dict[str, float] | None  # the followed face's smoothed probabilities
-    rows: list[list]  # the faces table (emotion.table)
+    rows: list[list]  # the faces table (emotion.app.table)
     message: str
     timeline: list[tuple[float, str, float]] | None  # (seconds before now, expression, probability); None: keep
 

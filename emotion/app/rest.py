@@ -6,6 +6,7 @@ with every face. Errors are JSON `{"error": message}` with a status that says wh
 
 import asyncio
 import contextlib
+import shutil
 import tempfile
 import time
 from collections.abc import AsyncIterator
@@ -14,21 +15,21 @@ from pathlib import Path
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
 
-from emotion.clip_limits import APP_LIMITS
-from emotion.errors import VideoError, user_error
-from emotion.images import MAX_PHOTO_BYTES, ImageError, open_image
+from emotion.app.answers import BUSY, REFUSALS, BadRequest, ServerBusy, UploadTooLarge, error_response, user_error
+from emotion.app.requestlog import log_request
+from emotion.app.scratch import scratch_folder
+from emotion.errors import too_large
+from emotion.images import open_image
+from emotion.limits import APP_LIMITS, MAX_PHOTO_BYTES, MULTIPART_ROOM
 from emotion.predictor import Predictor
-from emotion.requestlog import log_request
-from emotion.scratch import scratch_folder
 from emotion.video import analyse_clip
 
 # Analyses at once (2 cores: more only share them) and how many more may wait; beyond that a request is
 # answered 503 at once, with Retry-After, instead of waiting without end.
 MAX_RUNNING = 4
 MAX_WAITING = 32
-RETRY_AFTER_SECONDS = 5
-BUSY = "The server is busy right now; please try again in a few seconds."
 
 
 class Capacity:
@@ -41,9 +42,9 @@ class Capacity:
 
     @contextlib.asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:
-        """Hold a place for one analysis; raises Refused(503) when the line is full."""
+        """Hold a place for one analysis; raises ServerBusy when the line is full."""
         if self.admitted >= self.limit:
-            raise Refused(503, BUSY)
+            raise ServerBusy(BUSY)
         self.admitted += 1
         try:
             async with self.running:
@@ -52,65 +53,55 @@ class Capacity:
             self.admitted -= 1
 
 
-def error(status: int, message: str) -> JSONResponse:
-    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if status == 503 else None
-    return JSONResponse({"error": message}, status_code=status, headers=headers)
-
-
-def answer_user_error(problem: Exception, channel: str, size: int, started: float) -> JSONResponse:
-    """The status and message emotion.errors gives an ordinary user error, logged as one line."""
+def refused(problem: Exception, channel: str, size: int, started: float) -> JSONResponse:
+    """The answer to a refusal (emotion.app.answers), logged as one line."""
     known = user_error(problem)
     log_request(channel, size, str(known.status), started)
-    return error(known.status, known.message)
+    return error_response(known.status, known.message)
 
 
-class Refused(Exception):
-    """An upload answered with an error status before or instead of its analysis."""
-
-    def __init__(self, status: int, message: str):
-        super().__init__(message)
-        self.status, self.message = status, message
-
-
-async def read_upload(request: Request, max_bytes: int, what: str) -> bytes:
-    """The bytes of the multipart field `file`, at most max_bytes; raises Refused (400, 413) otherwise.
-    Nothing is kept: a spooled temporary file of the form is removed before this returns."""
+@contextlib.asynccontextmanager
+async def uploaded_file(request: Request, max_bytes: int, what: str) -> AsyncIterator[UploadFile]:
+    """The multipart field `file`, at most max_bytes, for the block; raises BadRequest or UploadTooLarge
+    otherwise. Starlette spools it (in memory to 1 MB, beyond that in an unlinked temporary file), and nothing of
+    it is kept after the block."""
     declared = request.headers.get("content-length")
-    too_large = f"The file is larger than the {max_bytes // (1024 * 1024)} MB limit."
-    if declared and declared.isdigit() and int(declared) > max_bytes + 64 * 1024:
-        raise Refused(413, too_large)
+    if declared and declared.isdigit() and int(declared) > max_bytes + MULTIPART_ROOM:
+        raise UploadTooLarge(too_large(what, max_bytes))
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
-        raise Refused(400, f"Send the {what} as multipart/form-data in a field named 'file'.")
+        raise BadRequest(f"Send the {what} as multipart/form-data in a field named 'file'.")
     try:
         form = await request.form(max_files=1, max_fields=10)
     except Exception:  # starlette raises several types for malformed multipart bodies
-        raise Refused(400, "The request body is not valid multipart/form-data.") from None
+        raise BadRequest("The request body is not valid multipart/form-data.") from None
     try:
         upload = form.get("file")
         if upload is None or isinstance(upload, str):
-            raise Refused(400, f"No file: send the {what} in a multipart field named 'file'.")
-        data = await upload.read(max_bytes + 1)
+            raise BadRequest(f"No file: send the {what} in a multipart field named 'file'.")
+        if upload.size is not None and upload.size > max_bytes:
+            raise UploadTooLarge(too_large(what, max_bytes))
+        yield upload
     finally:
         await form.close()
-    if len(data) > max_bytes:
-        raise Refused(413, too_large)
-    return data
 
 
 def yes_or_no(text: str, name: str) -> bool:
-    """A query parameter's true or false; Refused(400) for anything else."""
+    """A query parameter's true or false; BadRequest for anything else."""
     if text.lower() in ("true", "1", "yes"):
         return True
     if text.lower() in ("false", "0", "no"):
         return False
-    raise Refused(400, f"{name} must be true or false, not {text[:20]!r}.")
+    raise BadRequest(f"{name} must be true or false, not {text[:20]!r}.")
 
 
-def analyse_clip_bytes(predictor: Predictor, data: bytes) -> dict:
-    """A clip's analysis from its bytes, through a temporary file (OpenCV reads files) removed at once."""
+def analyse_clip_upload(predictor: Predictor, upload: UploadFile) -> dict:
+    """A clip's analysis from its upload, through a file in the app's scratch folder (OpenCV reads files), removed
+    at once."""
     with tempfile.TemporaryDirectory(prefix="emotion-clip-", dir=scratch_folder()) as folder:
         path = Path(folder) / "clip"
-        path.write_bytes(data)
+        upload.file.seek(0)
+        with path.open("wb") as file:
+            shutil.copyfileobj(upload.file, file)
         return analyse_clip(predictor, path).to_dict()
 
 
@@ -129,38 +120,35 @@ def build_rest_router(
         started, size = time.perf_counter(), 0
         try:
             whole_image = yes_or_no(request.query_params.get("whole_image", "false"), "whole_image")
-            # The body first: a slow sender holds no analysis slot (emotion.guard bounds its size and time).
-            data = await read_upload(request, max_bytes, "photo")
+            # The body first: a slow sender holds no analysis slot (emotion.app.guard bounds its size and time).
+            async with uploaded_file(request, max_bytes, "photo") as upload:
+                data = await upload.read()
             size = len(data)
             async with capacity.slot():
                 image = await run_in_threadpool(open_image, data)
                 faces = await run_in_threadpool(predictor.predict, image, whole_image)
-        except Refused as refused:
-            log_request("rest", size, str(refused.status), started)
-            return error(refused.status, refused.message)
-        except ImageError as problem:
-            return answer_user_error(problem, "rest", size, started)
+        except REFUSALS as problem:
+            return refused(problem, "rest", size, started)
         log_request("rest", size, "200" if faces else "422", started, image.size, len(faces))
         if not faces:
-            return error(422, "No face found in the photo. If it is already a cropped face, add ?whole_image=true.")
+            return error_response(
+                422, "No face found in the photo. If it is already a cropped face, add ?whole_image=true."
+            )
         return JSONResponse({"result": faces[0].label, "faces": [face.to_dict() for face in faces]})
 
     @router.post("/process_video")
     async def process_video(request: Request) -> JSONResponse:
         started, size = time.perf_counter(), 0
         try:
-            data = await read_upload(request, max_video_bytes, "clip")
-            size = len(data)
-            async with clip_capacity.slot():
-                result = await run_in_threadpool(analyse_clip_bytes, predictor, data)
-        except Refused as refused:
-            log_request("rest-video", size, str(refused.status), started)
-            return error(refused.status, refused.message)
-        except VideoError as problem:
-            return answer_user_error(problem, "rest-video", size, started)
+            async with uploaded_file(request, max_video_bytes, "clip") as upload:
+                size = upload.size or 0
+                async with clip_capacity.slot():
+                    result = await run_in_threadpool(analyse_clip_upload, predictor, upload)
+        except REFUSALS as problem:
+            return refused(problem, "rest-video", size, started)
         log_request("rest-video", size, "200" if result["faces"] else "422", started, None, len(result["faces"]))
         if not result["faces"]:
-            return error(422, "No face found anywhere in the clip.")
+            return error_response(422, "No face found anywhere in the clip.")
         return JSONResponse(result)
 
     @router.get("/healthz")

@@ -1,15 +1,13 @@
-"""python -m emotion batch PATH... --out DIR: every photo and clip of an archive, on Ray Data, resumable.
+"""`python -m emotion batch PATH... --out DIR`: every photo and clip of an archive, on Ray Data, resumable.
 
 Files are listed here and cut into tasks: each clip alone, the largest first, then photos PHOTOS_PER_TASK at a
 time. An actor pool reads, decodes and analyses them (one Predictor loaded per actor, a task's photos' faces
-classified together; emotion.batch_analysis); results come back a task at a time and are written as they finish,
-one part a task in each of the three tables (emotion.batch_tables). This driver loads no model. With no
+classified together; emotion.batch.actor); results come back a task at a time and are written as they finish,
+one part a task in each of the three tables (emotion.batch.tables). This driver loads no model. With no
 cluster Ray starts on this machine's cores; with RAY_ADDRESS (or --address) the same command runs on a cluster.
-Ray is optional: requirements-batch.txt.
 """
 
 import glob
-import json
 import logging
 import os
 import sys
@@ -17,10 +15,10 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import pandas as pd
-
-from emotion.batch_tables import PartWriter, done_files
-from emotion.clip_limits import VIDEO_SUFFIXES
+from emotion.batch import TABLES
+from emotion.batch.actor import Analyser
+from emotion.batch.tables import PartWriter, done_files
+from emotion.limits import VIDEO_SUFFIXES
 
 PHOTOS_PER_TASK = 16  # photos an actor analyses at once: their faces go through the model together
 
@@ -50,29 +48,14 @@ def list_sources(paths: list[str]) -> list[Source]:
     return sources
 
 
-def tasks_of(sources: list[Source]) -> list[dict[str, str]]:
-    """One row a task, its files as JSON: each clip alone, the largest first, so that no clip starts last and
+def tasks_of(sources: list[Source]) -> list[dict[str, list[dict]]]:
+    """One row a task, its files' sources: each clip alone, the largest first, so that no clip starts last and
     holds up the end, then the photos PHOTOS_PER_TASK at a time. Every core gets work while any is left."""
     clips = sorted((source for source in sources if source.kind == "clip"), key=lambda source: -source.size)
     photos = [source for source in sources if source.kind == "photo"]
     groups = [[clip] for clip in clips]
     groups += [photos[start : start + PHOTOS_PER_TASK] for start in range(0, len(photos), PHOTOS_PER_TASK)]
-    return [{"files": json.dumps([asdict(source) for source in group])} for group in groups]
-
-
-class Analyser:
-    """One actor of the pool: a Predictor, loaded once, and tasks in, one row a file out. Keras is imported
-    here, in the actor, never in the driver."""
-
-    def __init__(self, model: str | None):
-        from emotion.predictor import Predictor
-
-        self.predictor = Predictor.load(model or None)
-
-    def __call__(self, tasks: "pd.DataFrame") -> "pd.DataFrame":
-        from emotion.batch_analysis import analyse_files
-
-        return analyse_files(self.predictor, [file for task in tasks["files"] for file in json.loads(task)])
+    return [{"files": [asdict(source) for source in group]} for group in groups]
 
 
 def connect(address: str | None, workers: int | None):
@@ -141,11 +124,11 @@ def progress_text(finished: int, total: int, first: tuple[float, int]) -> str:
 
 
 def main(arguments) -> int:
-    """`python -m emotion batch` (emotion.cli parses the options); the exit status is 1 if any file failed."""
+    """`python -m emotion batch` (emotion.__main__ parses the options); the exit status is 1 if any file failed."""
     counts = run_batch(
         arguments.paths, arguments.out, arguments.format, arguments.address, arguments.workers, arguments.model
     )
-    tables = ", ".join(f"{name}.{arguments.format}" for name in ("faces", "clip_samples", "files"))
+    tables = ", ".join(f"{name}.{arguments.format}" for name in TABLES)
     print(
         f"{counts['ok']} ok, {counts['no face']} with no face, {counts['failed']} failed, {counts['skipped']} "
         f"already done; {tables} in {arguments.out}"

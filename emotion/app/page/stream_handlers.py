@@ -2,7 +2,6 @@
 changes, keyed by component."""
 
 import base64
-import csv
 import io
 import json
 import tempfile
@@ -13,17 +12,18 @@ import gradio as gr
 import numpy as np
 from PIL import Image
 
-from emotion.errors import NothingUploaded, UploadExpired, VideoError
+from emotion.app.answers import REFUSALS
+from emotion.app.live import LiveSession
+from emotion.app.page.components import probability_frame
+from emotion.app.page.handlers import page_error, rounded, uploaded
+from emotion.app.page.settings import LIVE_RESTART_GAP, LIVE_SECONDS
+from emotion.app.page.views import Views
+from emotion.app.requestlog import log_request
+from emotion.app.scratch import scratch_folder
 from emotion.labels import CLASSES
-from emotion.live import LiveSession
-from emotion.page.components import probability_frame
-from emotion.page.handlers import page_error, rounded, uploaded
-from emotion.page.settings import LIVE_RESTART_GAP, LIVE_SECONDS
-from emotion.page.views import Views
 from emotion.predictor import Predictor
-from emotion.requestlog import log_request
-from emotion.scratch import scratch_folder
-from emotion.video import CSV_HEADER, analyse_clip, check_clip, csv_rows
+from emotion.results import SAMPLE_COLUMNS, csv_text, sample_rows
+from emotion.video import analyse_clip, check_clip
 
 
 def live_view(image: Image.Image) -> str:
@@ -51,7 +51,7 @@ class StreamHandlers:
         self.live_seconds = LIVE_SECONDS  # how long one live run lasts
 
     def analyse_live(self, frame: np.ndarray | None, session: LiveSession | None, followed: int | None) -> dict:
-        """One live frame through emotion.live, shown: the annotated frame, the followed face's bars, the face
+        """One live frame through emotion.app.live, shown: the annotated frame, the followed face's bars, the face
         picker, the table, a message and (once a second) the timeline. At the run's time limit: a notice, and the
         page stops the camera's stream; frames that still come are ignored until Record starts a new run."""
         views, started, now = self.views, time.perf_counter(), time.monotonic()
@@ -95,7 +95,7 @@ class StreamHandlers:
         try:
             path, size = uploaded(clip, "Upload a clip first.")
             check_clip(path)
-        except (NothingUploaded, UploadExpired, VideoError) as problem:
+        except REFUSALS as problem:
             raise page_error(problem, "ui-video", size, started) from None
 
     def analyse_video(self, clip: str | None, progress: gr.Progress = gr.Progress()):  # noqa: B008 (Gradio's API)
@@ -114,14 +114,13 @@ class StreamHandlers:
                     annotated=annotated,
                     progress=lambda done: progress(done, desc="Analysing the clip"),
                 )
-            except (NothingUploaded, UploadExpired, VideoError) as problem:
+            except REFUSALS as problem:
                 raise page_error(problem, "ui-video", size, started) from None
             log_request("ui-video", size, "ok", started, None, len(result.faces))
             record = result.to_dict()
             json_file, csv_file = Path(folder) / f"{name}-people.json", Path(folder) / f"{name}-people.csv"
             json_file.write_text(json.dumps(record, indent=2))
-            with csv_file.open("w", newline="") as file:
-                csv.writer(file).writerows([CSV_HEADER, *csv_rows(result)])
+            csv_file.write_text(csv_text(SAMPLE_COLUMNS, sample_rows(result)))
             choices = [(f"Person #{person.id}", person.id) for person in result.faces]
             first = choices[0][1] if choices else None
             people = "person" if len(choices) == 1 else "people"

@@ -1,0 +1,2 @@
+"""The Gradio page: its layout (views), what each event does (handlers, stream_handlers), the wiring (events),
+its own components, settings, CSS and JavaScript."""

@@ -1,0 +1,53 @@
+"""Every limit the project holds its inputs to, where its assets are, and how a limit is written for a person:
+one place for each, read by the pipeline, the app, the command line and batch.
+
+A photo is held to the same limits everywhere. A clip has two sets: the app's, which guard one server shared by
+everyone, and an archive's, for a person's own files on their own machine (python -m emotion predict and batch).
+"""
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+ASSETS = Path(__file__).resolve().parent.parent / "assets"  # the model, its card, the detectors, the examples
+
+
+def mb(size_bytes: float) -> str:
+    """A size in whole megabytes (2**20 bytes) as a person reads it: "10 MB"."""
+    return f"{size_bytes / 2**20:.0f} MB"
+
+
+# Photos.
+PHOTO_FORMATS: tuple[str, ...] = ("JPEG", "PNG", "WEBP", "BMP", "GIF", "TIFF")
+MAX_PIXELS = 40_000_000
+MAX_PHOTO_BYTES = 10 * 2**20  # an uploaded photo's file, on the page and REST alike
+MULTIPART_ROOM = 64 * 2**10  # an upload's form around its file: boundaries and part headers
+# Larger photos are analysed reduced to this longest side (a JPEG decoded at a fraction of its size from the
+# start): YuNet looks at 320 px and the model at 48, and 8 photos of 40 megapixels at once stay within memory.
+ANALYSED_SIDE = 1920
+
+# Clips and live runs. One visitor's analysis on the shared server lasts at most RUN_SECONDS: a clip's length
+# and a live run alike; a person who leaves the view is recognised for as long on coming back (emotion.tracking).
+RUN_SECONDS = 60.0
+VIDEO_SUFFIXES = (".mp4", ".webm", ".mov", ".m4v", ".mkv", ".avi")
+SAMPLE_RATE = 5.0  # a clip's frames analysed per second
+
+
+@dataclass(frozen=True)
+class ClipLimits:
+    max_bytes: float  # the file's size
+    max_seconds: float  # the clip's length
+    max_frame: tuple[int, int]  # width, height: clips with more pixels a frame are refused rather than slowly decoded
+
+    @property
+    def frame_text(self) -> str:
+        return f"{self.max_frame[0]}x{self.max_frame[1]}"
+
+
+APP_LIMITS = ClipLimits(max_bytes=50 * 2**20, max_seconds=RUN_SECONDS, max_frame=(1920, 1080))
+# No size or length limit; frames up to 8K UHD (33 megapixels, under a photo's MAX_PIXELS).
+ARCHIVE_LIMITS = ClipLimits(max_bytes=math.inf, max_seconds=math.inf, max_frame=(7680, 4320))
+CLIP_LIMITS_TEXT = (
+    f"Clips up to {mb(APP_LIMITS.max_bytes)}, {APP_LIMITS.max_seconds:.0f} seconds and {APP_LIMITS.frame_text} "
+    f"(MP4, WebM or MOV); {SAMPLE_RATE:g} frames a second are analysed."
+)
