@@ -23,7 +23,7 @@ from emotion.images import open_image, to_rgb_array
 from harness.clips import panning_frames, write_clip
 from harness.machine import describe_machine
 from harness.server import RAY_LOOPBACK, ROOT, free_port
-from train.photos import labelled_photos
+from train.data import labelled_photos
 
 
 def timed_predict(photos: list[str], environment: dict) -> tuple[float, float]:

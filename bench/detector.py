@@ -20,7 +20,7 @@ from emotion.detector import FaceDetector
 from emotion.images import open_image, to_rgb_array
 from harness.images import face_free_images
 from harness.machine import describe_machine
-from train.photos import labelled_photos
+from train.data import labelled_photos
 
 SMALL_PHOTO_SIDE = 160
 

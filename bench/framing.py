@@ -16,8 +16,8 @@ import numpy as np
 from emotion.images import open_image, to_rgb_array
 from emotion.predictor import Predictor
 from emotion.preprocess import ALIGN_EYES, FACE_MARGIN, prepare_face
+from train.data import is_held_out_photo, labelled_photos
 from train.metrics import score
-from train.photos import is_held_out_photo, labelled_photos
 
 
 def main() -> None:

@@ -18,7 +18,7 @@ from emotion.images import open_image
 from emotion.limits import ANALYSED_SIDE
 from emotion.predictor import Predictor
 from harness.machine import describe_machine
-from train.photos import labelled_photos
+from train.data import labelled_photos
 
 
 def iou(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:

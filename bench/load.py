@@ -18,7 +18,7 @@ import httpx
 import numpy as np
 
 from harness.server import ROOT, running_app
-from train.photos import PHOTO_SUFFIXES
+from train.data import PHOTO_SUFFIXES
 
 WARM_UP_REQUESTS = 50
 

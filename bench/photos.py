@@ -16,8 +16,8 @@ import numpy as np
 
 from emotion.predictor import Predictor
 from harness.machine import describe_machine
+from train.data import is_held_out_photo, labelled_photos
 from train.metrics import run_photos
-from train.photos import is_held_out_photo, labelled_photos
 
 HALVES = {"held-out": is_held_out_photo, "training": lambda path: not is_held_out_photo(path), "all": lambda _: True}
 

@@ -26,7 +26,7 @@ from emotion.labels import CLASSES
 from emotion.predictor import Predictor
 from emotion.preprocess import to_gray
 from emotion.reliability import FRONTAL_EYES, Thresholds, sharpness, signals_of
-from train.photos import is_held_out_photo, labelled_photos
+from train.data import is_held_out_photo, labelled_photos
 
 MIN_WARNED = 0.03
 MAX_WARNED = 0.15

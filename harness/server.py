@@ -1,6 +1,7 @@
 """Start the real app (`python app.py`) on a free loopback port for a benchmark, and read its memory."""
 
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -81,8 +82,14 @@ def running_app(
         log.close()
 
 
-# Ray's single-machine settings, which keep a local cluster on loopback (127.0.0.1) and its clients authorised.
-RAY_LOOPBACK = {"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0", "RAY_AUTH_MODE": "token", "RAY_DISABLE_USAGE_STATS": "1"}
+# Ray's single-machine settings, which keep a local cluster on loopback (127.0.0.1), and the token its clients
+# are authorised with (token authentication needs one: a new one each run, so nothing is written to ~/.ray).
+RAY_LOOPBACK = {
+    "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0",
+    "RAY_AUTH_MODE": "token",
+    "RAY_AUTH_TOKEN": secrets.token_hex(32),
+    "RAY_DISABLE_USAGE_STATS": "1",
+}
 
 
 def stalled_uploads(url: str, count: int) -> list[socket.socket]:

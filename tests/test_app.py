@@ -15,7 +15,7 @@ from gradio_client.exceptions import AppError
 from PIL import Image
 
 from emotion.app.page.handlers import rounded
-from tests.conftest import ROOT, encode
+from tests.helpers import ROOT, encode
 
 
 def post_photo(url: str, payload: bytes, name: str = "photo.jpg", field: str = "file", query: str = ""):

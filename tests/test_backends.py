@@ -14,9 +14,7 @@ import numpy as np
 import pytest
 
 from emotion import Classifier
-from train.data import Split, load_fer2013, load_folder
-from train.pack import check_pack, write_pack
-from train.photos import load_photo_faces
+from train.data import Split, check_pack, load_fer2013, load_folder, load_photo_faces, write_pack
 
 ROOT = Path(__file__).resolve().parent.parent
 needs_jax = pytest.mark.skipif(importlib.util.find_spec("jax") is None, reason="JAX is not installed")
@@ -87,7 +85,7 @@ from emotion import Classifier
 from train.data import load_fer2013
 from train.ensemble import combine
 from train.evaluate import evaluate
-from train.export import export
+from train.evaluate import export
 from train.config import FitConfig
 from train.fit import fit
 data, out = Path(sys.argv[1]), Path(sys.argv[2])
@@ -123,7 +121,7 @@ def test_a_model_trained_on_jax_serves_on_tensorflow_with_the_same_outputs(fer_f
 def test_a_folded_model_unfolds_on_jax():
     on_backend(
         "jax",
-        "from tests.test_train import "
+        "from tests.test_train_model import "
         "test_unfolding_batch_norm_gives_back_a_trainable_model_with_the_same_function as check\n"
         "check()",
     )
@@ -134,5 +132,8 @@ def test_a_folded_model_unfolds_on_jax():
 def test_the_plans_learning_rate_is_the_one_jax_trains_with():
     """JAX keeps the optimizer's state outside its variables during an epoch: the plan must still reach it."""
     on_backend(
-        "jax", "from tests.test_train import test_the_plans_learning_rate_is_the_one_training_uses as check\ncheck()"
+        "jax",
+        "from tests.test_train_callbacks import "
+        "test_the_plans_learning_rate_is_the_one_training_uses as check\n"
+        "check()",
     )

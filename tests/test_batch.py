@@ -20,7 +20,7 @@ from emotion.labels import CLASSES
 from emotion.video import analyse_clip
 from harness.clips import write_clip
 from harness.server import RAY_LOOPBACK, free_port
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 pytest.importorskip("ray")
 pytestmark = pytest.mark.slow

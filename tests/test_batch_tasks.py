@@ -5,7 +5,7 @@ import subprocess
 import sys
 
 from emotion.batch.driver import PHOTOS_PER_TASK, Source, tasks_of
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 
 def test_each_clip_is_a_task_alone_largest_first_then_photos_in_groups():

@@ -6,6 +6,7 @@ import numpy as np
 from PIL import Image
 
 from emotion.__main__ import main
+from emotion.labels import CLASSES
 
 
 def run(capsys, argv):
@@ -23,7 +24,7 @@ def test_json_lines_for_good_and_bad_files(tmp_path, capsys, astronaut, no_face,
     assert status == 1
     assert [r["file"] for r in records] == [str(f) for f in files]
     assert len(records[0]["faces"]) == 1 and len(records[0]["faces"][0]["box"]) == 4
-    assert set(records[0]["faces"][0]["scores"]) == {"angry", "disgust", "fear", "happy", "neutral", "sad", "surprise"}
+    assert set(records[0]["faces"][0]["scores"]) == set(CLASSES)
     assert isinstance(records[0]["faces"][0]["warnings"], list) and len(records[0]["faces"][0]["landmarks"]) == 5
     assert "not an image" in records[1]["error"]
     assert records[2]["faces"] == []

@@ -7,7 +7,7 @@ import httpx
 import numpy as np
 from PIL import Image
 
-from tests.conftest import encode
+from tests.helpers import encode
 
 
 def test_thirty_two_concurrent_requests_equal_sequential_answers(server, astronaut, two_faces):
@@ -41,7 +41,7 @@ def test_a_full_line_is_answered_503_with_retry_after_at_once_and_the_rest_are_s
     from fastapi import FastAPI
 
     from emotion.app.rest import Capacity, build_rest_router
-    from tests.conftest import encode
+    from tests.helpers import encode
 
     class Slow:
         model_card: dict = {}

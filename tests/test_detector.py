@@ -10,7 +10,7 @@ from PIL import Image
 from emotion.detector import YUNET_WEIGHTS, FaceDetector
 from harness.images import face_free_images
 from harness.server import resident_kb
-from tests.conftest import ASTRONAUT_FACE, in_threads
+from tests.helpers import ASTRONAUT_FACE, in_threads
 
 # assets/README.md names this file, its source and licence; a changed file must be re-measured (bench.detector).
 YUNET_SHA256 = "ebafce4e3c118d6554634be5c27ab333b4c047a9a8c3faf1d7cf93101c22f0f0"

@@ -20,12 +20,13 @@ import pytest
 from PIL import Image
 
 from harness.clips import panning_frames, write_clip
-from tests.conftest import ROOT
+from harness.server import RAY_LOOPBACK
+from tests.helpers import ROOT
 
 DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 DOCUMENTED_URL = "http://127.0.0.1:7860"
 PARSED_ONLY = re.compile(
-    r"^(python -m (train|bench\.\w+|deploy\.\w+|docs\.\w+)|bash deploy/|RAY_ADDRESS=\S+ python -m emotion batch)"
+    r"^(python -m (train|bench\.\w+|deploy\.\w+|docs\.\w+)|bash train/|RAY_ADDRESS=\S+ python -m emotion batch)"
 )
 INSTALL_COMMANDS = (
     "pip install -r requirements.txt && python app.py",
@@ -33,7 +34,6 @@ INSTALL_COMMANDS = (
 )
 BATCH_INSTALL = "pip install -r requirements-batch.txt"  # requirements-dev.txt includes it
 # Ray's single-machine settings, which keep a batch's local cluster on loopback (127.0.0.1).
-RAY_LOOPBACK = {"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0", "RAY_DISABLE_USAGE_STATS": "1"}
 
 
 @dataclass
@@ -81,7 +81,7 @@ def dry_parse(commands: list[str]) -> list[str]:
         words = shlex.split(command)
         while "=" in words[0]:  # an environment setting before the command
             words = words[1:]
-        if words[:2] == ["bash", "deploy/distil_recipe.sh"]:
+        if words[:2] == ["bash", "train/distil_recipe.sh"]:
             assert words[2] in ("prepare", "run"), command
             words = (
                 ["python", "-m", "train", "distil-recipe", "--pack", "pack.npz", "--out", *words[3:]]

@@ -6,7 +6,7 @@ import pytest
 from emotion import CLASSES, Predictor
 from emotion.explain import PATCH, occlusion_map
 from emotion.images import open_image
-from tests.conftest import SHARED
+from tests.helpers import SHARED
 
 MOUTH = (slice(32, 44), slice(14, 34))  # rows, columns of a 48x48 face
 

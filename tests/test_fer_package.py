@@ -8,9 +8,9 @@ from PIL import Image
 
 from emotion import CLASSES
 from harness.fer_package import FerPackagePipeline
-from tests.conftest import ASTRONAUT_FACE
+from tests.helpers import ASTRONAUT_FACE
+from train.data import is_held_out_photo, labelled_photos
 from train.metrics import held_out_photos
-from train.photos import is_held_out_photo, labelled_photos
 
 CASCADE = Path(cv2.data.haarcascades) / "haarcascade_frontalface_default.xml"
 

@@ -10,7 +10,7 @@ from PIL import Image
 from emotion import ImageError, open_image
 from emotion.errors import VideoError
 from emotion.video import analyse_clip, check_video_file
-from tests.conftest import ASTRONAUT_FACE, encode
+from tests.helpers import ASTRONAUT_FACE, encode
 
 FORMATS = {"JPEG": {"quality": 85}, "PNG": {}, "GIF": {}, "WEBP": {"quality": 80}, "TIFF": {}, "BMP": {}}
 

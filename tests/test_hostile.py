@@ -4,12 +4,8 @@ and emotion.app.scratch."""
 
 import asyncio
 import logging
-import os
 import socket
-import struct
-import threading
 import time
-from pathlib import Path
 
 import httpx
 import numpy as np
@@ -20,13 +16,10 @@ from PIL import Image
 from emotion import draw_faces
 from emotion.app import scratch
 from emotion.app.guard import Guard
-from emotion.errors import VideoTooLarge
 from emotion.images import open_image, photo_scale
 from emotion.limits import ANALYSED_SIDE
-from emotion.video import analyse_clip
-from harness.clips import write_clip
-from harness.server import running_app, stalled_uploads
-from tests.conftest import ROOT, encode
+from harness.server import stalled_uploads
+from tests.helpers import encode
 
 
 async def small_app(scope, receive, send):
@@ -159,62 +152,6 @@ def test_a_bad_parameter_is_400_in_the_apps_own_shape(server, astronaut):
     )
 
 
-def lying_clip(path: Path, true_size: tuple[int, int], said: tuple[int, int]) -> Path:
-    """An MJPEG AVI whose frames are `true_size` and whose headers say `said`."""
-    frames = [np.full((true_size[1], true_size[0], 3), 90, np.uint8)] * 3
-    write_clip(path, frames, fps=5, codec="MJPG")
-    data = bytearray(path.read_bytes())
-    main = data.index(b"avih") + 8  # AVIMAINHEADER: width and height are its 9th and 10th fields
-    struct.pack_into("<II", data, main + 32, *said)
-    stream_format = data.index(b"strf") + 8  # BITMAPINFOHEADER: size, width, height
-    struct.pack_into("<ii", data, stream_format + 4, *said)
-    path.write_bytes(bytes(data))
-    return path
-
-
-def test_a_clip_whose_frames_are_larger_than_its_header_says_is_refused(predictor, tmp_path):
-    clip = lying_clip(tmp_path / "lying.avi", (2560, 1440), (640, 426))
-    with pytest.raises(VideoTooLarge, match="2560x1440"):
-        analyse_clip(predictor, clip)
-
-
-def test_the_sweep_removes_old_files_partial_uploads_and_empty_folders(tmp_path, monkeypatch):
-    monkeypatch.setenv("EMOTION_TEMP_DIR", str(tmp_path))
-    old = time.time() - 600
-    partial = tmp_path / "gradio" / "abc123" / "upload.part"
-    empty = tmp_path / "gradio" / "def456"
-    fresh = tmp_path / "scratch" / "emotion-clip-1" / "clip"
-    for path in (partial, fresh):
-        path.parent.mkdir(parents=True)
-        path.write_bytes(b"x" * 100)
-    empty.mkdir()
-    os.utime(partial, (old, old))
-    for folder in (partial.parent, empty):
-        os.utime(folder, (old, old))
-    assert scratch.sweep(age_seconds=120) == 1
-    assert not partial.exists() and not partial.parent.exists() and not empty.exists()
-    assert fresh.exists() and (tmp_path / "gradio").is_dir()
-
-
-@pytest.mark.slow
-def test_what_a_crashed_app_left_is_gone_once_the_app_answers_again(tiny_model_path, tmp_path, monkeypatch):
-    folder = tmp_path / "emotion-app"
-    leftovers = [
-        folder / "gradio" / "0a1b" / "someone.jpg",
-        folder / "gradio" / "9f8e" / "annotated.webm",
-        folder / "scratch" / "emotion-clip-x" / "clip",
-    ]
-    for path in leftovers:
-        path.parent.mkdir(parents=True)
-        path.write_bytes(b"what a killed process left")
-    monkeypatch.setenv("EMOTION_TEMP_DIR", str(folder))
-    with running_app(tiny_model_path) as app:
-        assert app.url.startswith("http://127.0.0.1:")
-        assert not [path for path in leftovers if path.exists()]
-        examples = {path.name for path in [*(ROOT / "assets" / "examples").iterdir(), *(ROOT / "assets").glob("*.png")]}
-        assert {path.name for path in folder.rglob("*") if path.is_file()} <= examples  # what the new page put there
-
-
 def test_a_large_photo_is_analysed_reduced_and_its_boxes_come_back_in_its_own_pixels(predictor, astronaut, tmp_path):
     small = Image.fromarray(astronaut)
     large = small.resize((6144, 6144))  # 37.7 megapixels, 12x the astronaut
@@ -228,21 +165,6 @@ def test_a_large_photo_is_analysed_reduced_and_its_boxes_come_back_in_its_own_pi
     assert x + w <= 6144 and y + h <= 6144
     assert np.allclose(face.box, np.array(expected.box) * 12, atol=12 * 6)  # the same face, in the large photo's pixels
     assert draw_faces(opened, [face]).size == opened.size  # drawn where it is on the reduced picture
-
-
-def test_clips_are_analysed_one_at_a_time_in_a_thread_of_lower_priority(predictor, tmp_path, astronaut):
-    clip = tmp_path / "clip.mp4"
-    write_clip(clip, [astronaut] * 6, fps=5)
-    seen = []
-    analyse_clip(
-        predictor,
-        clip,
-        progress=lambda _: seen.append(
-            (threading.current_thread().name, os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
-        ),
-    )
-    assert seen and all(name.startswith("emotion-clip") for name, _ in seen)
-    assert all(niceness >= os.getpriority(os.PRIO_PROCESS, 0) + 10 or niceness == 19 for _, niceness in seen)
 
 
 def test_ordinary_events_log_one_line_without_a_traceback_or_the_clients_path(server, caplog, capfd):

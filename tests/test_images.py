@@ -6,7 +6,7 @@ from PIL import Image
 
 from emotion.errors import ImageError
 from emotion.images import open_image, to_rgb_array
-from tests.conftest import encode, with_exif_orientation
+from tests.helpers import encode, with_exif_orientation
 
 
 def test_png_roundtrip_is_rgb(astronaut):

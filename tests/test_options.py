@@ -7,7 +7,7 @@ import pytest
 
 from train.config import FitConfig
 from train.options import add_options, config_from, setting, to_argv
-from train.recipe_config import RecipeConfig
+from train.recipe import RecipeConfig
 
 
 def parsed(config_class: type, argv: list[str]):

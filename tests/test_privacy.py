@@ -13,7 +13,7 @@ from PIL import Image
 
 from emotion.app.demo import build_demo
 from emotion.app.scratch import scratch_folder
-from tests.conftest import encode
+from tests.helpers import encode
 
 
 def files_under(folder: Path) -> set[Path]:

@@ -16,8 +16,7 @@ from tests.test_backends import needs_jax, on_backend
 from train.config import FitConfig
 from train.data import load_fer2013
 from train.model import build_model, fold_batch_norm
-from train.recipe import run_recipe, run_side_by_side, student_plan
-from train.recipe_config import RecipeConfig, recipe_training, students_of
+from train.recipe import RecipeConfig, recipe_training, run_recipe, run_side_by_side, student_plan, students_of
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = replace(recipe_training(), batch_size=16, precision="float32", loader_threads=2, loader_processes=1)
@@ -27,7 +26,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 from train.recipe import run_recipe
-from train.recipe_config import RecipeConfig, recipe_training
+from train.recipe import RecipeConfig, recipe_training
 training = replace(recipe_training(), batch_size=16, precision="float32", loader_threads=2, loader_processes=1)
 config = RecipeConfig(teacher_widths=((4, 8), (8, 8)), teacher_epochs=2, students=(("student", sys.argv[4]),
                                                                                    ("fast", (4,))),
@@ -241,7 +240,7 @@ def test_the_recipe_script_stops_at_once_where_jax_finds_no_gpu(tmp_path):
     """A GPU machine's time must not go on training on its CPU: the script refuses before installing anything."""
     out = tmp_path / "out"
     result = subprocess.run(
-        ["bash", str(ROOT / "deploy" / "distil_recipe.sh"), "run", str(out)],
+        ["bash", str(ROOT / "train" / "distil_recipe.sh"), "run", str(out)],
         capture_output=True,
         text=True,
         timeout=120,

@@ -7,9 +7,9 @@ import numpy as np
 from PIL import Image
 
 from emotion import FaceResult, Predictor, draw_faces
-from emotion.labels import COLOURS
+from emotion.labels import CLASSES, COLOURS
 from emotion.reliability import Signals, Thresholds, pitch, sharpness, turn, warnings_for
-from tests.conftest import ASTRONAUT_FACE
+from tests.helpers import ASTRONAUT_FACE
 
 FRONTAL = ((100, 100), (140, 100), (120, 125), (105, 145), (135, 145))
 
@@ -81,7 +81,7 @@ def test_predictor_warns_about_a_small_blurred_face(predictor: Predictor, astron
 
 
 def test_a_face_with_warnings_is_marked_on_the_photo(astronaut):
-    scores = {name: 1 / 7 for name in ("angry", "disgust", "fear", "happy", "neutral", "sad", "surprise")}
+    scores = {name: 1 / 7 for name in CLASSES}
     plain = FaceResult((179, 63, 90, 112), scores, "happy", 0.9)
     warned = FaceResult((179, 63, 90, 112), scores, "happy", 0.9, warnings=("blurred",))
     plain_drawn, warned_drawn = np.asarray(draw_faces(astronaut, [plain])), np.asarray(draw_faces(astronaut, [warned]))

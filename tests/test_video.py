@@ -3,7 +3,10 @@ core, REST, gradio_client, the UI function and the CLI; and every kind of bad cl
 
 import io
 import json
+import os
+import struct
 import tempfile
+import threading
 import wave
 from pathlib import Path
 
@@ -24,7 +27,7 @@ from emotion.results import SAMPLE_COLUMNS
 from emotion.tracking import LABEL_MARGIN
 from emotion.video import ClipWriter, analyse_clip, check_video_file
 from harness.clips import write_clip
-from tests.conftest import encode
+from tests.helpers import encode
 
 FPS = 10
 # The clip's stretches: the astronaut alone, then a second, smaller face beside her, then no face at all.
@@ -253,3 +256,37 @@ def test_the_clip_writer_keeps_every_frame_in_order_and_says_when_encoding_faile
 
 def cv2_failure(*_):
     raise cv2.error("encoder gone")
+
+
+def test_a_clip_whose_frames_are_larger_than_its_header_says_is_refused(predictor, tmp_path):
+    clip = lying_clip(tmp_path / "lying.avi", (2560, 1440), (640, 426))
+    with pytest.raises(VideoTooLarge, match="2560x1440"):
+        analyse_clip(predictor, clip)
+
+
+def test_clips_are_analysed_one_at_a_time_in_a_thread_of_lower_priority(predictor, tmp_path, astronaut):
+    clip = tmp_path / "clip.mp4"
+    write_clip(clip, [astronaut] * 6, fps=5)
+    seen = []
+    analyse_clip(
+        predictor,
+        clip,
+        progress=lambda _: seen.append(
+            (threading.current_thread().name, os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+        ),
+    )
+    assert seen and all(name.startswith("emotion-clip") for name, _ in seen)
+    assert all(niceness >= os.getpriority(os.PRIO_PROCESS, 0) + 10 or niceness == 19 for _, niceness in seen)
+
+
+def lying_clip(path: Path, true_size: tuple[int, int], said: tuple[int, int]) -> Path:
+    """An MJPEG AVI whose frames are `true_size` and whose headers say `said`."""
+    frames = [np.full((true_size[1], true_size[0], 3), 90, np.uint8)] * 3
+    write_clip(path, frames, fps=5, codec="MJPG")
+    data = bytearray(path.read_bytes())
+    main = data.index(b"avih") + 8  # AVIMAINHEADER: width and height are its 9th and 10th fields
+    struct.pack_into("<II", data, main + 32, *said)
+    stream_format = data.index(b"strf") + 8  # BITMAPINFOHEADER: size, width, height
+    struct.pack_into("<ii", data, stream_format + 4, *said)
+    path.write_bytes(bytes(data))
+    return path

@@ -8,8 +8,7 @@ from train.adjust import CHOICES, adjust
 from train.config import FitConfig
 from train.fit import fit
 from train.options import add_options, config_from
-from train.recipe import run_recipe
-from train.recipe_config import RecipeConfig
+from train.recipe import RecipeConfig, run_recipe
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 
@@ -107,7 +106,7 @@ def main() -> None:
         print(json.dumps(summary["models"], indent=2))
         print(f"seconds: {summary['seconds']}; ensemble {summary['ensemble']}; written to {arguments.out}")
     elif arguments.command == "pack":
-        from train.pack import write_pack
+        from train.data import write_pack
 
         summary = write_pack(arguments.data, arguments.photos, arguments.out)
         print(
@@ -115,7 +114,7 @@ def main() -> None:
             f"{summary.photo_faces} photo faces; checked equal to the folders"
         )
     else:
-        from train.export import export
+        from train.evaluate import export
 
         shipped = export(arguments.evaluation, ASSETS)
         print("shipped to assets/" if shipped else "not shipped: it does not beat assets/ on PublicTest")

@@ -1,4 +1,6 @@
-"""FER2013 in both forms people have (the Kaggle msambare folder layout and the original fer2013.csv),
+"""Where faces come from: FER2013, labelled photos, and the pack that carries both to a machine without ../shared.
+
+FER2013 in both forms people have (the Kaggle msambare folder layout and the original fer2013.csv),
 with the FER+ votes (Barsoum et al. 2016: ten annotators a face) where a `ferplus.csv` sits beside the folder.
 
 Every face carries two label sets, loaded here and nowhere else:
@@ -9,15 +11,29 @@ Every face carries two label sets, loaded here and nowhere else:
   FER+ loss. `ferplus_labels` is the FER+ plurality used to score a model: -1 where the plurality
   is contempt, unknown or not-a-face, or tied, or the face has no votes. `ferplus_majority_labels` is
   the stricter label FER+ papers test on (majority_labels), so figures can be set beside theirs.
+
+Labelled photos (a folder of <class>/<photo>) have two halves by file name; the largest face of each
+training-half photo, cropped as the app crops it, is trained on.
+
+A pack is one file with everything a training run needs: FER2013's images (their JPEG bytes, as stored), the
+FER+ vote counts, and the faces of the photo training half, cropped.
+
+    python -m train pack --data ../shared/fer2013 --photos ../shared/photos-dev --out build/recipe/pack.npz
+
+`--data` and `--photos` of `python -m train fit|evaluate|ensemble` then take the pack in place of the
+folders. Writing checks that the pack reads back to the same faces, labels and votes as the folders.
+Only the folder layout of FER2013 is packed (fer2013.csv is one file already).
 """
 
 import csv
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from pathlib import Path
 
 import numpy as np
 
+from emotion.detector import FaceDetector
 from emotion.images import open_image, to_rgb_array
 from emotion.labels import CLASSES, EXPRESSIONS
 from emotion.preprocess import INPUT_SIZE, prepare_face
@@ -88,7 +104,7 @@ def majority_labels(counts: np.ndarray) -> np.ndarray:
     return np.where(scored, majority, -1).astype(np.int64)
 
 
-def _to_split(faces: list[np.ndarray], labels: list[int], vote_counts: list[np.ndarray]) -> Split:
+def to_split(faces: list[np.ndarray], labels: list[int], vote_counts: list[np.ndarray]) -> Split:
     stacked = np.stack(faces) if faces else np.zeros((0, INPUT_SIZE, INPUT_SIZE), np.uint8)
     counts = np.stack(vote_counts) if vote_counts else np.zeros((0, len(NO_VOTES)), np.float32)
     shares, plurality = vote_shares_and_plurality(counts)
@@ -144,7 +160,7 @@ def splits_of_images(
         faces[split].append(prepare(read(file)))
         labels[split].append(CLASSES.index(name))
         vote_counts[split].append(votes.get(file, NO_VOTES))
-    return {name: _to_split(faces[name], labels[name], vote_counts[name]) for name in SPLITS}
+    return {name: to_split(faces[name], labels[name], vote_counts[name]) for name in SPLITS}
 
 
 def load_folder(root: Path, prepare: Callable[[np.ndarray], np.ndarray] = prepare_face) -> dict[str, Split]:
@@ -164,11 +180,11 @@ def load_csv(path: Path, prepare: Callable[[np.ndarray], np.ndarray] = prepare_f
             split = CSV_USAGE_TO_SPLIT[row["Usage"]]
             faces[split].append(prepare(pixels))
             labels[split].append(CLASSES.index(CSV_CODE_TO_CLASS[int(row["emotion"])]))
-    return {name: _to_split(faces[name], labels[name], [NO_VOTES] * len(labels[name])) for name in SPLITS}
+    return {name: to_split(faces[name], labels[name], [NO_VOTES] * len(labels[name])) for name in SPLITS}
 
 
 def load_fer2013(path: Path, prepare: Callable[[np.ndarray], np.ndarray] = prepare_face) -> dict[str, Split]:
-    """Any form: a .csv file, a folder holding train/ and test/, or a pack (train.pack, .npz).
+    """Any form: a .csv file, a folder holding train/ and test/, or a pack (write_pack, .npz).
 
     `prepare` turns each image into a face; the default is the project's one preprocessing, which
     training and evaluation must use. Benchmarks of other models pass their own.
@@ -191,7 +207,7 @@ def fer2013_splits(data: Path | dict[str, Split]) -> dict[str, Split]:
     return data if isinstance(data, dict) else load_fer2013(data)
 
 
-# Packs (train.pack writes them): read here, with the same decoding as the folders.
+# Packs (write_pack writes them): read here, with the same decoding as the folders.
 def load_pack(path: Path, prepare=prepare_face) -> dict[str, Split]:
     """FER2013's three splits from a pack, decoded and prepared exactly as load_folder does."""
     with np.load(path) as pack:
@@ -205,3 +221,95 @@ def load_pack(path: Path, prepare=prepare_face) -> dict[str, Split]:
         return to_rgb_array(open_image(image_bytes[starts[file] : ends_of[file]].tobytes()))
 
     return splits_of_images(files, read, votes, prepare)
+
+
+PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp")
+
+
+def is_held_out_photo(path: Path) -> bool:
+    """Half of a photo folder, fixed by file name, that training never sees and benchmarks report on."""
+    return zlib.crc32(path.name.encode()) % 2 == 1
+
+
+def labelled_photos(folder: Path) -> list[tuple[Path, int]]:
+    """(photo, class index) for every photo in `folder/<class>/`, in a stable order."""
+    return [
+        (path, label)
+        for label, name in enumerate(CLASSES)
+        for path in sorted((Path(folder) / name).glob("*"))
+        if path.suffix.lower() in PHOTO_SUFFIXES
+    ]
+
+
+def photo_split(faces: list[np.ndarray] | np.ndarray, labels: list[int] | np.ndarray) -> Split:
+    """Photo faces as a Split: a photo's one label stands for both label sets, as a FER2013 label and as a
+    unanimous vote."""
+    one_vote_each = [np.eye(len(NO_VOTES), dtype=np.float32)[label] for label in labels]
+    return to_split(list(faces), list(labels), one_vote_each)
+
+
+def load_photo_faces(folder: Path, detector: FaceDetector | None = None) -> Split:
+    """The largest face of each training-half photo (see is_held_out_photo), cropped the way the app crops it.
+
+    Photos in which the detector finds no face are left out. A pack (write_pack, .npz) holds these faces
+    already.
+    """
+    if Path(folder).suffix.lower() == ".npz":
+        return load_pack_photos(Path(folder))
+    detector = detector or FaceDetector()
+    faces, labels = [], []
+    for path, label in labelled_photos(folder):
+        if is_held_out_photo(path):
+            continue
+        rgb = to_rgb_array(open_image(path))
+        detections = detector.detect(rgb)
+        if detections:
+            faces.append(prepare_face(rgb, detections[0].box, detections[0].landmarks))
+            labels.append(label)
+    return photo_split(faces, labels)
+
+
+def load_pack_photos(path: Path) -> Split:
+    """The photo training half's faces stored in a pack (train.data.load_photo_faces' result)."""
+    with np.load(path) as pack:
+        return photo_split(pack["photo_faces"], pack["photo_labels"])
+
+
+@dataclass
+class PackSummary:
+    path: Path
+    megabytes: float
+    images: int
+    photo_faces: int
+
+
+def write_pack(data_path: Path, photos_path: Path | None, out_path: Path) -> PackSummary:
+    """Pack the FER2013 folder (and the photo training half's faces), then check the pack against them."""
+    data_path = Path(data_path)
+    if not (data_path / "train").is_dir():
+        raise FileNotFoundError(f"{data_path} is not FER2013's folder layout (train/ and test/)")
+    files = folder_images(data_path)
+    contents = [(data_path / file).read_bytes() for file in files]
+    votes = load_ferplus_votes(data_path / FERPLUS_FILE) if (data_path / FERPLUS_FILE).is_file() else {}
+    photos = load_photo_faces(photos_path) if photos_path else photo_split([], [])
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(
+        out_path,
+        files=np.array(files),
+        image_bytes=np.frombuffer(b"".join(contents), np.uint8),
+        image_ends=np.cumsum([len(content) for content in contents]),
+        vote_counts=np.stack([votes.get(file, NO_VOTES) for file in files]),
+        photo_faces=photos.faces,
+        photo_labels=photos.labels,
+    )
+    check_pack(out_path, load_folder(data_path), photos)
+    return PackSummary(out_path, out_path.stat().st_size / 2**20, len(files), len(photos))
+
+
+def check_pack(path: Path, folder_splits: dict[str, Split], photos: Split) -> None:
+    """Raise ValueError unless the pack reads back to exactly these splits and photo faces."""
+    packed = load_pack(path) | {"photos": load_pack_photos(path)}
+    for name, split in (folder_splits | {"photos": photos}).items():
+        for field in fields(Split):
+            if not np.array_equal(getattr(packed[name], field.name), getattr(split, field.name)):
+                raise ValueError(f"{path}: {name}.{field.name} differs from the folders")

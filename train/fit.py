@@ -22,11 +22,10 @@ from train.augment import PHOTO_LIKE, Augmentation
 from train.batches import FaceBatches
 from train.callbacks import EpochPlan, training_callbacks
 from train.config import BACKUP, BEST_MODEL, FitConfig
-from train.data import Split, join_splits, load_fer2013
+from train.data import Split, join_splits, load_fer2013, load_photo_faces
 from train.distil import Distiller, blend, in_precision
 from train.loader import LoaderProcesses
 from train.model import build_model, unfold_batch_norm
-from train.photos import load_photo_faces
 
 
 def targets_of(

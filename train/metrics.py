@@ -13,8 +13,7 @@ from emotion.images import open_image
 from emotion.label_sets import FERPLUS, LABEL_SETS, SERVED_HEAD, evaluations, scoring_head, served_head_of
 from emotion.labels import CLASSES
 from emotion.results import FaceResult
-from train.data import Split
-from train.photos import is_held_out_photo, labelled_photos
+from train.data import Split, is_held_out_photo, labelled_photos
 
 SELECTION_SPLIT = "public_test"  # models are compared here; PrivateTest is only ever reported
 SERVED_HEAD_SUFFIX = "_served_head"  # "fer2013_served_head": FER2013's labels scored with the served head

@@ -123,7 +123,7 @@ def progress_text(finished: int, total: int, first: tuple[float, int]) -> str:
     return f"{finished}/{total} files, {rate:.1f} files/s, about {(total - finished) / rate:.0f} s left"
 
 
-def main(arguments) -> int:
+def run(arguments) -> int:
     """`python -m emotion batch` (emotion.__main__ parses the options); the exit status is 1 if any file failed."""
     counts = run_batch(
         arguments.paths, arguments.out, arguments.format, arguments.address, arguments.workers, arguments.model

@@ -9,6 +9,7 @@ from emotion.app.page.components import clip_input, expression_legend, photo_inp
 from emotion.app.page.settings import CACHE_CLEANUP, CLIP_SECONDS_PER_MINUTE, EXAMPLES, LIMITS, LIVE_SECONDS
 from emotion.app.table import TABLE_HEADERS
 from emotion.label_sets import LABEL_SETS, confusion_plot
+from emotion.labels import CLASSES
 from emotion.limits import ASSETS, CLIP_LIMITS_TEXT
 from emotion.predictor import Predictor
 
@@ -61,8 +62,7 @@ def lay_out(predictor: Predictor) -> Views:
     is, so emotion.open_image decodes it (EXIF, modes, limits) exactly as REST and the CLI do."""
     gr.Markdown(
         "# Facial expression recognition\nUpload a photo, use your webcam (a snapshot or live) or analyse a "
-        "video clip: every face is boxed and scored for seven expressions (angry, disgust, fear, happy, "
-        "neutral, sad, surprise)."
+        f"video clip: every face is boxed and scored for seven expressions ({', '.join(CLASSES)})."
     )
     parts: dict = {"last_result": gr.State(None, time_to_live=CACHE_CLEANUP[1]), "live_session": gr.State(None)}
     with gr.Row(equal_height=False):

@@ -2,10 +2,10 @@
 # The GPU recipe (python -m train distil-recipe) on a CUDA machine with JAX installed but not Keras, for example
 # after `pip install "jax[cuda12]"` (docs/training.md, "Training on a GPU").
 #
-#   here:   bash deploy/distil_recipe.sh prepare    pack the data and download Keras' wheels into build/recipe/
-#   there:  bash deploy/distil_recipe.sh run OUT    install the wheels, train, write summary.json and models to OUT
+#   here:   bash train/distil_recipe.sh prepare    pack the data and download Keras' wheels into build/recipe/
+#   there:  bash train/distil_recipe.sh run OUT    install the wheels, train, write summary.json and models to OUT
 #                                                   (stops at once if JAX finds no GPU, unless RECIPE_ALLOW_CPU=1)
-#           bash deploy/distil_recipe.sh run OUT2 --students-only --students "NAME=runs/recipe/NAME/best.keras"
+#           bash train/distil_recipe.sh run OUT2 --students-only --students "NAME=runs/recipe/NAME/best.keras"
 #                                                   then, on the same machine: students alone, from that ensemble
 # Any further options go to `python -m train distil-recipe` (its --help lists them).
 set -euo pipefail
@@ -25,7 +25,7 @@ prepare)
     du -sh build/recipe/pack.npz build/recipe/wheels
     ;;
 run)
-    results="${2:?usage: deploy/distil_recipe.sh run OUT}"
+    results="${2:?usage: train/distil_recipe.sh run OUT}"
     # Fail in seconds, not after minutes of training on the CPU, when JAX finds no GPU (RECIPE_ALLOW_CPU=1: a
     # dry run on purpose).
     if [ -z "${RECIPE_ALLOW_CPU:-}" ]; then
@@ -59,7 +59,7 @@ run)
     exit "$status"
     ;;
 *)
-    echo "usage: deploy/distil_recipe.sh prepare | run OUT [python -m train distil-recipe options]" >&2
+    echo "usage: train/distil_recipe.sh prepare | run OUT [python -m train distil-recipe options]" >&2
     exit 2
     ;;
 esac

@@ -1,0 +1,47 @@
+"""The app's one temporary folder (emotion.app.scratch): swept while the app runs, emptied when it starts."""
+
+import os
+import time
+
+import pytest
+
+from emotion.app import scratch
+from harness.server import running_app
+from tests.helpers import ROOT
+
+
+def test_the_sweep_removes_old_files_partial_uploads_and_empty_folders(tmp_path, monkeypatch):
+    monkeypatch.setenv("EMOTION_TEMP_DIR", str(tmp_path))
+    old = time.time() - 600
+    partial = tmp_path / "gradio" / "abc123" / "upload.part"
+    empty = tmp_path / "gradio" / "def456"
+    fresh = tmp_path / "scratch" / "emotion-clip-1" / "clip"
+    for path in (partial, fresh):
+        path.parent.mkdir(parents=True)
+        path.write_bytes(b"x" * 100)
+    empty.mkdir()
+    os.utime(partial, (old, old))
+    for folder in (partial.parent, empty):
+        os.utime(folder, (old, old))
+    assert scratch.sweep(age_seconds=120) == 1
+    assert not partial.exists() and not partial.parent.exists() and not empty.exists()
+    assert fresh.exists() and (tmp_path / "gradio").is_dir()
+
+
+@pytest.mark.slow
+def test_what_a_crashed_app_left_is_gone_once_the_app_answers_again(tiny_model_path, tmp_path, monkeypatch):
+    folder = tmp_path / "emotion-app"
+    leftovers = [
+        folder / "gradio" / "0a1b" / "someone.jpg",
+        folder / "gradio" / "9f8e" / "annotated.webm",
+        folder / "scratch" / "emotion-clip-x" / "clip",
+    ]
+    for path in leftovers:
+        path.parent.mkdir(parents=True)
+        path.write_bytes(b"what a killed process left")
+    monkeypatch.setenv("EMOTION_TEMP_DIR", str(folder))
+    with running_app(tiny_model_path) as app:
+        assert app.url.startswith("http://127.0.0.1:")
+        assert not [path for path in leftovers if path.exists()]
+        examples = {path.name for path in [*(ROOT / "assets" / "examples").iterdir(), *(ROOT / "assets").glob("*.png")]}
+        assert {path.name for path in folder.rglob("*") if path.is_file()} <= examples  # what the new page put there
