@@ -16,11 +16,11 @@ import numpy as np
 
 from emotion.classifier import Classifier
 from emotion.label_sets import LABEL_SETS
+from emotion.layers import FerVgg
 from train.augment import Augmentation
 from train.batches import FaceBatches
 from train.config import FitConfig
 from train.fit import losses_for
-from train.model import build_model
 
 SHAPES = (  # (channels per stage, convolutions per stage)
     ((32, 64, 128, 256), 2),
@@ -36,7 +36,7 @@ BATCH = FitConfig.batch_size
 
 def training_rate(widths: tuple[int, ...], convs: int, mode: str, steps: int) -> float:
     keras.config.set_dtype_policy("mixed_bfloat16" if mode == "mixed_bfloat16" else "float32")
-    model = build_model(widths, convs)
+    model = FerVgg(widths, convs)
     keras.config.set_dtype_policy("float32")
     heads = tuple(LABEL_SETS)
     model.compile(optimizer=keras.optimizers.AdamW(1e-3), loss=losses_for(heads, 0.1), jit_compile=mode.endswith("xla"))
@@ -53,7 +53,7 @@ def training_rate(widths: tuple[int, ...], convs: int, mode: str, steps: int) ->
 
 
 def inference_rate(widths: tuple[int, ...], convs: int, batch: int = 64, faces: int = 2048) -> float:
-    classifier = Classifier(build_model(widths, convs))
+    classifier = Classifier(FerVgg(widths, convs))
     inputs = np.random.default_rng(1).integers(0, 256, (faces, 48, 48)).astype(np.uint8)
     best = 0.0
     for _ in range(3):
@@ -81,7 +81,7 @@ def main() -> None:
     )
     print("|---" * (4 + len(arguments.modes)) + "|")
     for widths, convs in SHAPES:
-        parameters = build_model(widths, convs).count_params()
+        parameters = FerVgg(widths, convs).count_params()
         rates = [training_rate(widths, convs, mode, arguments.steps) for mode in arguments.modes]
         print(
             f"| {'-'.join(map(str, widths))} x {convs} | {parameters:,} | {parameters * 4 / 1e6:.1f} | "

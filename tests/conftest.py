@@ -13,10 +13,10 @@ from skimage import data as skimage_data
 
 from emotion import CLASSES, Predictor
 from emotion.app.model_card import MEASURED_ON
+from emotion.layers import FerVgg
 from tests.helpers import SHIPPED_MODEL
 from tests.synthetic import FERPLUS_HEADER, ferplus_row, synthetic_faces
 from train.data import write_pack
-from train.model import build_model
 
 
 @pytest.fixture(scope="session")
@@ -86,7 +86,7 @@ def tiny_model_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An untrained, tiny model of the real architecture, saved as the app would load it, with a model card
     whose figures are made up (the page's About panel then shows its table as for a trained model)."""
     path = tmp_path_factory.mktemp("model") / "model.keras"
-    build_model(widths=(4, 8), convs_per_stage=1).save(path)
+    FerVgg(widths=(4, 8), convs_per_stage=1).save(path)
     figures = {"images": 3346, "accuracy": 0.805, "macro_recall": 0.622}
     card = {"name": "tiny", "metrics": dict.fromkeys(MEASURED_ON, figures), "ferplus_vote_kl_private_test": 0.354}
     path.with_name("model_card.json").write_text(json.dumps(card))

@@ -9,8 +9,8 @@ import pytest
 from emotion import CLASSES, Classifier
 from emotion.contract import SERVED, ContractMismatch
 from emotion.labels import COLOURS, EXPRESSIONS
+from emotion.layers import FerVgg
 from train.data import CSV_CODE_TO_CLASS, FERPLUS_CLASS_COLUMNS
-from train.model import build_model
 
 
 def one_head_model(classes: int, size: int = 48) -> keras.Model:
@@ -35,7 +35,7 @@ def test_a_model_for_another_input_size_is_refused(tmp_path):
 
 def test_a_card_made_for_other_classes_is_refused_naming_both_lists(tmp_path):
     path = tmp_path / "model.keras"
-    build_model(widths=(4, 8), convs_per_stage=1).save(path)
+    FerVgg(widths=(4, 8), convs_per_stage=1).save(path)
     contract = SERVED.to_dict() | {"classes": [*CLASSES, "contempt"]}
     path.with_name("model_card.json").write_text(json.dumps({"contract": contract}))
     with pytest.raises(ContractMismatch, match=r"contempt\).*this code serves classes \(angry"):
@@ -44,7 +44,7 @@ def test_a_card_made_for_other_classes_is_refused_naming_both_lists(tmp_path):
 
 def test_the_card_names_the_served_head_and_it_is_served(tmp_path):
     path = tmp_path / "model.keras"
-    build_model(widths=(4, 8), convs_per_stage=1).save(path)
+    FerVgg(widths=(4, 8), convs_per_stage=1).save(path)
     card = path.with_name("model_card.json")
     card.write_text(json.dumps({"contract": SERVED.to_dict() | {"served_head": "fer2013"}}))
     assert Classifier.load(path).served_head == "fer2013"

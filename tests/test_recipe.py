@@ -12,10 +12,11 @@ import pytest
 
 import train.recipe
 from emotion import Classifier, Predictor
+from emotion.layers import FerVgg
 from tests.test_backends import needs_jax, on_backend
 from train.config import FitConfig
 from train.data import load_fer2013
-from train.model import build_model, fold_batch_norm
+from train.model import fold_batch_norm
 from train.recipe import RecipeConfig, recipe_training, run_recipe, run_side_by_side, student_plan, students_of
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,7 +42,7 @@ run_recipe(Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]), config)
 def test_the_recipe_runs_on_jax_and_its_models_serve_here(pack_path, fer_folder, tmp_path, astronaut):
     out = tmp_path / "out"
     shipped = tmp_path / "shipped.keras"  # the student continues a folded model, as the recipe does the shipped one
-    fold_batch_norm(build_model(widths=(4, 4))).save(shipped)
+    fold_batch_norm(FerVgg(widths=(4, 4))).save(shipped)
     on_backend("jax", RECIPE, str(pack_path), str(out), str(tmp_path / "work"), str(shipped))
     summary = json.loads((out / "summary.json").read_text())
     assert set(summary["models"]) == {"teacher0", "teacher1", "ensemble", "student", "fast"}
@@ -88,7 +89,7 @@ def fake_training(fail_students: bool):
             run.mkdir(parents=True)
             widths = tuple(int(w) for w in command[command.index("--widths") + 1].split(","))
             keras.utils.set_random_seed(len(widths))
-            build_model(widths, 1).save(run / "best.keras")
+            FerVgg(widths, 1).save(run / "best.keras")
             (run / "history.csv").write_text("epoch,loss\n0,1.0\n")
             (run / "training.json").write_text("{}")
 
@@ -186,7 +187,7 @@ def test_a_student_given_a_model_continues_it_in_its_own_shape(pack_path, tmp_pa
     from scratch."""
     commands = recorded_training(monkeypatch)
     shipped = tmp_path / "shipped.keras"
-    fold_batch_norm(build_model(widths=(4, 8, 8))).save(shipped)
+    fold_batch_norm(FerVgg(widths=(4, 8, 8))).save(shipped)
     config = RecipeConfig(
         teacher_widths=((4, 8),), students=(("student", str(shipped)), ("wide", (4, 16))), training=TINY
     )
@@ -204,7 +205,7 @@ def test_the_shipped_model_competes_beside_the_teachers_for_the_ensemble(pack_pa
     every score the greedy choice tried."""
     recorded_training(monkeypatch)
     shipped = tmp_path / "shipped.keras"
-    fold_batch_norm(build_model(widths=(4, 8, 8))).save(shipped)
+    fold_batch_norm(FerVgg(widths=(4, 8, 8))).save(shipped)
     config = RecipeConfig(
         teacher_widths=((4, 8), (8, 8)),
         students=(("student", (4, 4)),),
@@ -227,7 +228,7 @@ def test_students_are_named_with_widths_or_with_a_model_to_continue():
     shipped = dict(RecipeConfig().students)["student"]  # by default the recipe continues the shipped model
     widths, start = student_plan(shipped)
     assert start == ROOT / "assets" / "model.keras"
-    assert build_model(widths, batch_norm=False).count_params() == Classifier.load(start).model.count_params()
+    assert FerVgg(widths, batch_norm=False).count_params() == Classifier.load(start).model.count_params()
 
 
 def test_the_recipe_trains_with_settings_of_its_own_not_fits_defaults():

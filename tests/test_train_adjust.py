@@ -4,11 +4,11 @@ import numpy as np
 import pytest
 
 from emotion import Predictor
+from emotion.layers import FerVgg
 from tests.synthetic import synthetic_faces
 from train.adjust import adjust, choose_alpha, class_prior, fold_into_bias
 from train.data import load_fer2013
 from train.evaluate import evaluate
-from train.model import build_model
 
 
 def test_choose_alpha_takes_the_most_accurate_and_the_smallest_on_a_tie():
@@ -44,7 +44,7 @@ def test_choose_alpha_by_macro_recall_gives_up_accuracy_for_the_rare_class():
 
 
 def test_adjusted_model_serves_the_shifted_logits_and_its_card_says_so(fer_folder, tmp_path):
-    build_model(widths=(4, 8), convs_per_stage=1).save(tmp_path / "best.keras")
+    FerVgg(widths=(4, 8), convs_per_stage=1).save(tmp_path / "best.keras")
     faces = load_fer2013(fer_folder)["private_test"].faces
     before = Predictor.load(tmp_path / "best.keras").classify(faces, head="fer2013")
     record = adjust(fer_folder, tmp_path / "best.keras", tmp_path / "adjusted.keras", head="fer2013")
@@ -61,7 +61,7 @@ def test_adjusted_model_serves_the_shifted_logits_and_its_card_says_so(fer_folde
 
 
 def test_folding_a_shift_into_the_output_bias_moves_the_logits():
-    model = build_model(widths=(4, 8), convs_per_stage=1)
+    model = FerVgg(widths=(4, 8), convs_per_stage=1)
     faces = synthetic_faces(7, 3)[0][..., None].astype(np.float32)
     before = model.predict(faces, verbose=0)["ferplus"]
     shift = np.linspace(-1, 1, 7)

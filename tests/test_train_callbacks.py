@@ -6,12 +6,12 @@ import keras
 import numpy as np
 import pytest
 
+from emotion.layers import FerVgg
 from tests.synthetic import synthetic_faces
 from train.batches import FaceBatches
 from train.callbacks import EpochPlan, training_callbacks
 from train.config import FitConfig
 from train.fit import fit
-from train.model import build_model
 
 
 def test_the_learning_rate_warms_up_then_falls_to_near_zero_at_the_planned_end():
@@ -39,7 +39,7 @@ def test_a_time_limit_plans_the_epochs_that_fit_and_completes_the_cosine():
 
 def test_the_plans_learning_rate_is_the_one_training_uses():
     """Compiled at a learning rate of 1, trained at the plan's 0: the weights must not move."""
-    model = build_model((4, 8), 1, 0.0, ("fer2013",))
+    model = FerVgg((4, 8), 1, 0.0, ("fer2013",))
     model.compile(optimizer=keras.optimizers.SGD(1.0, momentum=0.9), loss="categorical_crossentropy")
     before = [weight.copy() for weight in model.get_weights()]
     faces = synthetic_faces(16, seed=3)[0].astype(np.float32)[..., None]
@@ -61,7 +61,7 @@ def test_a_time_limit_stops_training_after_the_epoch_that_passes_it(fer_folder, 
 
 def test_training_callbacks_leave_keras_free_to_dispatch_steps_asynchronously(fer_folder, tmp_path):
     """Keras waits for every step's results when a callback has batch hooks and is not marked async-safe."""
-    plan, model = EpochPlan(0.1, 1, 2), build_model((4,), 1)
+    plan, model = EpochPlan(0.1, 1, 2), FerVgg((4,), 1)
     faces, labels = synthetic_faces(8, 1)
     batches = FaceBatches(faces, {"fer2013": np.eye(7, dtype=np.float32)[labels]}, 8, None, seed=1)
     with_backup = training_callbacks(tmp_path, FitConfig(), plan, model, batches)

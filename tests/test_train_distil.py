@@ -6,6 +6,7 @@ import keras
 import numpy as np
 import pytest
 
+from emotion.layers import FerVgg
 from tests.synthetic import synthetic_faces
 from train.config import FitConfig
 from train.data import load_folder
@@ -13,7 +14,7 @@ from train.distil import Distiller, in_precision
 from train.ensemble import combine
 from train.evaluate import evaluate
 from train.fit import fit, losses_for, targets_of
-from train.model import build_model, fold_batch_norm
+from train.model import fold_batch_norm
 
 
 @pytest.mark.slow
@@ -24,7 +25,7 @@ def test_distillation_blends_each_head_with_the_teacher(fer_folder, tmp_path):
     blended = targets_of(train, ("ferplus", "fer2013"), {"ferplus": uniform, "fer2013": uniform}, 0.25)
     for head in ("ferplus", "fer2013"):
         assert np.allclose(blended[head], 0.75 * own[head] + 0.25 / 7)
-    build_model(widths=(4, 8), convs_per_stage=1).save(tmp_path / "teacher.keras")
+    FerVgg(widths=(4, 8), convs_per_stage=1).save(tmp_path / "teacher.keras")
     config = FitConfig(
         epochs=1, batch_size=16, widths=(4, 8), convs_per_stage=1, teacher=str(tmp_path / "teacher.keras")
     )
@@ -36,7 +37,7 @@ def test_distillation_blends_each_head_with_the_teacher(fer_folder, tmp_path):
 @pytest.mark.slow
 def test_consistent_teaching_blends_each_head_with_the_teacher_on_the_same_augmented_faces(fer_folder, tmp_path):
     heads = ("ferplus", "fer2013")
-    student, teacher = build_model(widths=(4, 8), convs_per_stage=1), build_model(widths=(4, 8), convs_per_stage=1)
+    student, teacher = FerVgg(widths=(4, 8), convs_per_stage=1), FerVgg(widths=(4, 8), convs_per_stage=1)
     faces = synthetic_faces(8, 5)[0][..., None].astype(np.float32)
     labels = np.eye(7, dtype=np.float32)[np.arange(8) % 7]
     targets = {"ferplus": labels, "fer2013": labels[::-1].copy()}
@@ -71,7 +72,7 @@ def test_consistent_teaching_blends_each_head_with_the_teacher_on_the_same_augme
 
 def test_a_teacher_runs_in_the_students_precision_with_its_own_weights():
     # nested models, as an ensemble teacher is; one folded already, as the shipped model is when it is a member
-    members = [build_model(widths=(4, 8), convs_per_stage=1), fold_batch_norm(build_model(widths=(4, 8)))]
+    members = [FerVgg(widths=(4, 8), convs_per_stage=1), fold_batch_norm(FerVgg(widths=(4, 8)))]
     teacher = combine(members, flips=True)
     assert in_precision(teacher, "float32") is teacher
     twin = in_precision(teacher, "mixed_bfloat16")

@@ -6,16 +6,16 @@ import numpy as np
 import pytest
 
 from emotion import Predictor
+from emotion.layers import FerVgg
 from tests.synthetic import synthetic_faces
 from train.config import FitConfig
 from train.ensemble import build_ensemble, combine
 from train.evaluate import evaluate
 from train.fit import fit
-from train.model import build_model
 
 
 def test_ensemble_averages_its_members_over_the_face_and_its_mirror_image(tmp_path):
-    members = [build_model(widths=(4, 8), convs_per_stage=1) for _ in range(2)]
+    members = [FerVgg(widths=(4, 8), convs_per_stage=1) for _ in range(2)]
     combine(members, flips=True).save(tmp_path / "ensemble.keras")
     served = Predictor.load(tmp_path / "ensemble.keras")  # the app loads it like any model
     faces = synthetic_faces(7, 3)[0]
@@ -27,7 +27,7 @@ def test_ensemble_averages_its_members_over_the_face_and_its_mirror_image(tmp_pa
 
 
 def test_ensemble_takes_a_member_or_flips_only_when_public_test_rises(fer_folder, tmp_path):
-    model = build_model(widths=(4, 8), convs_per_stage=1)
+    model = FerVgg(widths=(4, 8), convs_per_stage=1)
     model.save(tmp_path / "a.keras")
     model.save(tmp_path / "copy_of_a.keras")  # averaging a model with itself changes nothing
     record = build_ensemble(fer_folder, [tmp_path / "a.keras", tmp_path / "copy_of_a.keras"], tmp_path / "e.keras")
@@ -42,8 +42,8 @@ def test_ensemble_takes_a_member_or_flips_only_when_public_test_rises(fer_folder
 
 def test_a_member_with_one_head_adds_to_that_head_only(tmp_path):
     both, votes_only = (
-        build_model(widths=(4, 8), convs_per_stage=1),
-        build_model(widths=(4, 8), convs_per_stage=1, heads=("ferplus",)),
+        FerVgg(widths=(4, 8), convs_per_stage=1),
+        FerVgg(widths=(4, 8), convs_per_stage=1, heads=("ferplus",)),
     )
     combined = combine([both, votes_only], flips=False)
     faces = synthetic_faces(7, 3)[0][..., None].astype(np.float32)

@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 
 from emotion import Predictor
+from emotion.layers import FerVgg
 from train.config import FitConfig
 from train.data import is_held_out_photo, load_folder
 from train.evaluate import evaluate, export
 from train.fit import copy_weights, fit
-from train.model import build_model
 
 
 class Interruption(Exception):
@@ -95,7 +95,7 @@ def test_fit_resume_evaluate_export(fer_folder, tmp_path, monkeypatch):
 @pytest.mark.slow
 def test_fit_from_a_model_with_photos_scores_held_out_photos(fer_folder, photo_folder, tmp_path):
     start = tmp_path / "start.keras"
-    build_model(widths=(4, 8), convs_per_stage=1).save(start)
+    FerVgg(widths=(4, 8), convs_per_stage=1).save(start)
     config = FitConfig(epochs=1, batch_size=16, widths=(4, 8), convs_per_stage=1, photo_repeats=2, init_from=str(start))
     best = fit(fer_folder, tmp_path / "run", config, photos_path=photo_folder)
     assert json.loads((tmp_path / "run" / "training.json").read_text())["photos"] == str(photo_folder)
@@ -108,9 +108,9 @@ def test_fit_from_a_model_with_photos_scores_held_out_photos(fer_folder, photo_f
 
 
 def test_copy_weights_matches_layers_by_name_and_shape():
-    source = build_model(widths=(4, 8), convs_per_stage=1)
-    target = build_model(widths=(4, 8), convs_per_stage=1)
+    source = FerVgg(widths=(4, 8), convs_per_stage=1)
+    target = FerVgg(widths=(4, 8), convs_per_stage=1)
     assert copy_weights(source, target) == 6  # 2 convs, 2 batch norms, the two heads
     assert np.array_equal(target.get_layer("ferplus").get_weights()[0], source.get_layer("ferplus").get_weights()[0])
-    wider = build_model(widths=(4, 16), convs_per_stage=1)
+    wider = FerVgg(widths=(4, 16), convs_per_stage=1)
     assert copy_weights(source, wider) == 2  # only the first stage's shapes match

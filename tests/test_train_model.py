@@ -5,22 +5,23 @@ import numpy as np
 import pytest
 
 from emotion import Predictor
+from emotion.layers import FerVgg
 from tests.synthetic import synthetic_faces
 from train.fit import copy_weights, start_from
-from train.model import build_model, fold_batch_norm, unfold_batch_norm
+from train.model import fold_batch_norm, unfold_batch_norm
 
 
 def test_model_has_a_head_per_label_set_and_serves_ferplus(tmp_path):
-    build_model(widths=(4, 8), convs_per_stage=1).save(tmp_path / "model.keras")
+    FerVgg(widths=(4, 8), convs_per_stage=1).save(tmp_path / "model.keras")
     predictor = Predictor.load(tmp_path / "model.keras")
     assert set(predictor.heads) == {"ferplus", "fer2013"} and predictor.served_head == "ferplus"
     faces = synthetic_faces(7, 3)[0]
     served, fer2013 = predictor.classify(faces), predictor.classify(faces, head="fer2013")
     assert served.shape == fer2013.shape == (7, 7) and not np.allclose(served, fer2013)
-    build_model(widths=(4, 8), convs_per_stage=1, heads=("fer2013",)).save(tmp_path / "one_head.keras")
+    FerVgg(widths=(4, 8), convs_per_stage=1, heads=("fer2013",)).save(tmp_path / "one_head.keras")
     assert Predictor.load(tmp_path / "one_head.keras").served_head == "fer2013"
     with pytest.raises(ValueError, match="heads"):
-        build_model(heads=("affectnet",))
+        FerVgg(heads=("affectnet",))
 
 
 def trained_looking(model: keras.Model) -> keras.Model:
@@ -41,7 +42,7 @@ def trained_looking(model: keras.Model) -> keras.Model:
 
 
 def test_folding_batch_norm_keeps_the_outputs_and_drops_the_layers():
-    model = trained_looking(build_model(widths=(4, 8), convs_per_stage=2))
+    model = trained_looking(FerVgg(widths=(4, 8), convs_per_stage=2))
     faces = synthetic_faces(7, 3)[0][..., None].astype(np.float32)
     folded = fold_batch_norm(model)
     assert not any(layer.name.endswith("_bn") for layer in folded.layers)
@@ -53,7 +54,7 @@ def test_folding_batch_norm_keeps_the_outputs_and_drops_the_layers():
 
 
 def test_unfolding_batch_norm_gives_back_a_trainable_model_with_the_same_function():
-    folded = fold_batch_norm(trained_looking(build_model(widths=(4, 8), convs_per_stage=2, dropout=0.0)))
+    folded = fold_batch_norm(trained_looking(FerVgg(widths=(4, 8), convs_per_stage=2, dropout=0.0)))
     faces = synthetic_faces(16, 3)[0][..., None].astype(np.float32)
     unfolded = unfold_batch_norm(folded, faces)
     assert [layer.name for layer in unfolded.layers if layer.name.endswith("_bn")] == [
@@ -74,11 +75,11 @@ def test_unfolding_batch_norm_gives_back_a_trainable_model_with_the_same_functio
 
 
 def test_a_run_can_start_from_a_folded_model(tmp_path):
-    folded = fold_batch_norm(trained_looking(build_model(widths=(4, 8), convs_per_stage=1)))
+    folded = fold_batch_norm(trained_looking(FerVgg(widths=(4, 8), convs_per_stage=1)))
     folded.save(tmp_path / "shipped.keras")
     faces = synthetic_faces(16, 3)[0]
     start = start_from(tmp_path / "shipped.keras", faces, seed=0)
-    model = build_model(widths=(4, 8), convs_per_stage=1)
+    model = FerVgg(widths=(4, 8), convs_per_stage=1)
     assert copy_weights(start, model) == 6  # every conv, BatchNorm and head: nothing starts from scratch
     for head in ("ferplus", "fer2013"):
         assert np.allclose(

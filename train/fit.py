@@ -18,6 +18,7 @@ import numpy as np
 
 from emotion.classifier import Classifier
 from emotion.label_sets import LABEL_SETS
+from emotion.layers import FerVgg
 from train.augment import PHOTO_LIKE, Augmentation
 from train.batches import FaceBatches
 from train.callbacks import EpochPlan, training_callbacks
@@ -25,7 +26,7 @@ from train.config import BACKUP, BEST_MODEL, FitConfig
 from train.data import Split, join_splits, load_fer2013, load_photo_faces
 from train.distil import Distiller, blend, in_precision
 from train.loader import LoaderProcesses
-from train.model import build_model, unfold_batch_norm
+from train.model import unfold_batch_norm
 
 
 def targets_of(
@@ -147,7 +148,7 @@ def fit(
 
     keras.config.set_dtype_policy(config.precision)
     try:
-        model = build_model(config.widths, config.convs_per_stage, config.dropout, config.heads)
+        model = FerVgg(config.widths, config.convs_per_stage, config.dropout, config.heads)
     finally:  # the policy is global: what is built after training (folded, evaluated models) stays float32
         keras.config.set_dtype_policy("float32")
     if config.init_from and not resume:

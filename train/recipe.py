@@ -32,7 +32,6 @@ from train.config import BEST_MODEL, HISTORY, FitConfig
 from train.data import load_fer2013
 from train.ensemble import build_ensemble
 from train.evaluate import evaluate
-from train.model import widths_of
 from train.options import setting, to_argv
 
 
@@ -109,7 +108,7 @@ def student_plan(shape: tuple[int, ...] | str) -> tuple[tuple[int, ...], Path | 
     """A student's widths, and the model it continues (None: it trains from scratch)."""
     if isinstance(shape, str):
         start = ROOT / shape
-        return widths_of(keras.saving.load_model(start, compile=False)), start
+        return keras.saving.load_model(start, compile=False).get_config()["widths"], start
     return shape, None
 
 
