@@ -27,7 +27,7 @@ SPACE_FILES = (
     "emotion/app/page/page.css",
     "emotion/app/page/page.js",
     "assets/README.md",
-    "assets/model.keras",
+    "assets/model.tflite",  # the served model (python -m train litert); its .keras stays for training
     "assets/model_card.json",
     "assets/confusion_matrix*.png",
     "assets/face_detection_yunet_*.onnx",

@@ -2,7 +2,7 @@
 
 The pipeline lives here; the web app is in emotion.app, batch analysis of archives in emotion.batch, and the
 command line is `python -m emotion` (emotion.__main__). The public names below are imported on first use, so
-`import emotion.results` (or labels, tracking, limits) loads neither Keras nor the face detector.
+`import emotion.results` (or labels, tracking, limits) loads neither the model's runtime nor the face detector.
 """
 
 import importlib

@@ -84,14 +84,14 @@ def parser() -> argparse.ArgumentParser:
     predict.add_argument("photos", nargs="+", type=Path, help="photos, or clips (.mp4, .webm, .mov, ...)")
     predict.add_argument("--json", action="store_true", help="one JSON object per line")
     predict.add_argument("--whole-image", action="store_true", help="treat each whole photo as one face")
-    predict.add_argument("--model", type=Path, default=None, help="a .keras model (default: assets/model.keras)")
+    predict.add_argument("--model", type=Path, default=None, help="a .tflite or .keras model (assets/model.tflite)")
     batch = commands.add_parser("batch", help="analyse whole folders of photos and clips into tables (Ray Data)")
     batch.add_argument("paths", nargs="+", help="files, folders (recursively) and glob patterns, photos and clips")
     batch.add_argument("--out", type=Path, required=True, help="where the tables go; a rerun resumes there")
     batch.add_argument("--format", choices=OUTPUT_FORMATS, default="parquet", help="the tables' format")
     batch.add_argument("--address", default=None, help="a Ray cluster (default: RAY_ADDRESS, else this machine)")
     batch.add_argument("--workers", type=int, default=None, help="analysing actors (default: one a CPU)")
-    batch.add_argument("--model", default=None, help="a .keras model (default: assets/model.keras)")
+    batch.add_argument("--model", default=None, help="a .tflite or .keras model (assets/model.tflite)")
     return parser
 
 
@@ -101,9 +101,15 @@ def main(argv: list[str] | None = None) -> int:
         from emotion.batch.driver import run
 
         return run(arguments)
+    from emotion.classifier import NeedsKeras
+    from emotion.contract import ContractMismatch
     from emotion.predictor import Predictor  # the model, only where predict is asked for
 
-    predictor = Predictor.load(arguments.model)
+    try:
+        predictor = Predictor.load(arguments.model)
+    except (FileNotFoundError, NeedsKeras, ContractMismatch) as problem:  # a model that cannot serve: one line
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
     return 1 if predict_files(predictor, arguments.photos, arguments.json, arguments.whole_image) else 0
 
 

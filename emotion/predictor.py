@@ -37,7 +37,8 @@ class Predictor:
 
     @classmethod
     def load(cls, model_path: Path | str | None = None) -> "Predictor":
-        """Load a .keras model (default: assets/model.keras) and its model card if one sits beside it."""
+        """Load a .tflite or .keras model (default: assets/model.tflite, served on LiteRT) and its model card if one
+        sits beside it (Classifier.load)."""
         return cls(Classifier.load(model_path))
 
     @property

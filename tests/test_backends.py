@@ -46,7 +46,9 @@ def on_backend(backend: str, script: str, *arguments: str) -> str:
 
 
 def test_no_module_of_emotion_or_train_imports_tensorflow():
-    for path in [*(ROOT / "emotion").glob("*.py"), *(ROOT / "train").glob("*.py")]:
+    """But train.litert, the export to TensorFlow's own LiteRT format, which runs in a TensorFlow process."""
+    modules = [*(ROOT / "emotion").rglob("*.py"), *(ROOT / "train").glob("*.py")]
+    for path in [path for path in modules if path != ROOT / "train" / "litert.py"]:
         for node in ast.walk(ast.parse(path.read_text())):
             names = (
                 [alias.name for alias in node.names]

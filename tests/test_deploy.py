@@ -20,7 +20,7 @@ def test_the_space_gets_the_app_its_model_and_detector_and_nothing_for_developme
         "README.md",
         "requirements.txt",
         "emotion/predictor.py",
-        "assets/model.keras",
+        "assets/model.tflite",
         "assets/model_card.json",
         "assets/face_detection_yunet_2026may.onnx",
         "emotion/app/page/page.js",
@@ -28,6 +28,7 @@ def test_the_space_gets_the_app_its_model_and_detector_and_nothing_for_developme
         "emotion/app/page/views.py",
         "emotion/app/rest.py",
     } <= files
+    assert "assets/model.keras" not in files  # the Space serves the .tflite file, without TensorFlow
     development = {"tests", "bench", "harness", "train", "deploy", "runs"}
     assert not [name for name in files if name.split("/")[0] in development]
     assert not [name for name in files if name.startswith("docs/") and not name.endswith(".png")]
@@ -54,7 +55,7 @@ def test_staging_copies_exactly_the_file_set_into_an_empty_folder(tmp_path):
     files = stage(tmp_path / "space")
     staged = sorted(path.relative_to(tmp_path / "space") for path in (tmp_path / "space").rglob("*") if path.is_file())
     assert staged == sorted(files)
-    model = Path("assets/model.keras")
+    model = Path("assets/model.tflite")
     assert (tmp_path / "space" / model).read_bytes() == (ROOT / model).read_bytes()
     with pytest.raises(FileExistsError, match="not empty"):
         stage(tmp_path / "space")

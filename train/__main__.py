@@ -1,16 +1,19 @@
-"""python -m train fit|adjust|ensemble|evaluate|pack|distil-recipe|export: a thin command line over train."""
+"""python -m train fit|adjust|ensemble|evaluate|pack|distil-recipe|export|litert: a thin command line over train."""
 
 import argparse
 import json
 from pathlib import Path
 
+import numpy as np
+
+from emotion.limits import ASSETS
 from train.adjust import CHOICES, adjust
 from train.config import FitConfig
+from train.data import fer2013_splits
 from train.fit import fit
+from train.litert import QUANTISATIONS, SHIPPED_MIRROR, SHIPPED_QUANTISATION, export_litert, representative_faces
 from train.options import add_options, config_from
 from train.recipe import RecipeConfig, run_recipe
-
-ASSETS = Path(__file__).resolve().parent.parent / "assets"
 
 
 def main() -> None:
@@ -61,6 +64,16 @@ def main() -> None:
 
     export_parser = commands.add_parser("export", help="ship an evaluated model if it beats the one in assets/")
     export_parser.add_argument("evaluation", type=Path, help="a folder written by `evaluate`")
+
+    litert_parser = commands.add_parser("litert", help="export a Keras model to the served .tflite file")
+    litert_parser.add_argument("--model", type=Path, default=ASSETS / "model.keras")
+    litert_parser.add_argument("--out", type=Path, default=None, help="default: the model's path, as .tflite")
+    litert_parser.add_argument("--quantisation", choices=QUANTISATIONS, default=SHIPPED_QUANTISATION)
+    litert_parser.add_argument(
+        "--mirror", action=argparse.BooleanOptionalAction, default=SHIPPED_MIRROR, help="average with the mirror view"
+    )
+    litert_parser.add_argument("--data", type=Path, default=None, help="FER2013: Training faces calibrate 'full'")
+    litert_parser.add_argument("--faces", type=Path, default=None, help="or those faces, as a .npy file")
     arguments = parser.parse_args()
 
     if arguments.command == "fit":
@@ -113,11 +126,23 @@ def main() -> None:
             f"{summary.path}: {summary.megabytes:.1f} MiB, {summary.images:,} FER2013 images and "
             f"{summary.photo_faces} photo faces; checked equal to the folders"
         )
+    elif arguments.command == "litert":
+        out = arguments.out or arguments.model.with_suffix(".tflite")
+        faces = np.load(arguments.faces) if arguments.faces else None
+        if arguments.data is not None:
+            faces = representative_faces(fer2013_splits(arguments.data)["train"].faces)
+        export_litert(arguments.model, out, arguments.quantisation, faces, arguments.mirror)
+        views = "the face and its mirror image" if arguments.mirror else "the face"
+        print(f"{out}: {out.stat().st_size / 2**20:.1f} MiB, quantisation {arguments.quantisation}, views: {views}")
     else:
         from train.evaluate import export
 
         shipped = export(arguments.evaluation, ASSETS)
-        print("shipped to assets/" if shipped else "not shipped: it does not beat assets/ on PublicTest")
+        print(
+            "shipped to assets/ (model.keras and its served form, model.tflite)"
+            if shipped
+            else "not shipped: it does not beat assets/ on PublicTest"
+        )
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@
 # Any further options go to `python -m train distil-recipe` (its --help lists them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-keras_version="$(sed -n 's/^keras==//p' requirements.txt)"
+keras_version="$(sed -n 's/^keras==//p' requirements-train.txt)"
 
 case "${1:-}" in
 prepare)

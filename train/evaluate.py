@@ -26,6 +26,7 @@ from emotion.labels import CLASSES
 from emotion.predictor import Predictor
 from train.config import HISTORY
 from train.data import Split, fer2013_splits, join_splits
+from train.litert import SHIPPED_MIRROR, SHIPPED_QUANTISATION, export_litert
 from train.metrics import SELECTION_SPLIT, Scores, held_out_photos, run_photos, score_split, selection_score_of, vote_kl
 from train.model import fold_batch_norm
 
@@ -211,8 +212,9 @@ ARTEFACTS = ("model.keras", "model_card.json", "training_curves.png", *map(confu
 
 
 def export(evaluated_dir: Path, assets_dir: Path) -> bool:
-    """Copy an evaluated model into assets/ if it beats the shipped one on PublicTest (selection_score);
-    a shipped card without that score predates the protocol and is replaced."""
+    """Copy an evaluated model into assets/ if it beats the shipped one on PublicTest (selection_score), and
+    write its served form beside it (model.tflite, train.litert); a shipped card without that score predates the
+    protocol and is replaced."""
     new = json.loads((evaluated_dir / "model_card.json").read_text())
     shipped_card = assets_dir / "model_card.json"
     if shipped_card.is_file():
@@ -223,4 +225,5 @@ def export(evaluated_dir: Path, assets_dir: Path) -> bool:
     for name in ARTEFACTS:
         if (evaluated_dir / name).is_file():
             shutil.copyfile(evaluated_dir / name, assets_dir / name)
+    export_litert(assets_dir / "model.keras", assets_dir / "model.tflite", SHIPPED_QUANTISATION, mirror=SHIPPED_MIRROR)
     return True
