@@ -71,7 +71,7 @@ def running_app(
                 pass
             if time.monotonic() > deadline:
                 raise TimeoutError(f"app.py did not answer /healthz within {startup_seconds} s:\n{log_tail()}")
-            time.sleep(0.5)
+            time.sleep(0.1)
         yield RunningApp(url, process)
     finally:
         process.terminate()
