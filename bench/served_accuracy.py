@@ -87,6 +87,8 @@ def main() -> None:
         "photos training half": largest_faces(arguments.photos, held_out=False),
         "photos held-out half": largest_faces(arguments.photos, held_out=True),
     }
+    for half, (_, labels) in photos.items():
+        print(f"{half}: {len(labels)} photos with a face")
     folder = Path(tempfile.mkdtemp(prefix="served-"))
     files = {
         "float32 file": export_litert(arguments.model, folder / "fp32.tflite"),

@@ -28,3 +28,13 @@ def test_about_shows_only_figures_on_faces_the_model_never_trained_on():
         adjusted, "ferplus", ""
     )  # the served bars were adjusted: said so
     assert "divided by" not in about_markdown(adjusted, "fer2013", "")  # another head was adjusted, not this one
+
+
+def test_about_says_how_the_model_is_served():
+    card = {"metrics": {"ferplus_private_test": {"images": 10, "accuracy": 0.8, "macro_recall": 0.7}}}
+    served = {"file": "model.tflite", "runtime": "LiteRT", "quantisation": "dynamic", "views": ["face", "mirror image"]}
+    text = about_markdown(card | {"served": served}, "ferplus", "")
+    assert "Served from `model.tflite` on LiteRT: int8 weights, each face averaged with its mirror image." in text
+    plain = about_markdown(card | {"served": served | {"quantisation": "none", "views": ["face"]}}, "ferplus", "")
+    assert "float32 weights." in plain and "mirror" not in plain
+    assert "Served" not in about_markdown(card, "ferplus", "")

@@ -53,5 +53,10 @@ def about_markdown(card: dict, served_head: str, limits: str) -> str:
             f"Mean KL divergence between the bars and the FER+ vote shares on PrivateTest: "
             f"{card['ferplus_vote_kl_private_test']:.3f} nats (0 would match the annotators exactly).",
         ]
+    served = card.get("served")
+    if served:
+        weights = "int8 weights" if served.get("quantisation") in ("dynamic", "full") else "float32 weights"
+        mirror = ", each face averaged with its mirror image" if "mirror image" in served.get("views", []) else ""
+        lines += ["", f"Served from `{served['file']}` on {served['runtime']}: {weights}{mirror}."]
     lines += ["", f"Limits: {limits}"]
     return "\n".join(lines)
