@@ -172,19 +172,21 @@ def test_a_worker_killed_mid_job_loses_no_file_and_repeats_none(cluster, archive
     out = tmp_path / "out"
     killed = []
 
-    def kill_a_worker() -> None:  # an analysing actor's process, once it has had time to load its model
-        deadline, first_seen = time.monotonic() + 300, None
-        while time.monotonic() < deadline and not killed:
+    finished = threading.Event()
+
+    def kill_a_worker() -> None:  # an analysing actor's process, once the first task's rows are written
+        while not finished.is_set() and not killed:
+            started = list((out / "files.parquet").glob("part-*"))
             found = subprocess.run(["pgrep", "-f", "ray::MapWorker"], capture_output=True, text=True).stdout.split()
-            first_seen = first_seen or (time.monotonic() if found else None)
-            if found and time.monotonic() - first_seen > 8:
+            if started and found:
                 subprocess.run(["kill", "-9", found[0]])
                 killed.append(found[0])
-            time.sleep(0.2)
+            time.sleep(0.05)
 
     killer = threading.Thread(target=kill_a_worker)
     killer.start()
     result = batch(environment, str(archive), "--out", str(out), "--workers", "2")
+    finished.set()
     killer.join()
     assert killed, "no worker was running to kill"
     files = tables(out)["files"]
