@@ -1,13 +1,17 @@
 """Batch's tables without a cluster: an actor's rows (emotion.batch.actor) written as parts and read back
-(emotion.batch.tables), with the one row layout of emotion.results, and what a rerun knows is done."""
+(emotion.batch.tables), with the one row layout of emotion.results and each table's one schema whatever mix of
+tasks wrote it, and what a rerun knows is done."""
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.dataset
 import pytest
 from PIL import Image
 
+from emotion.batch import OUTPUT_FORMATS
 from emotion.batch.actor import analyse_files
-from emotion.batch.tables import FILE_COLUMNS, PartWriter, done_files, file_rows
+from emotion.batch.tables import FILE_COLUMNS, SCHEMAS, PartWriter, done_files, empty_batch, file_rows
 from emotion.images import open_image
 from emotion.results import FACE_COLUMNS, SAMPLE_COLUMNS
 from harness.clips import write_clip
@@ -67,3 +71,60 @@ def test_a_task_whose_files_part_is_missing_is_not_done_and_its_parts_go(analyse
     finished.unlink()  # as if the run stopped between the faces part and the files part
     assert done_files(tmp_path, "parquet") == set()
     assert not list((tmp_path / "faces.parquet").glob("part-*"))
+
+
+@pytest.fixture(scope="module")
+def tasks(analysed, tmp_path_factory, predictor, no_face) -> list[pd.DataFrame]:
+    """An actor's rows for every kind of task: photos only, a clip only, a clip with nobody, a failed file, and
+    an empty one (what an empty archive writes)."""
+    rows, _ = analysed
+    nobody = tmp_path_factory.mktemp("nobody") / "nobody.mp4"
+    write_clip(nobody, [no_face[:256, :256]] * 6, fps=5)
+    source = {"file": str(nobody), "kind": "clip", "size": nobody.stat().st_size, "mtime": 1.0}
+    by_kind = {row["status"]: row for row in rows}
+    return [
+        pd.DataFrame([row for row in rows if row["kind"] == "photo" and row["status"] in ("ok", "no face")]),
+        pd.DataFrame([row for row in rows if row["kind"] == "clip"]),
+        pd.DataFrame(analyse_files(predictor, [source])),
+        pd.DataFrame([by_kind["The file is empty."]]),
+        empty_batch(),
+    ]
+
+
+@pytest.mark.parametrize("output_format", OUTPUT_FORMATS)
+def test_every_mix_of_tasks_reads_back_as_one_table_of_stated_types(tasks, tmp_path, output_format):
+    writer = PartWriter(tmp_path, output_format)
+    for task in tasks:
+        writer.write(task)
+    for table, table_schema in SCHEMAS.items():
+        parts = sorted((tmp_path / f"{table}.{output_format}").glob("part-*"))
+        assert len(parts) == len(tasks)  # every task writes every table, rows or none
+        read = file_rows(tmp_path, output_format, table)
+        assert tuple(read.columns) == tuple(table_schema.names)
+        if output_format == "csv":
+            assert all(
+                part.read_text().startswith(",".join(f'"{name}"' for name in table_schema.names)) for part in parts
+            )
+        if output_format == "parquet":  # the whole folder, by the readers a person uses
+            assert pyarrow.dataset.dataset(tmp_path / f"{table}.parquet").to_table().schema == table_schema
+            frame = pd.read_parquet(tmp_path / f"{table}.parquet")
+            assert tuple(frame.columns) == tuple(table_schema.names) and len(frame) == len(read)
+            for field in table_schema:
+                kind = frame[field.name].dtype.kind
+                assert kind == (
+                    "i" if pa.types.is_integer(field.type) else "f" if pa.types.is_floating(field.type) else "O"
+                ), field
+    files = file_rows(tmp_path, output_format, "files")
+    assert files["status"].tolist().count("no face") == 2  # the photo with none, and the clip with nobody
+    assert len(file_rows(tmp_path, output_format, "clip_samples")) > 0
+
+
+def test_an_empty_archive_leaves_typed_empty_tables(tmp_path):
+    from emotion.batch.driver import run_batch
+
+    (tmp_path / "archive").mkdir()  # a folder with no file in it: Ray is not even started
+    counts = run_batch([str(tmp_path / "archive")], tmp_path / "out")
+    assert counts == {"ok": 0, "no face": 0, "failed": 0, "skipped": 0}
+    for table, table_schema in SCHEMAS.items():
+        assert pyarrow.dataset.dataset(tmp_path / "out" / f"{table}.parquet").to_table().schema == table_schema
+        assert pd.read_parquet(tmp_path / "out" / f"{table}.parquet").empty

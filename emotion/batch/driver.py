@@ -17,7 +17,7 @@ from pathlib import Path
 
 from emotion.batch import TABLES
 from emotion.batch.actor import Analyser
-from emotion.batch.tables import PartWriter, done_files
+from emotion.batch.tables import PartWriter, done_files, empty_batch
 from emotion.limits import VIDEO_SUFFIXES
 
 PHOTOS_PER_TASK = 16  # photos an actor analyses at once: their faces go through the model together
@@ -87,6 +87,8 @@ def run_batch(
     todo = [source for source in sources if (source.file, source.size, source.mtime) not in done]
     counts = {"ok": 0, "no face": 0, "failed": 0, "skipped": len(sources) - len(todo)}
     if not todo:
+        if not done:  # an empty archive: its tables are there all the same, typed and empty
+            PartWriter(out, output_format).write(empty_batch())
         return counts
     ray = connect(address, workers)
     ray.data.DataContext.get_current().enable_progress_bars = False  # this command prints its own

@@ -6,20 +6,47 @@ exactly once. Pandas only: the driver that writes them loads no model.
     files          one row a file: file, kind, status ("ok", "no face" or the error), faces (or people in a
                    clip), seconds; and its size and mtime, by which a rerun knows it is done
 
-Each table is a folder of parts (`faces.parquet/part-00003-<run>.parquet`, ...). A task's three parts are
-written under temporary names and renamed, the files part last: a task whose files part is missing is not
-done, and its other parts are removed when a rerun starts, so no file's rows appear twice.
+Each table is a folder of parts (`faces.parquet/part-00003-<run>.parquet`, ...), every part written with the
+table's one Arrow schema (SCHEMAS), an empty part too: `pandas.read_parquet` and `pyarrow.dataset` read the
+folder as one table whatever mix of tasks wrote it, a CSV part always has its header, and a JSON line always has
+every column. A task's three parts are written under temporary names and renamed, the files part last: a task
+whose files part is missing is not done, and its other parts are removed when a rerun starts, so no file's rows
+appear twice.
 """
 
 import uuid
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv
+import pyarrow.json
+import pyarrow.parquet
 
 from emotion.batch import TABLES
 from emotion.results import FACE_COLUMNS, SAMPLE_COLUMNS
 
 FILE_COLUMNS = ("file", "kind", "status", "faces", "seconds", "size", "mtime")
+
+
+def schema(columns: tuple[str, ...], nullable: tuple[str, ...] = ()) -> pa.Schema:
+    """A table's Arrow schema, every part written with it (an empty part too), so that any reader gets one table:
+    text columns as strings, counts and pixels as int64, probabilities, times and seconds as float64."""
+    texts = {"file", "kind", "status", "label", "warnings"}
+    counts = {"face", "person", "x", "y", "width", "height", "faces", "size"}
+    return pa.schema(
+        pa.field(
+            name, pa.string() if name in texts else pa.int64() if name in counts else pa.float64(), name in nullable
+        )
+        for name in columns
+    )
+
+
+SCHEMAS = {
+    "faces": schema(("file", *FACE_COLUMNS), nullable=("detector_score",)),
+    "clip_samples": schema(("file", *SAMPLE_COLUMNS)),
+    "files": schema(FILE_COLUMNS),
+}
 
 
 def tables_of(batch: pd.DataFrame) -> dict[str, pd.DataFrame]:
@@ -35,19 +62,28 @@ def tables_of(batch: pd.DataFrame) -> dict[str, pd.DataFrame]:
     }
 
 
+def empty_batch() -> pd.DataFrame:
+    """A batch of no files: written as the parts of an empty archive, so that its tables read as typed and empty."""
+    return pd.DataFrame(columns=[*FILE_COLUMNS, "rows"])
+
+
 def file_rows(out: Path, output_format: str, table: str) -> pd.DataFrame:
-    """A whole table, from its finished parts."""
+    """A whole table, from its finished parts, with its schema's types."""
     parts = sorted((out / f"{table}.{output_format}").glob(f"part-*.{output_format}"))
-    frames = [read_part(part, output_format) for part in parts]
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    tables = [read_part(part, output_format, SCHEMAS[table]) for part in parts] or [SCHEMAS[table].empty_table()]
+    return pa.concat_tables(tables).to_pandas()
 
 
-def read_part(path: Path, output_format: str) -> pd.DataFrame:
+def read_part(path: Path, output_format: str, table_schema: pa.Schema) -> pa.Table:
     if output_format == "parquet":
-        return pd.read_parquet(path)
+        return pyarrow.parquet.read_table(path, schema=table_schema)
     if output_format == "csv":
-        return pd.read_csv(path)
-    return pd.read_json(path, lines=True)
+        types = pyarrow.csv.ConvertOptions(column_types=table_schema, strings_can_be_null=False)
+        return pyarrow.csv.read_csv(path, convert_options=types).select(table_schema.names).cast(table_schema)
+    if path.stat().st_size == 0:  # a JSON-lines part with no rows
+        return table_schema.empty_table()
+    options = pyarrow.json.ParseOptions(explicit_schema=table_schema)
+    return pyarrow.json.read_json(path, parse_options=options).select(table_schema.names).cast(table_schema)
 
 
 def done_files(out: Path, output_format: str) -> set[tuple[str, int, float]]:
@@ -58,8 +94,6 @@ def done_files(out: Path, output_format: str) -> set[tuple[str, int, float]]:
             if part.name not in finished:
                 part.unlink()
     files = file_rows(out, output_format, "files")
-    if files.empty:
-        return set()
     return {(row.file, int(row.size), float(row.mtime)) for row in files.itertuples()}
 
 
@@ -77,14 +111,14 @@ class PartWriter:
         for table, frame in tables_of(batch).items():  # dicts keep the order: faces, clip_samples, files
             final = self.out / f"{table}.{self.format}" / name
             temporary = final.with_name(f".{name}.tmp")
-            write_frame(frame, temporary, self.format)
+            write_part(pa.Table.from_pandas(frame, schema=SCHEMAS[table], preserve_index=False), temporary, self.format)
             temporary.rename(final)
 
 
-def write_frame(frame: pd.DataFrame, path: Path, output_format: str) -> None:
+def write_part(rows: pa.Table, path: Path, output_format: str) -> None:
     if output_format == "parquet":
-        frame.to_parquet(path, index=False)
+        pyarrow.parquet.write_table(rows, path)
     elif output_format == "csv":
-        frame.to_csv(path, index=False)
+        pyarrow.csv.write_csv(rows, path)
     else:
-        frame.to_json(path, orient="records", lines=True)
+        rows.to_pandas().to_json(path, orient="records", lines=True)
