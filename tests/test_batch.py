@@ -1,9 +1,8 @@
-"""Batch analysis (python -m emotion batch) on a real local Ray cluster (`ray start --head` on loopback, then
-`ray stop`), through RAY_ADDRESS: the three tables agree with Predictor.predict and the clip path, a rerun
-resumes, a killed worker loses and repeats nothing, bad files are rows with their errors."""
+"""Batch analysis (python -m emotion batch) on a real two-node Ray cluster on loopback (harness.cluster),
+through RAY_ADDRESS: the three tables agree with Predictor.predict and the clip path, the tasks run on both
+nodes, a rerun resumes, a killed worker loses and repeats nothing, bad files are rows with their errors."""
 
 import os
-import shutil
 import subprocess
 import sys
 import threading
@@ -19,7 +18,8 @@ from emotion.images import open_image
 from emotion.labels import CLASSES
 from emotion.video import analyse_clip
 from harness.clips import write_clip
-from harness.server import RAY_LOOPBACK, free_port
+from harness.cluster import running_cluster
+from harness.server import RAY_LOOPBACK
 from tests.helpers import ROOT
 
 pytest.importorskip("ray")
@@ -27,33 +27,23 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def cluster(tmp_path_factory: pytest.TempPathFactory):
-    """RAY_ADDRESS of a head node started with `ray start --head` on loopback; stopped afterwards."""
-    beside = Path(sys.executable).with_name("ray")  # this Python's Ray, not another on PATH
-    ray = str(beside) if beside.is_file() else shutil.which("ray")
-    port = free_port()
+def cluster():
+    """RAY_ADDRESS of a two-node Ray cluster on loopback (harness.cluster: a raylet a node, one CPU each), and the
+    listening sockets that were there before it; shut down afterwards, with no `ray stop` needed."""
     environment = os.environ | RAY_LOOPBACK
-    subprocess.run(
-        [
-            ray,
-            "start",
-            "--head",
-            "--node-ip-address=127.0.0.1",
-            f"--port={port}",
-            "--num-cpus=2",
-            "--include-dashboard=false",
-            "--disable-usage-stats",
-        ],
-        env=environment,
-        check=True,
-        capture_output=True,
-        timeout=180,
-    )
-    address = f"127.0.0.1:{port}"
-    try:
-        yield address, environment | {"RAY_ADDRESS": address}
-    finally:
-        subprocess.run([ray, "stop", "--force"], env=environment, capture_output=True, timeout=120)
+    before = listening()
+    with running_cluster(2, environment) as address:
+        yield address, environment | {"RAY_ADDRESS": address}, before
+
+
+def listening() -> set[str]:
+    """The local addresses of every listening TCP socket on the machine (`ss`)."""
+    lines = subprocess.run(["ss", "-ltnH"], capture_output=True, text=True, check=True).stdout.splitlines()
+    return {line.split()[3] for line in lines}
+
+
+def loopback(address: str) -> bool:
+    return address.startswith(("127.", "[::ffff:127.", "[::1]"))
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +85,7 @@ def tables(out: Path) -> dict[str, pd.DataFrame]:
 
 
 def test_a_batch_on_a_cluster_agrees_with_the_photo_and_clip_paths(cluster, archive, tmp_path, shipped_predictor):
-    address, environment = cluster
+    address, environment, before = cluster
     assert address.startswith("127.0.0.1:")
     out = tmp_path / "out"
     result = batch(
@@ -146,18 +136,20 @@ def test_a_batch_on_a_cluster_agrees_with_the_photo_and_clip_paths(cluster, arch
         [
             sys.executable,
             "-c",
-            "import ray; ray.init(); print({n['NodeManagerAddress'] for n in ray.nodes()}); ray.shutdown()",
+            "import ray; ray.init(); print([n['NodeManagerAddress'] for n in ray.nodes() if n['Alive']])",
         ],
         env=environment,
         capture_output=True,
         text=True,
         timeout=120,
     )
-    assert nodes.stdout.strip().splitlines()[-1] == "{'127.0.0.1'}", nodes.stderr[-2000:]  # it stayed on loopback
+    assert nodes.stdout.strip().splitlines()[-1] == "['127.0.0.1', '127.0.0.1']", nodes.stderr[-2000:]  # 2 nodes
+    assert files["node"].nunique() == 2  # the tasks ran on both
+    assert not [address for address in listening() - before if not loopback(address)]  # nothing beyond loopback
 
 
 def test_a_rerun_skips_what_is_done_and_finishes_the_rest(cluster, archive, tmp_path):
-    _, environment = cluster
+    _, environment, _ = cluster
     out = tmp_path / "out"
     assert batch(environment, str(archive / "copy0*.jpg"), "--out", str(out)).returncode == 0
     assert len(tables(out)["files"]) == 10
@@ -168,7 +160,7 @@ def test_a_rerun_skips_what_is_done_and_finishes_the_rest(cluster, archive, tmp_
 
 
 def test_a_worker_killed_mid_job_loses_no_file_and_repeats_none(cluster, archive, tmp_path):
-    _, environment = cluster
+    _, environment, _ = cluster
     out = tmp_path / "out"
     killed = []
 
@@ -194,3 +186,31 @@ def test_a_worker_killed_mid_job_loses_no_file_and_repeats_none(cluster, archive
     assert set(files["file"]) == everything and files["file"].is_unique, result.stderr[-2000:]
     faces = tables(out)["faces"]
     assert not faces.duplicated(["file", "face"]).any()
+
+
+def test_a_worker_node_lost_mid_run_loses_no_file_and_repeats_none(archive, tmp_path):
+    """A cluster of its own, whose second node's raylet is killed once the first task's rows are written: the
+    files it held are analysed again on the node left, each once."""
+    environment = os.environ | RAY_LOOPBACK
+    out, killed, finished = tmp_path / "out", [], threading.Event()
+
+    def kill_the_second_node() -> None:
+        while not finished.is_set() and not killed:
+            if list((out / "files.parquet").glob("part-*")):
+                raylets = subprocess.run(["pgrep", "-f", "raylet/raylet"], capture_output=True, text=True).stdout
+                newest = max(raylets.split(), key=int)  # the second node's, started after the head's
+                subprocess.run(["kill", "-9", newest])
+                killed.append(newest)
+            time.sleep(0.05)
+
+    with running_cluster(2, environment) as address:
+        killer = threading.Thread(target=kill_the_second_node)
+        killer.start()
+        result = batch(environment | {"RAY_ADDRESS": address}, str(archive), "--out", str(out))
+        finished.set()
+        killer.join()
+    assert killed, "no node was lost: the run ended before its first part"
+    files = tables(out)["files"]
+    everything = {str(path) for path in archive.rglob("*") if path.is_file()}
+    assert set(files["file"]) == everything and files["file"].is_unique, result.stderr[-2000:]
+    assert not tables(out)["faces"].duplicated(["file", "face"]).any()

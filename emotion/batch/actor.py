@@ -31,7 +31,11 @@ class Analyser:
         self.predictor = Predictor.load(model or None)
 
     def __call__(self, tasks: pd.DataFrame) -> pd.DataFrame:
-        return pd.DataFrame(analyse_files(self.predictor, [dict(file) for task in tasks["files"] for file in task]))
+        import ray
+
+        rows = analyse_files(self.predictor, [dict(file) for task in tasks["files"] for file in task])
+        node = ray.get_runtime_context().get_node_id()  # which node of the cluster analysed them (the files table)
+        return pd.DataFrame([row | {"node": node} for row in rows])
 
 
 def analyse_files(predictor: "Predictor", sources: list[dict]) -> list[dict]:
@@ -41,7 +45,7 @@ def analyse_files(predictor: "Predictor", sources: list[dict]) -> list[dict]:
     rows, photos = [], []
     for source in sources:
         started = time.perf_counter()
-        record = source | {"status": "ok", "faces": 0, "seconds": 0.0, "rows": []}
+        record = source | {"status": "ok", "faces": 0, "seconds": 0.0, "node": None, "rows": []}
         try:
             if source["kind"] == "clip":
                 result = analyse_clip(predictor, Path(source["file"]), limits=ARCHIVE_LIMITS)

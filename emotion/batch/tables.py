@@ -4,7 +4,8 @@ exactly once. Pandas only: the driver that writes them loads no model.
     faces          one row a face of a photo: file, then emotion.results.FACE_COLUMNS (face 1 is the largest)
     clip_samples   one row a sampled face of a clip: file, then emotion.results.SAMPLE_COLUMNS
     files          one row a file: file, kind, status ("ok", "no face" or the error), faces (or people in a
-                   clip), seconds; and its size and mtime, by which a rerun knows it is done
+                   clip), seconds; its size and mtime, by which a rerun knows it is done; and the Ray node that
+                   analysed it
 
 Each table is a folder of parts (`faces.parquet/part-00003-<run>.parquet`, ...), every part written with the
 table's one Arrow schema (SCHEMAS), an empty part too: `pandas.read_parquet` and `pyarrow.dataset` read the
@@ -26,13 +27,13 @@ import pyarrow.parquet
 from emotion.batch import TABLES
 from emotion.results import FACE_COLUMNS, SAMPLE_COLUMNS
 
-FILE_COLUMNS = ("file", "kind", "status", "faces", "seconds", "size", "mtime")
+FILE_COLUMNS = ("file", "kind", "status", "faces", "seconds", "size", "mtime", "node")
 
 
 def schema(columns: tuple[str, ...], nullable: tuple[str, ...] = ()) -> pa.Schema:
     """A table's Arrow schema, every part written with it (an empty part too), so that any reader gets one table:
     text columns as strings, counts and pixels as int64, probabilities, times and seconds as float64."""
-    texts = {"file", "kind", "status", "label", "warnings"}
+    texts = {"file", "kind", "status", "label", "warnings", "node"}
     counts = {"face", "person", "x", "y", "width", "height", "faces", "size"}
     return pa.schema(
         pa.field(
@@ -45,7 +46,7 @@ def schema(columns: tuple[str, ...], nullable: tuple[str, ...] = ()) -> pa.Schem
 SCHEMAS = {
     "faces": schema(("file", *FACE_COLUMNS), nullable=("detector_score",)),
     "clip_samples": schema(("file", *SAMPLE_COLUMNS)),
-    "files": schema(FILE_COLUMNS),
+    "files": schema(FILE_COLUMNS, nullable=("node",)),
 }
 
 
