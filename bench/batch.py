@@ -4,6 +4,7 @@ own length.
 
     pip install -r requirements-batch.txt
     python -m bench.batch [--photos ../shared/photos-dev] [--count 500] [--clips 4] [--clip-seconds 60]
+    python -m bench.batch --archive 5000     # instead: a 5,000-photo archive, and one node against two
 
 Every figure is the whole command's wall time (start-up and the model's loading included) over the files; beside
 it, the rate once started, since the first result: predict's from when its first and last lines came, batch's as
@@ -21,6 +22,7 @@ from pathlib import Path
 
 from emotion.images import open_image, to_rgb_array
 from harness.clips import panning_frames, write_clip
+from harness.cluster import running_cluster
 from harness.machine import describe_machine
 from harness.server import RAY_LOOPBACK, ROOT, free_port
 from train.data import labelled_photos
@@ -49,8 +51,11 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=500)
     parser.add_argument("--clips", type=int, default=4)
     parser.add_argument("--clip-seconds", type=float, default=60.0)
+    parser.add_argument("--archive", type=int, default=0, help="photos (links, repeating the folder's) in an archive")
     arguments = parser.parse_args()
     print(describe_machine())
+    if arguments.archive:
+        return archive_and_nodes(arguments.photos, arguments.archive)
     photos = [str(path) for path, _ in labelled_photos(arguments.photos)][: arguments.count]
     environment = os.environ | RAY_LOOPBACK
     ray = str(Path(sys.executable).with_name("ray"))
@@ -104,6 +109,33 @@ def main() -> None:
             )
         finally:
             subprocess.run([ray, "stop", "--force"], env=environment, capture_output=True)
+
+
+def archive_and_nodes(folder: Path, count: int) -> None:
+    """A whole archive of `count` photos: predict against batch (Ray started here), then one worker on a one-node
+    cluster against one worker on each node of a two-node one (harness.cluster: one CPU a node)."""
+    photos = [path for path, _ in labelled_photos(folder)]
+    environment = os.environ | RAY_LOOPBACK
+    with tempfile.TemporaryDirectory() as scratch:
+        archive = Path(scratch) / "archive"
+        archive.mkdir()
+        for index in range(count):
+            source = photos[index % len(photos)]
+            (archive / f"{index:05d}{source.suffix}").symlink_to(source.resolve())
+        files = [str(path) for path in sorted(archive.iterdir())]
+        alone, predict_started = timed_predict(files, environment)
+        print(
+            f"{count} photos: predict {alone:.1f} s ({count / alone:.1f} photos/s; {predict_started:.1f} once started)"
+        )
+        batch = [sys.executable, "-m", "emotion", "batch", str(archive), "--out"]
+        local, started = timed([*batch, f"{scratch}/local"], environment)
+        print(
+            f"  batch, Ray started here: {local:.1f} s ({count / local:.1f} photos/s, {alone / local:.2f}x; {started})"
+        )
+        for nodes in (1, 2):
+            with running_cluster(nodes, environment) as address:
+                seconds, started = timed([*batch, f"{scratch}/n{nodes}"], environment | {"RAY_ADDRESS": address})
+            print(f"  {nodes} node(s), one worker each: {seconds:.1f} s ({count / seconds:.1f} photos/s; {started})")
 
 
 if __name__ == "__main__":

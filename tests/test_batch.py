@@ -3,6 +3,7 @@ through RAY_ADDRESS: the three tables agree with Predictor.predict and the clip 
 nodes, a rerun resumes, a killed worker loses and repeats nothing, bad files are rows with their errors."""
 
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -99,7 +100,10 @@ def test_a_batch_on_a_cluster_agrees_with_the_photo_and_clip_paths(cluster, arch
         str(out),
     )
     assert result.returncode == 1, result.stderr[-3000:]  # some files failed: the exit status says so
-    assert "files/s" in result.stderr and "left" in result.stderr  # the progress line
+    first, *progress = result.stderr.splitlines()  # standard error is a file here: whole progress lines
+    assert first.endswith("files for 2 workers; each loads the model first") and progress, result.stderr[-3000:]
+    assert all(re.fullmatch(r"\d+/\d+ files(, [0-9.]+ files/s, about \d+ s left)?", line) for line in progress)
+    assert "files/s" in progress[-1]  # nothing else: no warning, no log line of Ray's
     faces, samples, files = tables(out).values()
     by_file = files.set_index("file")
     assert len(files) == len(set(files["file"])) == 3 + 10 + 3 + 2

@@ -26,3 +26,30 @@ def test_the_batch_driver_loads_no_model():
     )
     loaded = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert loaded.stdout.strip() == "[]", loaded.stderr[-2000:]
+
+
+def test_what_stops_a_run_before_it_starts_is_one_line(tmp_path, capsys):
+    """No such folder, an --out that cannot be written, a cluster that does not answer: exit status 2 and one line
+    each, before Ray starts (a refused connection is tried on loopback only)."""
+    from emotion.__main__ import main
+    from harness.server import free_port
+
+    photo = tmp_path / "photo.jpg"
+    photo.write_bytes(b"not even a photo")
+    (tmp_path / "a-file").write_text("")
+    runs = {
+        "no such file or folder, and no file matches": ["batch", str(tmp_path / "nowhere"), "--out", str(tmp_path)],
+        "cannot write the tables to": ["batch", str(photo), "--out", str(tmp_path / "a-file" / "out")],
+        "cannot reach the Ray cluster at 127.0.0.1:": [
+            "batch",
+            str(photo),
+            "--out",
+            str(tmp_path / "out"),
+            "--address",
+            f"127.0.0.1:{free_port()}",
+        ],
+    }
+    for says, arguments in runs.items():
+        assert main(arguments) == 2
+        printed = capsys.readouterr()
+        assert printed.out == "" and printed.err.count("\n") == 1 and printed.err.startswith(f"error: {says}"), printed

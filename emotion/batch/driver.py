@@ -10,6 +10,7 @@ cluster Ray starts on this machine's cores; with RAY_ADDRESS (or --address) the 
 import glob
 import logging
 import os
+import socket
 import sys
 import time
 from dataclasses import asdict, dataclass
@@ -19,7 +20,9 @@ from emotion.batch import TABLES
 from emotion.batch.actor import Analyser
 from emotion.batch.tables import PartWriter, done_files, empty_batch
 from emotion.limits import VIDEO_SUFFIXES
+from emotion.quiet import native_stderr_silenced
 
+LOG_EVERY = 10.0  # seconds between progress lines when standard error is a file, not a terminal
 PHOTOS_PER_TASK = 16  # photos an actor analyses at once: their faces go through the model together
 
 
@@ -31,12 +34,20 @@ class Source:
     mtime: float
 
 
+class BatchProblem(Exception):
+    """What stops a run before it starts, said in one line: a path that names nothing, an --out that cannot be
+    written, a cluster that cannot be reached."""
+
+
 def list_sources(paths: list[str]) -> list[Source]:
-    """Files, folders (recursively) and glob patterns, each file once, in a stable order."""
+    """Files, folders (recursively) and glob patterns, each file once, in a stable order; BatchProblem for a path
+    that is neither a file, a folder nor a pattern that matches one."""
     found: dict[str, Path] = {}
     for text in paths:
         # glob.glob, not Path.glob: a pattern may be absolute, as a shell would take it
-        matches = [Path(match) for match in sorted(glob.glob(text, recursive=True))] or [Path(text)]  # noqa: PTH207
+        matches = [Path(match) for match in sorted(glob.glob(text, recursive=True))]  # noqa: PTH207
+        if not matches:
+            raise BatchProblem(f"no such file or folder, and no file matches: {text}")
         for match in matches:
             files = sorted(path for path in match.rglob("*") if path.is_file()) if match.is_dir() else [match]
             found.update((str(path), path) for path in files)
@@ -60,16 +71,44 @@ def tasks_of(sources: list[Source]) -> list[dict[str, list[dict]]]:
 
 def connect(address: str | None, workers: int | None):
     """Ray, on the cluster at `address` (or RAY_ADDRESS), else started here on this machine's cores."""
+    # Ray's C++ core logs at ERROR that an actor's constructor arguments sit in its object store, which Ray Data
+    # does by design, and at INFO that this level was set (while it starts: hence the silence); real faults
+    # still raise in Python. Read when Ray starts, so set before.
+    os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "fatal")
     import ray
 
     address = address or os.environ.get("RAY_ADDRESS")
     if not ray.is_initialized():
         if address:
-            ray.init(address=address, log_to_driver=False, logging_level=logging.WARNING)
-        else:
-            cores = workers or os.cpu_count()
-            ray.init(num_cpus=cores, include_dashboard=False, log_to_driver=False, logging_level=logging.WARNING)
+            reachable(address)
+        with native_stderr_silenced():
+            if address:
+                ray.init(address=address, log_to_driver=False, logging_level=logging.WARNING)
+            else:
+                cores = workers or os.cpu_count()
+                ray.init(num_cpus=cores, include_dashboard=False, log_to_driver=False, logging_level=logging.WARNING)
     return ray
+
+
+def reachable(address: str) -> None:
+    """BatchProblem unless something answers at a cluster's HOST:PORT (Ray itself would retry for minutes)."""
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    try:
+        socket.create_connection((host, int(port)), timeout=10).close()
+    except (OSError, ValueError) as problem:
+        reason = getattr(problem, "strerror", None) or str(problem)
+        raise BatchProblem(f"cannot reach the Ray cluster at {address}: {reason}") from None
+
+
+def writable(out: Path) -> None:
+    """BatchProblem unless the tables can be written under `out`."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / ".write-test"
+        probe.touch()
+        probe.unlink()
+    except OSError as problem:
+        raise BatchProblem(f"cannot write the tables to {out}: {problem.strerror}") from None
 
 
 def run_batch(
@@ -83,6 +122,7 @@ def run_batch(
     """Analyse every file not already done in `out`; returns how many files were ok, had no face, failed,
     and were skipped as done."""
     sources = list_sources(paths)
+    writable(out)
     done = done_files(out, output_format)
     todo = [source for source in sources if (source.file, source.size, source.mtime) not in done]
     counts = {"ok": 0, "no face": 0, "failed": 0, "skipped": len(sources) - len(todo)}
@@ -93,8 +133,8 @@ def run_batch(
     ray = connect(address, workers)
     ray.data.DataContext.get_current().enable_progress_bars = False  # this command prints its own
     logging.getLogger("ray.data").setLevel(logging.ERROR)  # not its note that its own bars are off
-    pool = workers or max(int(ray.cluster_resources().get("CPU", 1)), 1)
     tasks = tasks_of(todo)
+    pool = min(workers or max(int(ray.cluster_resources().get("CPU", 1)), 1), len(tasks))  # no actor without a task
     dataset = ray.data.from_items(tasks, override_num_blocks=len(tasks)).map_batches(
         Analyser,
         fn_constructor_args=(model,),
@@ -103,16 +143,23 @@ def run_batch(
         num_cpus=1,
         batch_format="pandas",
     )
-    print(f"{len(todo)} files for {pool} workers; each loads the model first", file=sys.stderr, flush=True)
-    writer, finished, first = PartWriter(out, output_format), 0, None
+    workers_text = "1 worker" if pool == 1 else f"{pool} workers"
+    print(f"{len(todo)} files for {workers_text}; each loads the model first", file=sys.stderr, flush=True)
+    writer, finished, first, shown = PartWriter(out, output_format), 0, None, 0.0
+    on_terminal = sys.stderr.isatty()
     for batch in dataset.iter_batches(batch_size=None, batch_format="pandas"):
         writer.write(batch)
         for status in batch["status"]:
             counts[status if status in ("ok", "no face") else "failed"] += 1
         finished += len(batch)
         first = first or (time.monotonic(), finished)  # the rate counts from the first result: no start-up in it
-        print(f"\r{progress_text(finished, len(todo), first)}", end="", file=sys.stderr, flush=True)
-    print(file=sys.stderr)
+        if on_terminal:  # one line, rewritten in place and cleared to its end
+            print(f"\r{progress_text(finished, len(todo), first)}\x1b[K", end="", file=sys.stderr, flush=True)
+        elif time.monotonic() - shown >= LOG_EVERY or finished == len(todo):  # a log: a whole line now and then
+            shown = time.monotonic()
+            print(progress_text(finished, len(todo), first), file=sys.stderr, flush=True)
+    if on_terminal:
+        print(file=sys.stderr)
     return counts
 
 
@@ -126,10 +173,15 @@ def progress_text(finished: int, total: int, first: tuple[float, int]) -> str:
 
 
 def run(arguments) -> int:
-    """`python -m emotion batch` (emotion.__main__ parses the options); the exit status is 1 if any file failed."""
-    counts = run_batch(
-        arguments.paths, arguments.out, arguments.format, arguments.address, arguments.workers, arguments.model
-    )
+    """`python -m emotion batch` (emotion.__main__ parses the options); the exit status is 1 if any file failed,
+    2 if the run could not start (one line on standard error)."""
+    try:
+        counts = run_batch(
+            arguments.paths, arguments.out, arguments.format, arguments.address, arguments.workers, arguments.model
+        )
+    except BatchProblem as problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
     tables = ", ".join(f"{name}.{arguments.format}" for name in TABLES)
     print(
         f"{counts['ok']} ok, {counts['no face']} with no face, {counts['failed']} failed, {counts['skipped']} "
