@@ -27,7 +27,11 @@ from emotion.results import FaceResult
 def describe(faces: list[FaceResult]) -> str:
     if not faces:
         return "no face found (try --whole-image for a photo that is already a cropped face)"
-    return "; ".join(f"{face.label} {face.scores[face.label]:.0%} at {list(face.box)}" for face in faces)
+    return "; ".join(
+        f"{face.label} {face.scores[face.label]:.0%} at {list(face.box)}"
+        + (f" ({', '.join(face.warnings)})" if face.warnings else "")
+        for face in faces
+    )
 
 
 def unreadable(error: Exception) -> str:

@@ -169,3 +169,15 @@ def test_a_user_error_logs_one_line_and_a_real_fault_its_traceback(
         client.predict(handle_file(str(good)), api_name="/predict")
     printed = "".join(capfd.readouterr())
     assert "Traceback" in printed and "a bug, not the user's fault" in printed
+
+
+def test_rest_answers_head_a_wrong_method_and_two_files_in_its_own_words(server, astronaut):
+    url, _ = server
+    assert httpx.head(f"{url}/healthz").status_code == 200  # monitors that probe with HEAD
+    for path in ("/process_image", "/process_video"):
+        answer = httpx.get(f"{url}{path}")
+        assert answer.status_code == 405 and answer.headers["allow"] == "POST"
+        assert answer.json() == {"error": f"{path} takes POST, not GET."}
+    photo = encode(Image.fromarray(astronaut), "JPEG")
+    two = httpx.post(f"{url}/process_image", files=[("file", ("a.jpg", photo)), ("file", ("b.jpg", photo))])
+    assert two.status_code == 400 and two.json() == {"error": "Send one photo in the field 'file', not several."}

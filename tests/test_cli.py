@@ -66,3 +66,15 @@ def test_a_clip_longer_than_the_apps_limit_is_analysed(tmp_path, capsys, astrona
     status, lines = run(capsys, ["predict", "--model", str(tiny_model_path), str(tmp_path / "long.mp4")])
     person = json.loads(lines[0])
     assert status == 0 and person["duration"] == 65 and person["last_seen"] > 64
+
+
+def test_the_plain_line_carries_each_face_s_warnings():
+    from emotion.__main__ import describe
+    from emotion.results import FaceResult
+
+    scores = {name: (0.4 if name == "sad" else 0.1) for name in CLASSES}
+    faces = [
+        FaceResult((1, 2, 30, 40), scores, "sad", 0.9, None, ("blurred", "head turned")),
+        FaceResult((50, 2, 30, 40), scores, "sad", 0.9),
+    ]
+    assert describe(faces) == "sad 40% at [1, 2, 30, 40] (blurred, head turned); sad 40% at [50, 2, 30, 40]"

@@ -30,6 +30,7 @@ from emotion.video import analyse_clip
 # answered 503 at once, with Retry-After, instead of waiting without end.
 MAX_RUNNING = 4
 MAX_WAITING = 32
+OTHER_METHODS = ["GET", "HEAD", "PUT", "PATCH", "DELETE"]  # answered 405 in the app's shape, not FastAPI's
 
 
 class Capacity:
@@ -72,7 +73,9 @@ async def uploaded_file(request: Request, max_bytes: int, what: str) -> AsyncIte
         raise BadRequest(f"Send the {what} as multipart/form-data in a field named 'file'.")
     try:
         form = await request.form(max_files=1, max_fields=10)
-    except Exception:  # starlette raises several types for malformed multipart bodies
+    except Exception as problem:  # starlette raises several types for malformed multipart bodies
+        if "Too many files" in str(problem):
+            raise BadRequest(f"Send one {what} in the field 'file', not several.") from None
         raise BadRequest("The request body is not valid multipart/form-data.") from None
     try:
         upload = form.get("file")
@@ -151,7 +154,7 @@ def build_rest_router(
             return error_response(422, "No face found anywhere in the clip.")
         return JSONResponse(result)
 
-    @router.get("/healthz")
+    @router.api_route("/healthz", methods=["GET", "HEAD"])  # monitors often probe with HEAD
     def healthz() -> dict:
         card = predictor.model_card
         return {
@@ -159,5 +162,10 @@ def build_rest_router(
             "model": card.get("name", predictor.classifier.model.name),
             "version": card.get("version", ""),
         }
+
+    @router.api_route("/process_image", methods=OTHER_METHODS, include_in_schema=False)
+    @router.api_route("/process_video", methods=OTHER_METHODS, include_in_schema=False)
+    def wrong_method(request: Request) -> JSONResponse:
+        return error_response(405, f"{request.url.path} takes POST, not {request.method}.", {"Allow": "POST"})
 
     return router
