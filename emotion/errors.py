@@ -27,6 +27,7 @@ class VideoTooLarge(VideoError):
 
 EMPTY_FILE = "The file is empty."
 NOT_AN_IMAGE = f"This file is not an image we can read: please send a {', '.join(PHOTO_FORMATS[:-1])} or TIFF photo."
+DAMAGED_IMAGE = "The image file is damaged or truncated and cannot be decoded: please send it again, or another."
 NOT_A_VIDEO = "This file is not a video we can read (no picture stream found): please send an MP4, WebM or MOV clip."
 STILL_PICTURE = "This file is a still picture, not a clip: send it as a photo (the Upload tab)."
 

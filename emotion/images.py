@@ -5,6 +5,7 @@ lowered pixel limit and the decompression-bomb warning turned into an error prot
 """
 
 import io
+import struct
 import warnings
 from pathlib import Path
 from typing import BinaryIO
@@ -12,7 +13,7 @@ from typing import BinaryIO
 import numpy as np
 from PIL import Image, ImageFile, ImageOps
 
-from emotion.errors import EMPTY_FILE, NOT_AN_IMAGE, ImageError, ImageTooLarge
+from emotion.errors import DAMAGED_IMAGE, EMPTY_FILE, NOT_AN_IMAGE, ImageError, ImageTooLarge
 from emotion.limits import ANALYSED_SIDE, MAX_PIXELS, PHOTO_FORMATS
 
 ORIENTATION = 0x0112  # the EXIF tag exif_transpose reads
@@ -53,8 +54,10 @@ def open_image(source: bytes | str | Path | BinaryIO) -> Image.Image:
         raise ImageTooLarge(f"The image has too many pixels (the limit is {limit} megapixels).") from None
     except Image.UnidentifiedImageError:
         raise ImageError(NOT_AN_IMAGE) from None
-    except (OSError, SyntaxError, ValueError, EOFError) as error:
-        raise ImageError(f"The image file is damaged or truncated and cannot be decoded ({error}).") from None
+    # What Pillow raises on a damaged file: its decoders, and its EXIF parser on mangled tags (struct.error, and
+    # TypeError where a tag holds a fraction for a count).
+    except (OSError, SyntaxError, ValueError, EOFError, struct.error, TypeError):
+        raise ImageError(DAMAGED_IMAGE) from None
 
 
 def photo_scale(image: Image.Image | np.ndarray) -> float:
