@@ -18,27 +18,10 @@ from pathlib import Path
 import numpy as np
 
 from emotion.classifier import Classifier
-from emotion.detector import FaceDetector
-from emotion.images import open_image, to_rgb_array
 from emotion.litert import LiteRTModel
-from emotion.preprocess import prepare_face
 from harness.machine import describe_machine
-from train.data import fer2013_splits, is_held_out_photo, labelled_photos
+from train.data import fer2013_splits, load_photo_faces
 from train.litert import export_litert, representative_faces
-
-
-def largest_faces(folder: Path, held_out: bool) -> tuple[np.ndarray, np.ndarray]:
-    """The largest face's crop and the label of every photo of one half in which a face is found."""
-    detector, crops, labels = FaceDetector(), [], []
-    for path, label in labelled_photos(folder):
-        if is_held_out_photo(path) != held_out:
-            continue
-        rgb = to_rgb_array(open_image(path))
-        found = detector.detect(rgb)
-        if found:
-            crops.append(prepare_face(rgb, found[0].box, found[0].landmarks))
-            labels.append(label)
-    return np.stack(crops), np.array(labels)
 
 
 def heads_of(classifier: Classifier, faces: np.ndarray, mirror: bool) -> dict[str, np.ndarray]:
@@ -83,9 +66,12 @@ def main() -> None:
         "PublicTest": splits["public_test"],
         "PrivateTest": splits["private_test"],
     }
-    photos = {
-        "photos training half": largest_faces(arguments.photos, held_out=False),
-        "photos held-out half": largest_faces(arguments.photos, held_out=True),
+    photos = {  # the largest face's crop of each photo with a face, detected once for every form
+        half: (split.faces, split.labels)
+        for half, split in (
+            ("photos training half", load_photo_faces(arguments.photos)),
+            ("photos held-out half", load_photo_faces(arguments.photos, held_out=True)),
+        )
     }
     for half, (_, labels) in photos.items():
         print(f"{half}: {len(labels)} photos with a face")

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -163,58 +164,47 @@ def test_a_rerun_skips_what_is_done_and_finishes_the_rest(cluster, archive, tmp_
     assert files["file"].is_unique and set(files["file"]) == {str(path) for path in archive.glob("copy*.jpg")}
 
 
-def test_a_worker_killed_mid_job_loses_no_file_and_repeats_none(cluster, archive, tmp_path):
-    _, environment, _ = cluster
-    out = tmp_path / "out"
-    killed = []
+def run_killing(kill: Callable[[], str | None], environment: dict, archive: Path, out: Path, *options: str) -> None:
+    """The batch over the archive while `kill` is tried, from when the first task's rows are written, until it
+    kills something (it returns what it killed); then every file of the archive is in the tables once."""
+    killed, finished = [], threading.Event()
 
-    finished = threading.Event()
-
-    def kill_a_worker() -> None:  # an analysing actor's process, once the first task's rows are written
+    def killer() -> None:
         while not finished.is_set() and not killed:
-            started = list((out / "files.parquet").glob("part-*"))
-            found = subprocess.run(["pgrep", "-f", "ray::MapWorker"], capture_output=True, text=True).stdout.split()
-            if started and found:
-                subprocess.run(["kill", "-9", found[0]])
-                killed.append(found[0])
+            if list((out / "files.parquet").glob("part-*")) and (victim := kill()):
+                killed.append(victim)
             time.sleep(0.05)
 
-    killer = threading.Thread(target=kill_a_worker)
-    killer.start()
-    result = batch(environment, str(archive), "--out", str(out), "--workers", "2")
+    thread = threading.Thread(target=killer)
+    thread.start()
+    result = batch(environment, str(archive), "--out", str(out), *options)
     finished.set()
-    killer.join()
-    assert killed, "no worker was running to kill"
-    files = tables(out)["files"]
-    everything = {str(path) for path in archive.rglob("*") if path.is_file()}
-    assert set(files["file"]) == everything and files["file"].is_unique, result.stderr[-2000:]
-    faces = tables(out)["faces"]
-    assert not faces.duplicated(["file", "face"]).any()
-
-
-def test_a_worker_node_lost_mid_run_loses_no_file_and_repeats_none(archive, tmp_path):
-    """A cluster of its own, whose second node's raylet is killed once the first task's rows are written: the
-    files it held are analysed again on the node left, each once."""
-    environment = os.environ | RAY_LOOPBACK
-    out, killed, finished = tmp_path / "out", [], threading.Event()
-
-    def kill_the_second_node() -> None:
-        while not finished.is_set() and not killed:
-            if list((out / "files.parquet").glob("part-*")):
-                raylets = subprocess.run(["pgrep", "-f", "raylet/raylet"], capture_output=True, text=True).stdout
-                newest = max(raylets.split(), key=int)  # the second node's, started after the head's
-                subprocess.run(["kill", "-9", newest])
-                killed.append(newest)
-            time.sleep(0.05)
-
-    with running_cluster(2, environment) as address:
-        killer = threading.Thread(target=kill_the_second_node)
-        killer.start()
-        result = batch(environment | {"RAY_ADDRESS": address}, str(archive), "--out", str(out))
-        finished.set()
-        killer.join()
-    assert killed, "no node was lost: the run ended before its first part"
+    thread.join()
+    assert killed, "nothing was killed: the run ended before its first part"
     files = tables(out)["files"]
     everything = {str(path) for path in archive.rglob("*") if path.is_file()}
     assert set(files["file"]) == everything and files["file"].is_unique, result.stderr[-2000:]
     assert not tables(out)["faces"].duplicated(["file", "face"]).any()
+
+
+def kill_newest(pattern: str) -> str | None:
+    """kill -9 the newest process whose command line has `pattern`; its pid, or None when there is none."""
+    found = subprocess.run(["pgrep", "-n", "-f", pattern], capture_output=True, text=True).stdout.split()
+    if found:
+        subprocess.run(["kill", "-9", found[0]])
+    return found[0] if found else None
+
+
+def test_a_worker_killed_mid_job_loses_no_file_and_repeats_none(cluster, archive, tmp_path):
+    _, environment, _ = cluster
+    run_killing(lambda: kill_newest("ray::MapWorker"), environment, archive, tmp_path / "out", "--workers", "2")
+
+
+def test_a_worker_node_lost_mid_run_loses_no_file_and_repeats_none(archive, tmp_path):
+    """A cluster of its own, whose second node's raylet (the newest: started after the head's) is killed: the
+    files it held are analysed again on the node left, each once."""
+    environment = os.environ | RAY_LOOPBACK
+    with running_cluster(2, environment) as address:
+        run_killing(
+            lambda: kill_newest("raylet/raylet"), environment | {"RAY_ADDRESS": address}, archive, tmp_path / "out"
+        )

@@ -248,18 +248,21 @@ def photo_split(faces: list[np.ndarray] | np.ndarray, labels: list[int] | np.nda
     return to_split(list(faces), list(labels), one_vote_each)
 
 
-def load_photo_faces(folder: Path, detector: FaceDetector | None = None) -> Split:
-    """The largest face of each training-half photo (see is_held_out_photo), cropped the way the app crops it.
+def load_photo_faces(folder: Path, detector: FaceDetector | None = None, held_out: bool = False) -> Split:
+    """The largest face of each photo of one half (see is_held_out_photo: the training half unless `held_out`),
+    cropped the way the app crops it.
 
-    Photos in which the detector finds no face are left out. A pack (write_pack, .npz) holds these faces
-    already.
+    Photos in which the detector finds no face are left out. A pack (write_pack, .npz) holds the training half's
+    faces already.
     """
     if Path(folder).suffix.lower() == ".npz":
+        if held_out:
+            raise ValueError(f"{folder} is a pack, which holds the training half's faces only")
         return load_pack_photos(Path(folder))
     detector = detector or FaceDetector()
     faces, labels = [], []
     for path, label in labelled_photos(folder):
-        if is_held_out_photo(path):
+        if is_held_out_photo(path) != held_out:
             continue
         rgb = to_rgb_array(open_image(path))
         detections = detector.detect(rgb)
