@@ -2,7 +2,7 @@
 written once. The app gives each kind its HTTP status and notice title (emotion.app.answers); the command line
 and batch print the message."""
 
-from emotion.limits import PHOTO_FORMATS, mb
+from emotion.limits import mb
 
 
 class InputError(ValueError):
@@ -26,7 +26,7 @@ class VideoTooLarge(VideoError):
 
 
 EMPTY_FILE = "The file is empty."
-NOT_AN_IMAGE = f"This file is not an image we can read: please send a {', '.join(PHOTO_FORMATS[:-1])} or TIFF photo."
+NOT_AN_IMAGE = "This file is not an image we can read: please send a JPEG, PNG, WebP, BMP, GIF or TIFF photo."
 DAMAGED_IMAGE = "The image file is damaged or truncated and cannot be decoded: please send it again, or another."
 NOT_A_VIDEO = "This file is not a video we can read (no picture stream found): please send an MP4, WebM or MOV clip."
 STILL_PICTURE = "This file is a still picture, not a clip: send it as a photo (the Upload tab)."

@@ -80,9 +80,3 @@ def error_response(status: int, message: str, headers: dict[str, str] | None = N
     """An error in the app's one shape, {"error": message}; a 503 says when to try again."""
     retry = {"Retry-After": str(RETRY_AFTER_SECONDS)} if status == 503 else {}
     return JSONResponse({"error": message}, status_code=status, headers=retry | (headers or {}))
-
-
-def refusal_response(error: Exception) -> JSONResponse:
-    """The answer to one of STATUSES' refusals."""
-    known = user_error(error)
-    return error_response(known.status, known.message)
