@@ -17,6 +17,7 @@ from PIL import Image
 
 from emotion.app.demo import build_demo
 from emotion.app.table import TABLE_HEADERS
+from emotion.drawing import display_scale
 from emotion.labels import CLASSES
 from harness.browser import (
     PHONE,
@@ -43,13 +44,14 @@ def test_upload_shows_box_and_seven_bars_matching_the_predictor(page, server, as
     _, app = server
     upload_photo(page, astronaut_file)
     expect(page.get_by_text("Found 1 face.")).to_be_visible(timeout=TIMEOUT_MS)
-    expect(page.locator("#annotated img")).to_be_visible()
+    expect(page.locator("#upload-annotated img")).to_be_visible()
     expected = app.predictor.predict(astronaut)[0]
-    expect(page.locator("#scores button")).to_have_count(7)
+    expect(page.locator("#upload-scores button")).to_have_count(7)
     scores = shown_scores(page)
     assert set(scores) == set(expected.scores)
     assert next(iter(scores)) == expected.label  # the chart lists the largest first
-    assert page.locator("#annotated img").evaluate("image => image.naturalWidth") == astronaut.shape[1]
+    shown_width = page.locator("#upload-annotated img").evaluate("image => image.naturalWidth")
+    assert shown_width == round(astronaut.shape[1] * display_scale(astronaut.shape[1::-1]))  # drawn for the page
     screenshot = page.screenshot(path=tmp_path / "after_prediction.png", full_page=True)
     assert Image.open(tmp_path / "after_prediction.png").size[0] == 1280 and len(screenshot) > 10_000
 
@@ -59,8 +61,8 @@ def test_webcam_snapshot_gets_a_prediction(page):
     start_camera(page)
     page.get_by_label("capture photo").click()
     expect(page.get_by_text("Found 1 face.")).to_be_visible(timeout=TIMEOUT_MS)
-    expect(page.locator("#scores button")).to_have_count(7)
-    expect(page.locator("#timeline-legend")).to_be_hidden()  # the live timeline's, in Live mode only
+    expect(page.locator("#snapshot-scores button")).to_have_count(7)
+    expect(page.locator("#live-legend")).to_be_hidden()  # the live timeline's, in Live mode only
 
 
 # Whether an element is shown faded: any opacity below 1 on it or above it, or a pending/loading wrapper.
@@ -87,15 +89,15 @@ def test_live_webcam_keeps_updating_keeps_the_face_number_and_draws_the_timeline
     # the camera shows a moving crop, so a later frame gives a different annotated image...
     expect(page.locator("#live-view img")).not_to_have_attribute("src", first, timeout=TIMEOUT_MS)
     # ...while the face keeps its number, and the followed face's timeline is drawn
-    expect(page.locator("#follow input")).to_have_value("Face #1")
-    expect(page.locator("#timeline canvas, #timeline svg").first).to_be_visible(timeout=TIMEOUT_MS)
-    assert legend_entries(page, "#timeline-legend") == list(CLASSES)
+    expect(page.locator("#live-follow input")).to_have_value("Face #1")
+    expect(page.locator("#live-timeline canvas, #live-timeline svg").first).to_be_visible(timeout=TIMEOUT_MS)
+    assert legend_entries(page, "#live-legend") == list(CLASSES)
     faded = []
     for _ in range(8):  # Gradio's pending overlay on a streamed output fades it on every frame
         page.wait_for_timeout(700)
         faded.append(page.locator("#live-view img").evaluate(FADED))
     assert faded == [False] * 8
-    expect(page.locator("#follow input")).to_have_value("Face #1")
+    expect(page.locator("#live-follow input")).to_have_value("Face #1")
     assert page.locator("#live-view img").get_attribute("src").startswith("data:image/jpeg")
     shown = page.locator("#live-view img").bounding_box()["width"]
     camera = max(
@@ -116,10 +118,10 @@ def test_unreadable_file_shows_our_message_and_the_page_keeps_working(page, astr
     notice = page.locator(".toast-body").first
     expect(notice.locator(".toast-title")).to_have_text("Cannot read this file", timeout=TIMEOUT_MS)
     expect(notice).to_contain_text("This file is not an image we can read")
-    expect(page.locator("#photo-input img")).to_have_count(0)  # no broken picture left in the photo box
+    expect(page.locator("#upload-input img")).to_have_count(0)  # no broken picture left in the photo box
     upload_photo(page, astronaut_file)
     expect(page.get_by_text("Found 1 face.")).to_be_visible(timeout=TIMEOUT_MS)
-    expect(page.locator("#scores button")).to_have_count(7)
+    expect(page.locator("#upload-scores button")).to_have_count(7)
 
 
 def test_a_user_error_shows_its_title_once_and_leaves_the_last_result(page, astronaut_file, tmp_path):
@@ -131,13 +133,17 @@ def test_a_user_error_shows_its_title_once_and_leaves_the_last_result(page, astr
     notice = page.get_by_text("This file is not an image we can read", exact=False)
     expect(notice).to_have_count(1, timeout=TIMEOUT_MS)
     page.wait_for_timeout(500)
-    for output in ("#annotated", "#scores", "#faces-table"):  # no red badge on any panel, the result stays
+    for output in (
+        "#upload-annotated",
+        "#upload-scores",
+        "#upload-table",
+    ):  # no red badge on any panel, the result stays
         trackers = page.locator(f"{output} [data-testid=status-tracker]").evaluate_all(
             "trackers => trackers.map(tracker => tracker.className)"
         )
         assert all("hide" in classes.split() for classes in trackers), (output, trackers)
     expect(page.get_by_text("Found 1 face.")).to_be_visible()
-    expect(page.locator("#annotated img")).to_be_visible()
+    expect(page.locator("#upload-annotated img")).to_be_visible()
     upload_photo(page, astronaut_file)
     expect(page.get_by_text("Found 1 face.")).to_be_visible(timeout=TIMEOUT_MS)
     expect(notice).to_have_count(0, timeout=5000)  # the earlier notice does not linger over the new result
@@ -166,23 +172,23 @@ def test_result_downloads_as_json_and_csv(page, server, astronaut, astronaut_fil
 def test_explanation_switch_changes_the_picture_and_back(page, astronaut_file):
     upload_photo(page, astronaut_file)
     expect(page.get_by_text("Found 1 face.")).to_be_visible(timeout=TIMEOUT_MS)
-    plain_address = page.locator("#annotated img").get_attribute("src")
+    plain_address = page.locator("#upload-annotated img").get_attribute("src")
     plain = picture_digest(page)
-    page.locator("#explain input").check()
-    expect(page.locator("#annotated img")).not_to_have_attribute("src", plain_address, timeout=TIMEOUT_MS)
+    page.locator("#upload-explain input").check()
+    expect(page.locator("#upload-annotated img")).not_to_have_attribute("src", plain_address, timeout=TIMEOUT_MS)
     assert picture_digest(page) != plain
-    new_address = page.locator("#annotated img").get_attribute("src")
-    page.locator("#explain input").uncheck()
-    expect(page.locator("#annotated img")).not_to_have_attribute("src", new_address, timeout=TIMEOUT_MS)
+    new_address = page.locator("#upload-annotated img").get_attribute("src")
+    page.locator("#upload-explain input").uncheck()
+    expect(page.locator("#upload-annotated img")).not_to_have_attribute("src", new_address, timeout=TIMEOUT_MS)
     assert picture_digest(page) == plain  # the same plain picture again, byte for byte
-    assert page.locator("#annotated img").get_attribute("src").endswith("astronaut-faces.png")
+    assert page.locator("#upload-annotated img").get_attribute("src").endswith("astronaut-faces.png")
 
 
 def picture_digest(page) -> str:
     """The SHA-256 of the annotated picture's bytes, as the browser receives them."""
     return page.evaluate(
         """async () => {
-            const bytes = await (await fetch(document.querySelector('#annotated img').src)).arrayBuffer();
+            const bytes = await (await fetch(document.querySelector('#upload-annotated img').src)).arrayBuffer();
             const digest = await crypto.subtle.digest('SHA-256', bytes);
             return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, '0')).join('');
         }"""
@@ -194,13 +200,13 @@ def test_warnings_show_in_the_faces_table(page, astronaut, tmp_path):
     Image.fromarray(astronaut).resize((160, 160)).save(small)  # a face of about 27 px
     upload_photo(page, small)
     expect(page.get_by_text("Found 1 face.")).to_be_visible(timeout=TIMEOUT_MS)
-    expect(page.locator("#faces-table")).to_contain_text("small face", timeout=TIMEOUT_MS)
+    expect(page.locator("#upload-table")).to_contain_text("small face", timeout=TIMEOUT_MS)
 
 
 # Elements drawn over a point of the annotated photo (ignoring pointer-events, which Gradio's label chip turns off).
 COVERING = """([x, y]) => {
-    const image = document.querySelector('#annotated img');
-    return [...document.querySelectorAll('#annotated *')].filter((element) => {
+    const image = document.querySelector('#upload-annotated img');
+    return [...document.querySelectorAll('#upload-annotated *')].filter((element) => {
         if (element === image || element.contains(image) || element.getClientRects().length === 0) return false;
         const box = element.getBoundingClientRect();
         const style = getComputedStyle(element);
@@ -221,7 +227,7 @@ def test_on_a_phone_a_label_at_the_top_left_of_the_photo_stays_visible(phone_pag
     assert y < 60 and x < 60  # the label is drawn in the photo's top-left corner, above the box
     upload_photo(phone_page, photo)
     expect(phone_page.get_by_text("Found 1 face.")).to_be_visible(timeout=TIMEOUT_MS)
-    image = phone_page.locator("#annotated img")
+    image = phone_page.locator("#upload-annotated img")
     image.scroll_into_view_if_needed()
     bounds = image.bounding_box()
     scale = bounds["width"] / shifted.shape[1]
@@ -240,12 +246,12 @@ def test_on_a_phone_the_result_comes_into_view_and_the_table_shows_every_column(
     upload_photo(phone_page, astronaut_file)
     expect(phone_page.get_by_text("Found 1 face.")).to_be_visible(timeout=TIMEOUT_MS)
     phone_page.wait_for_function(
-        "() => { const box = document.querySelector('#annotated img')"
+        "() => { const box = document.querySelector('#upload-annotated img')"
         "?.getBoundingClientRect(); return box && box.top >= -1 && box.top < innerHeight / 2"
         " && box.bottom > 0; }",
         timeout=10_000,
     )  # scrolled to the picture, no hunting
-    table = phone_page.locator("#faces-table")
+    table = phone_page.locator("#upload-table")
     table.scroll_into_view_if_needed()
     frame = table.bounding_box()
     headers = table.locator("th").evaluate_all("cells => cells.map(cell => cell.getBoundingClientRect().toJSON())")
@@ -270,7 +276,7 @@ def test_on_a_phone_the_result_comes_into_view_and_the_table_shows_every_column(
 
 
 def test_on_a_phone_the_about_table_fits_and_breaks_no_word_or_figure(phone_page):
-    phone_page.get_by_text("About the model").click()
+    phone_page.get_by_role("tab", name="About").click()
     table = phone_page.locator("#about-model table")
     table.scroll_into_view_if_needed()
     panel, box = phone_page.locator("#about-model").bounding_box(), table.bounding_box()
@@ -332,7 +338,7 @@ def test_a_clip_gives_a_playable_annotated_clip_a_person_picker_and_a_timeline(
     page.goto(url)
     upload_clip(page, clip_file)
     expect(page.get_by_text("Followed 2 people")).to_be_visible(timeout=TIMEOUT_MS)
-    expect(page.locator("#scores")).to_be_hidden()  # the photo results give way to the clip's
+    expect(page.locator("#upload-scores")).to_be_hidden()  # the photo results give way to the clip's
     video = page.locator("#clip-output video")
     expect(video).to_be_visible()
     video.evaluate(
@@ -346,7 +352,7 @@ def test_a_clip_gives_a_playable_annotated_clip_a_person_picker_and_a_timeline(
     expect(page.locator("#clip-timeline")).to_be_visible()
     expect(page.locator("#clip-timeline canvas, #clip-timeline svg").first).to_be_visible(timeout=TIMEOUT_MS)
     assert legend_entries(page, "#clip-legend") == list(CLASSES)  # every one in view, at a phone's width too
-    person = page.locator("#person")
+    person = page.locator("#clip-person")
     expect(person).to_be_visible()
     person.locator("input").click()
     expect(page.get_by_role("option", name="Person #2")).to_be_visible()
@@ -354,7 +360,7 @@ def test_a_clip_gives_a_playable_annotated_clip_a_person_picker_and_a_timeline(
     expect(person.locator("input")).to_have_value("Person #2")
     page.screenshot(path=tmp_path / "clip.png", full_page=True)
     page.get_by_role("tab", name="Upload").click()
-    expect(page.locator("#scores")).to_be_visible()  # back to the photo results
+    expect(page.locator("#upload-scores")).to_be_visible()  # back to the photo results
     context.close()
 
 

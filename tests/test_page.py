@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from emotion.app.page import settings
 from emotion.labels import CLASSES
 from harness.browser import start_camera, upload_clip, upload_photo
 from harness.clips import EXAMPLES, STORIES, people_numbered, write_story
@@ -23,53 +24,49 @@ def test_clicking_an_example_analyses_it(page):
         ".gallery-item, [data-testid='example'] button, table.gr-samples-table td, button.gallery-item"
     ).first.click()
     expect(page.get_by_text("Found 1 face.")).to_be_visible(timeout=TIMEOUT_MS)
-    expect(page.locator("#scores button")).to_have_count(7)
-    expect(page.locator("#scores [data-testid='label-output-value']")).to_be_visible()  # headed by the label
+    expect(page.locator("#upload-scores button")).to_have_count(7)
+    expect(page.locator("#upload-scores [data-testid='label-output-value']")).to_be_visible()  # headed by the label
 
 
-def test_another_tab_does_not_show_the_last_photos_faces(page, astronaut_file):
+def test_each_tab_keeps_its_own_results(page, astronaut_file):
     upload_photo(page, astronaut_file)
     expect(page.get_by_text("Found 1 face.")).to_be_visible(timeout=TIMEOUT_MS)
     page.get_by_role("tab", name="Webcam").click()
-    expect(page.locator("#scores button")).to_have_count(0)
-    expect(page.locator("#annotated img")).to_have_count(0)
+    expect(page.locator("#snapshot-scores button")).to_have_count(0)
+    expect(page.locator("#snapshot-annotated img")).to_have_count(0)
     expect(page.get_by_text("Found 1 face.")).to_be_hidden()
-    assert (
-        page.locator("#faces-table tbody tr").evaluate_all("rows => rows.filter(r => r.innerText.trim()).length") == 0
-    )
+    page.get_by_role("tab", name="Upload").click()
+    expect(page.get_by_text("Found 1 face.")).to_be_visible()  # the upload's result waits in its own tab
+    expect(page.locator("#upload-scores button")).to_have_count(7)
 
 
 def test_the_explanation_switch_is_offered_only_where_there_is_a_photo_to_explain(page):
-    expect(page.locator("#explain")).to_be_visible()
+    expect(page.locator("#upload-explain")).to_be_visible()
     page.get_by_role("tab", name="Webcam").click()
-    expect(page.locator("#explain")).to_be_visible()  # snapshots are explained
+    expect(page.locator("#snapshot-explain")).to_be_visible()  # snapshots are explained
     page.get_by_text("Live", exact=True).click()
-    expect(page.locator("#explain")).to_be_hidden()  # live frames are not
+    expect(page.locator("#snapshot-explain")).to_be_hidden()  # live frames are not
+    expect(page.get_by_label("Show what the model looked at")).to_have_count(0)
     page.get_by_role("tab", name="Upload").click()
-    expect(page.locator("#explain")).to_be_visible()
+    expect(page.locator("#upload-explain")).to_be_visible()
 
 
-def test_live_stops_at_its_limit_says_why_and_starts_again(page, server):
-    _, app = server
-    handlers = app.demo.stream_handlers
-    handlers.live_seconds = 4  # shortened from LIVE_SECONDS
-    try:
-        page.get_by_role("tab", name="Webcam").click()
-        page.get_by_text("Live", exact=True).click()
-        start_camera(page)
-        record = page.locator('#live-input button[aria-label="capture photo"]')
-        record.click()
-        expect(page.get_by_text("face in view").first).to_be_visible(timeout=TIMEOUT_MS)
-        expect(page.get_by_text("Live view stopped after 4 s").first).to_be_visible(timeout=TIMEOUT_MS)
-        expect(record).to_have_text("Record", timeout=10_000)  # the camera's stream was stopped
-        shown = page.locator("#live-view img").get_attribute("src")
-        page.wait_for_timeout(1500)
-        assert page.locator("#live-view img").get_attribute("src") == shown  # no new frame is analysed
-        record.click()
-        expect(page.get_by_text("Live view stops in").first).to_be_visible(timeout=TIMEOUT_MS)
-        expect(page.locator("#live-view img")).not_to_have_attribute("src", shown, timeout=TIMEOUT_MS)
-    finally:
-        handlers.live_seconds = type(handlers)(app.predictor, app.demo.views).live_seconds
+def test_live_stops_at_its_limit_says_why_and_starts_again(page, monkeypatch):
+    monkeypatch.setattr(settings, "LIVE_SECONDS", 4)  # shortened from RUN_SECONDS
+    page.get_by_role("tab", name="Webcam").click()
+    page.get_by_text("Live", exact=True).click()
+    start_camera(page)
+    record = page.locator('#live-input button[aria-label="capture photo"]')
+    record.click()
+    expect(page.get_by_text("face in view").first).to_be_visible(timeout=TIMEOUT_MS)
+    expect(page.get_by_text("Live view stopped after 4 s").first).to_be_visible(timeout=TIMEOUT_MS)
+    expect(record).to_have_text("Record", timeout=10_000)  # the camera's stream was stopped
+    shown = page.locator("#live-view img").get_attribute("src")
+    page.wait_for_timeout(1500)
+    assert page.locator("#live-view img").get_attribute("src") == shown  # no new frame is analysed
+    record.click()
+    expect(page.get_by_text("Live view stops in").first).to_be_visible(timeout=TIMEOUT_MS)
+    expect(page.locator("#live-view img")).not_to_have_attribute("src", shown, timeout=TIMEOUT_MS)
 
 
 def test_a_hesitant_face_keeps_its_live_label_while_its_bars_move(page, server, monkeypatch):
@@ -91,10 +88,10 @@ def test_a_hesitant_face_keeps_its_live_label_while_its_bars_move(page, server, 
     labels, bars = [], set()
     for _ in range(30):
         page.wait_for_timeout(100)
-        table = page.locator("#faces-table").inner_text()
+        table = page.locator("#live-table").inner_text()
         labels.append(" ".join(name for name in ("neutral", "angry") if name in table))
-        bars.add(page.locator("#scores").inner_text())
-    expect(page.locator("#scores [data-testid='label-output-value']")).to_have_count(0)
+        bars.add(page.locator("#live-scores").inner_text())
+    expect(page.locator("#live-scores [data-testid='label-output-value']")).to_have_count(0)
     changes = sum(before != after for before, after in zip(labels, labels[1:], strict=False))
     assert set(labels) <= {"neutral", "angry"} and changes <= 1, labels
     assert len(bars) > 1 and next(calls) > 10  # the bars moved, over many frames
@@ -124,14 +121,17 @@ def open_example(name: str):
 
 def label_rects_on_page(page, app, photo) -> tuple[list[dict], float]:
     """The annotated photo's labels (emotion.drawing.place_labels) in the page's CSS pixels, and the scale."""
-    from emotion.drawing import face_numbers, place_labels
+    from emotion.drawing import display_scale, face_numbers, place_labels
 
     faces = app.predictor.predict(photo)
-    image = page.locator("#annotated img")
+    image = page.locator("#upload-annotated img")
     image.scroll_into_view_if_needed()
     bounds = image.bounding_box()
-    scale = bounds["width"] / photo.size[0]
-    labels = place_labels(photo.size, faces, face_numbers(faces, None))
+    drawn = display_scale(photo.size)  # the picture is drawn for the page's box
+    size = (round(photo.size[0] * drawn), round(photo.size[1] * drawn))
+    faces = [face.scaled(drawn) for face in faces]
+    scale = bounds["width"] / size[0]
+    labels = place_labels(size, faces, face_numbers(faces, None))
     rects = [
         {
             "left": bounds["x"] + label.rect[0] * scale,
@@ -156,7 +156,7 @@ def test_labels_on_the_group_photo_are_clear_of_each_other_and_of_the_buttons_an
     photo = open_example("group.jpg")
     upload_photo(shown, EXAMPLES / "group.jpg")
     expect(shown.get_by_text("Found 5 faces.")).to_be_visible(timeout=TIMEOUT_MS)
-    shown.locator("#annotated button").first.wait_for(state="visible", timeout=TIMEOUT_MS)  # the download button
+    shown.locator("#upload-annotated img").wait_for(state="visible", timeout=TIMEOUT_MS)
     shown.wait_for_timeout(500)
     rects, _ = label_rects_on_page(shown, app, photo)
     assert len(rects) == 5
@@ -184,8 +184,8 @@ def test_the_annotated_clip_has_no_label_chip_over_it(page, tmp_path):
 def test_doubts_are_said_for_a_cut_off_face_a_bowed_head_and_a_faceless_whole_image(page, tmp_path):
     upload_photo(page, EXAMPLES / "group.jpg")
     expect(page.get_by_text("Found 5 faces.")).to_be_visible(timeout=TIMEOUT_MS)
-    expect(page.locator("#faces-table")).to_contain_text("face cut off by the edge")
-    expect(page.locator("#faces-table")).to_contain_text("head bowed or raised")
+    expect(page.locator("#upload-table")).to_contain_text("face cut off by the edge")
+    expect(page.locator("#upload-table")).to_contain_text("head bowed or raised")
     sky = tmp_path / "sky.png"
     picture = np.zeros((300, 400, 3), np.uint8)
     picture[:150], picture[150:] = (120, 170, 240), (40, 160, 40)
@@ -193,7 +193,7 @@ def test_doubts_are_said_for_a_cut_off_face_a_bowed_head_and_a_faceless_whole_im
     upload_photo(page, sky)
     page.get_by_role("button", name="Classify the whole image as one face").click()
     expect(page.get_by_text("No face was detected in this picture")).to_be_visible(timeout=TIMEOUT_MS)
-    expect(page.locator("#faces-table")).to_contain_text("no face detected in the picture")
+    expect(page.locator("#upload-table")).to_contain_text("no face detected in the picture")
 
 
 def test_at_1280_by_800_a_portrait_photos_bars_are_in_view(browser, server):
@@ -204,7 +204,7 @@ def test_at_1280_by_800_a_portrait_photos_bars_are_in_view(browser, server):
     upload_photo(page, EXAMPLES / "angry.jpg")  # 683x1024
     expect(page.get_by_text("Found 1 face.")).to_be_visible(timeout=TIMEOUT_MS)
     page.evaluate("() => window.scrollTo(0, 0)")
-    first_bar = page.locator("#scores button").first.bounding_box()
+    first_bar = page.locator("#upload-scores button").first.bounding_box()
     assert first_bar["y"] + first_bar["height"] <= 800
     context.close()
 
@@ -212,10 +212,10 @@ def test_at_1280_by_800_a_portrait_photos_bars_are_in_view(browser, server):
 def test_probabilities_read_as_percentages_and_the_json_view_is_rounded(page, astronaut_file):
     upload_photo(page, astronaut_file)
     expect(page.get_by_text("Found 1 face.")).to_be_visible(timeout=TIMEOUT_MS)
-    cell = page.locator("#faces-table tbody tr").first.locator("td").nth(2)
+    cell = page.locator("#upload-table tbody tr").first.locator("td").nth(2)
     expect(cell).to_have_text(re.compile(r"^\d{1,3}%$"))
     page.get_by_text("Result data (JSON, CSV)").click()
-    shown = page.locator("#faces-json").inner_text()
+    shown = page.locator("#upload-json").inner_text()
     assert "0." in shown and not re.search(r"\d\.\d{5,}", shown)
 
 
@@ -236,9 +236,9 @@ def test_notices_say_what_happened_and_a_photo_in_the_video_tab_gets_our_message
 def test_downloads_are_named_after_the_upload(page, astronaut_file):
     upload_photo(page, astronaut_file)
     expect(page.get_by_text("Found 1 face.")).to_be_visible(timeout=TIMEOUT_MS)
-    with page.expect_download() as picture:
-        page.locator("#annotated").get_by_label("Download").click()
     page.get_by_text("Result data (JSON, CSV)").click()
+    with page.expect_download() as picture:
+        page.get_by_role("button", name="Download picture").click()
     with page.expect_download() as data:
         page.get_by_role("button", name="Download JSON").first.click()
     assert picture.value.suggested_filename == "astronaut-faces.png"
@@ -246,7 +246,7 @@ def test_downloads_are_named_after_the_upload(page, astronaut_file):
 
 
 def test_the_about_panel_says_what_photos_dev_is(page):
-    page.get_by_text("About the model").click()
+    page.get_by_role("tab", name="About").click()
     about = page.locator("#about-model")
     if "photos-dev" in about.inner_text():
         expect(about).to_contain_text("the project's own labelled photos of people")

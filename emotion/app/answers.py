@@ -19,6 +19,10 @@ class UploadExpired(Exception):
     """An upload the server has already swept from its cache."""
 
 
+class ResultExpired(Exception):
+    """A page result whose picture and data the server has already let go (after CACHE_CLEANUP's age)."""
+
+
 class UploadTooLarge(Exception):
     """A request body over its route's limit."""
 
@@ -38,6 +42,7 @@ class ServerBusy(Exception):
 UPLOAD_EXPIRED = (
     "This file is no longer on the server (uploads are deleted after a couple of minutes); please upload it again."
 )
+RESULT_EXPIRED = "This result has expired (results are deleted after two minutes): analyse the {what} again."
 BUSY = "The server is busy right now; please try again in a few seconds."
 
 # Checked in order: a subclass before its parent.
@@ -48,6 +53,7 @@ STATUSES: tuple[tuple[type[Exception], int, str], ...] = (
     (VideoError, 400, "Cannot analyse this clip"),
     (NothingUploaded, 400, "Nothing to analyse"),
     (UploadExpired, 410, "Upload expired"),
+    (ResultExpired, 410, "Result expired"),
     (UploadTooLarge, 413, "Upload too large"),
     (UploadTooSlow, 408, "Upload too slow"),
     (BadRequest, 400, "Bad request"),

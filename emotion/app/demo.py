@@ -9,13 +9,14 @@ import gradio as gr
 from starlette.middleware import Middleware
 
 from emotion.app.guard import Guard
-from emotion.app.page.events import wire
-from emotion.app.page.handlers import PhotoHandlers
+from emotion.app.page.about_tab import about_tab
 from emotion.app.page.settings import CACHE_CLEANUP
-from emotion.app.page.stream_handlers import StreamHandlers
-from emotion.app.page.views import lay_out
+from emotion.app.page.upload_tab import upload_tab
+from emotion.app.page.video_tab import video_tab
+from emotion.app.page.webcam_tab import webcam_tab
 from emotion.app.rest import build_rest_router
 from emotion.app.scratch import cache_folder, empty_at_start, start_sweeping
+from emotion.labels import CLASSES
 from emotion.limits import APP_LIMITS
 from emotion.predictor import Predictor
 
@@ -55,10 +56,14 @@ def build_demo(predictor: Predictor, delete_cache: tuple[int, int] = CACHE_CLEAN
     empty_at_start()  # once a process, before the examples are copied in: what a crashed process left goes
     os.environ["GRADIO_TEMP_DIR"] = str(cache_folder())  # Gradio's cache inside the app's own folder
     with Page(predictor, delete_cache) as demo:
-        views = lay_out(predictor)
-        demo.views = views
-        demo.photo_handlers = PhotoHandlers(predictor, views)
-        demo.stream_handlers = StreamHandlers(predictor, views)
-        wire(views, demo.photo_handlers, demo.stream_handlers)
+        gr.Markdown(
+            "# Facial expression recognition\nUpload a photo, use your webcam (a snapshot or live) or analyse a "
+            f"video clip: every face is boxed and scored for seven expressions ({', '.join(CLASSES)})."
+        )
+        with gr.Tabs() as tabs:  # each tab makes its own components and wires its own events
+            upload_tab(predictor)
+            webcam_tab(predictor, tabs)
+            video_tab(predictor)
+            about_tab(predictor)
     demo.queue(default_concurrency_limit=2, max_size=32)
     return demo

@@ -1,5 +1,6 @@
-"""One visitor's live webcam stream: each frame's faces followed (numbers kept), the followed face's smoothed
-probabilities and its timeline, ready for any page to show. Frames come and go in memory."""
+"""One visitor's live webcam run: each frame's faces followed (numbers kept), the followed face (the visitor's
+choice while it is in view) with its smoothed probabilities and its timeline, ready for any page to show. Frames
+come and go in memory."""
 
 from dataclasses import dataclass
 
@@ -9,7 +10,6 @@ from PIL import Image
 from emotion.app.table import table_row
 from emotion.drawing import draw_faces
 from emotion.identity import FaceRecognizer
-from emotion.labels import CLASSES
 from emotion.predictor import Predictor
 from emotion.tracking import FaceTracker
 
@@ -24,40 +24,38 @@ class LiveUpdate:
     scores: dict[str, float] | None  # the followed face's smoothed probabilities
     rows: list[list]  # the faces table (emotion.app.table)
     message: str
-    timeline: list[tuple[float, str, float]] | None  # (seconds before now, expression, probability); None: keep
+    timeline: list[tuple[float, np.ndarray]] | None  # (seconds before now, probabilities); None: keep the last
 
 
 class LiveSession:
-    """One run of a visitor's stream: its tracker, when it started, when its last frame came and when its timeline
-    was last drawn (not thread-safe: one per visitor)."""
+    """One run of a visitor's stream, from Record to Stop (or its time limit): its tracker, when it started, the face
+    the visitor follows and whether frames are still analysed (not thread-safe: one per visitor)."""
 
     def __init__(self, recognizer: FaceRecognizer | None, now: float):
         self.tracker = FaceTracker(recognizer)
-        self.started = self.last_frame = now
-        self.ended = False  # the run reached its time limit; frames still in flight are ignored
+        self.started = now
+        self.running = True  # False once stopped: frames still in flight are ignored
+        self.at_limit = False  # stopped by its time limit, not by the visitor
+        self.followed: int | None = None  # the visitor's choice, kept while that face is in view
         self.timeline_drawn = float("-inf")
+        self.picker_shown: tuple | None = None  # the face picker's (choices, followed) as last sent to the page
 
-    def update(self, predictor: Predictor, frame: np.ndarray, followed: int | None, now: float) -> LiveUpdate:
-        """This frame's answer; `followed` is the number of the face the visitor chose, kept while in view, else
-        the first face."""
+    def update(self, predictor: Predictor, frame: np.ndarray, now: float) -> LiveUpdate:
+        """This frame's answer: the followed face is the visitor's choice while it is in view, else the first face."""
         tracked = self.tracker.update(predictor.predict(frame), now, frame)
         choices = [(f"Face #{face.number}", face.number) for face in tracked]
-        if followed not in [number for _, number in choices]:
-            followed = choices[0][1] if choices else None
-        chosen = next((face for face in tracked if face.number == followed), None)
+        if self.followed not in [number for _, number in choices]:
+            self.followed = choices[0][1] if choices else None
+        chosen = next((face for face in tracked if face.number == self.followed), None)
         timeline = None
         if chosen is not None and now - self.timeline_drawn >= TIMELINE_EVERY:
             self.timeline_drawn = now
-            timeline = [
-                (round(moment - now, 2), name, float(probability))
-                for moment, probabilities in self.tracker.history(chosen.number)
-                for name, probability in zip(CLASSES, probabilities, strict=True)
-            ]
+            timeline = [(round(moment - now, 2), scores) for moment, scores in self.tracker.history(chosen.number)]
         plural = "face" if len(tracked) == 1 else "faces"
         return LiveUpdate(
             picture=draw_faces(frame, [face.face for face in tracked], numbers=[face.number for face in tracked]),
             choices=choices,
-            followed=followed,
+            followed=self.followed,
             scores=chosen.face.scores if chosen else None,
             rows=[table_row(face.number, face.face) for face in tracked],
             message=f"{len(tracked)} {plural} in view." if tracked else "No face in view.",

@@ -1,31 +1,51 @@
 """The page's own components: inputs that hand the upload to emotion's decoders untouched, and the timelines."""
 
+import base64
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from urllib.parse import unquote_to_bytes
+
 import gradio as gr
 import pandas as pd
 
+from emotion.app.page.settings import TIMELINE_GAP
+from emotion.app.scratch import cache_folder
 from emotion.labels import CLASSES, COLOURS
 
 # Each expression's colour in the timelines is its box's.
 TIMELINE_COLOURS = {name: "#{:02x}{:02x}{:02x}".format(*COLOURS[name]) for name in CLASSES}
 
 
-def photo_input(**options) -> gr.Image:
-    """A gr.Image (type="filepath") that hands the uploaded file to `emotion.open_image` untouched.
+class PhotoInput(gr.Image):
+    """A gr.Image (type="filepath") that hands the cached upload to `emotion.open_image` untouched, on every path
+    (upload, paste, webcam snapshot, example, API call).
 
-    Gradio's own image preprocessing opens every upload with Pillow before our function runs, so a file that is
-    not an image ended in Gradio's generic "Error" instead of our message. (Not a gr.Image subclass: Gradio writes
-    a .pyi stub beside the module of every component class, which fails on a read-only file system.)
+    Gradio's own image preprocessing opens the upload with Pillow and saves a re-encoded copy: a file that is not an
+    image ended in a traceback and silence instead of our message, and a good one was scored on the copy. A class,
+    not a patched instance: Gradio rebuilds a component from its class for a visitor once an event (an example
+    click) has changed it. (Gradio writes a .pyi stub beside this module; .gitignore keeps it out.)
     """
-    image = gr.Image(type="filepath", **options)
-    gradio_preprocess = image.preprocess
 
-    def preprocess(payload):
-        if payload is not None and payload.path and not (payload.url or "").startswith("data:"):
-            return str(payload.path)
-        return gradio_preprocess(payload)
+    is_template = True  # drawn by Gradio's own Image in the browser; made with type="filepath"
 
-    image.preprocess = preprocess
-    return image
+    def preprocess(self, payload) -> str | None:
+        if payload is not None and (payload.url or "").startswith("data:"):
+            return saved_data_url(payload.url)
+        return str(payload.path) if payload is not None and payload.path else None
+
+
+def saved_data_url(url: str) -> str:
+    """A data: URL's bytes (a client may send a photo so) as a file in the app's cache, decoded by no one."""
+    _, _, data = url.partition(",")
+    folder = Path(tempfile.mkdtemp(prefix="emotion-data-", dir=cache_folder()))
+    path = folder / "photo"
+    try:
+        content = base64.b64decode(data) if ";base64" in url.split(",")[0] else unquote_to_bytes(data)
+    except ValueError:  # not base64: open_image says the file is not an image
+        content = data.encode()
+    path.write_bytes(content)
+    return str(path)
 
 
 def clip_input(**options) -> gr.File:
@@ -43,11 +63,27 @@ def clip_input(**options) -> gr.File:
     return component
 
 
-def probability_frame(rows: list[tuple[float, str, float]]) -> pd.DataFrame:
-    """(seconds, expression, probability) rows as a timeline's frame, in percent as the bars read; a flat line at
-    0 when there are none."""
-    rows = [(seconds, name, round(100 * probability, 1)) for seconds, name, probability in rows]
-    return pd.DataFrame(rows or [(0.0, name, 0.0) for name in CLASSES], columns=["seconds", "expression", "percent"])
+def rounded(value, digits: int = 4):
+    """Floats rounded for the page's JSON views (and their downloads): 0.7453, not 0.74530327320098877."""
+    if isinstance(value, float):
+        return round(value, digits)
+    if isinstance(value, dict):
+        return {key: rounded(item, digits) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [rounded(item, digits) for item in value]
+    return value
+
+
+def probability_frame(moments: list[tuple[float, Sequence[float]]]) -> pd.DataFrame:
+    """(seconds, probabilities in CLASSES' order) moments as a timeline's frame, in percent as the bars read. Where
+    the face was out of view for over TIMELINE_GAP, an empty row between two moments breaks every line."""
+    rows = []
+    for index, (seconds, probabilities) in enumerate(moments):
+        if index and seconds - moments[index - 1][0] > TIMELINE_GAP:
+            middle = (seconds + moments[index - 1][0]) / 2
+            rows += [(middle, name, None) for name in CLASSES]
+        rows += [(seconds, name, round(100 * float(p), 1)) for name, p in zip(CLASSES, probabilities, strict=True)]
+    return pd.DataFrame(rows, columns=["seconds", "expression", "percent"])
 
 
 def timeline_plot(**settings) -> gr.LinePlot:

@@ -21,10 +21,11 @@ EXAMPLES = [
 LIVE_INTERVAL = 0.1
 LIVE_SECONDS = RUN_SECONDS
 LIVE_STREAMS = 4
-LIVE_RESTART_GAP = 1.0  # seconds without frames after which the next frame starts a new run (Record pressed again)
 # Gradio keeps every upload and every result image in its cache: sweep it every minute and delete what is
 # older than two minutes (long enough for the browser to fetch results and for "classify the whole image").
 CACHE_CLEANUP = (60, 120)
+RESULT_SECONDS = CACHE_CLEANUP[1]  # how long a page's result answers its clicks (its files are swept after that)
+TIMELINE_GAP = 1.0  # seconds without a face that a timeline shows as a gap, not a line across
 CLIP_SECONDS_PER_MINUTE = 20  # python -m bench.video (docs/pipeline.md)
 LIMITS = (
     "Frontal faces work best. FER2013 mixes posed and spontaneous expressions, 48x48 grayscale, mostly "

@@ -1,0 +1,28 @@
+"""How the page refuses: an upload found (or not) in Gradio's cache, and a refusal turned into a notice."""
+
+from pathlib import Path
+
+import gradio as gr
+
+from emotion.app.answers import UPLOAD_EXPIRED, NothingUploaded, UploadExpired, user_error
+from emotion.app.requestlog import log_request
+
+
+def uploaded(upload: str | None, nothing: str) -> tuple[Path, int]:
+    """An upload's path in Gradio's cache and its size; NothingUploaded (saying `nothing`) when none was chosen,
+    UploadExpired once the cache sweep has removed it."""
+    if not upload:
+        raise NothingUploaded(nothing)
+    try:
+        return Path(upload), Path(upload).stat().st_size
+    except FileNotFoundError:
+        raise UploadExpired(UPLOAD_EXPIRED) from None
+
+
+def page_error(problem: Exception, channel: str, size: int = 0, started: float | None = None) -> gr.Error:
+    """The notice for a refusal (emotion.app.answers); a refused upload (`started` given) is logged as one line.
+    Never a traceback."""
+    error = user_error(problem)
+    if started is not None:
+        log_request(channel, size, str(error.status), started)
+    return gr.Error(error.text, title=error.title, duration=10, print_exception=False)
