@@ -46,7 +46,7 @@ def measure(url: str, camera_video: Path, seconds: float) -> np.ndarray:
         page.goto(url)
         page.get_by_role("tab", name="Webcam").click()
         page.get_by_text("Live", exact=True).click()
-        start_camera(page)
+        start_camera(page, "#live-input")
         page.wait_for_selector("#live-view", state="attached")  # shown once the switch to Live has gone through
         page.evaluate(WATCH_LIVE_VIEW)
         page.get_by_label("capture photo").click()

@@ -44,7 +44,7 @@ def live_streams(url: str, count: int, camera: Path, results: dict) -> None:
             page.goto(url)
             page.get_by_role("tab", name="Webcam").click()
             page.get_by_text("Live", exact=True).click()
-            start_camera(page)
+            start_camera(page, "#live-input")
             page.get_by_label("capture photo").click()
             pages.append(page)
         updates, last = [0] * count, [None] * count

@@ -1,48 +1,86 @@
-"""Screenshot of the app after a prediction, in Debian's Chromium driven by Playwright, for the README.
+"""Screenshots of the app, in Debian's Chromium driven by Playwright, for the README and docs/usage.md.
 
 python app.py &            # or any running instance
-python -m docs.screenshot [--url http://127.0.0.1:7860] [--photo assets/examples/group.jpg]
-python -m docs.screenshot --phone       # a 390x844 phone screen, into docs/phone.png
+python -m docs.screenshot [--url http://127.0.0.1:7860]
+
+writes, each at desktop (1280x900) and phone (390x844) width: the group example (docs/screenshot.png and
+docs/phone.png, the README's), a made-up crowd of 24 faces, a portrait photo (the angry example) and a live run
+whose fake camera shows two people, the second one chosen (docs/screens/<name>-<width>.png).
 python -m docs.screenshot --clip clip.mp4 [--phone]   # the Video tab after a clip: docs/video*.png
 (python -m bench.video --seconds 8 --keep clip.mp4 makes such a clip)
 """
 
 import argparse
+import tempfile
 from pathlib import Path
 
 from playwright.sync_api import expect, sync_playwright
 
-from harness.browser import PHONE, launch_chromium, upload_clip, upload_photo
+from harness.browser import PHONE, launch_chromium, start_camera, upload_clip, upload_photo, write_y4m
+from harness.clips import EXAMPLES
+from harness.images import crowd, two_people
+
+DESKTOP = {"viewport": {"width": 1280, "height": 900}}
+PHONE_SHOT = PHONE | {"device_scale_factor": 2}  # sharp enough to read, half the file of a 3x screen
+SCREENS = Path("docs/screens")
+
+
+def photo_shot(browser, url: str, photo: Path, size: dict, out: Path) -> None:
+    page = browser.new_page(**size)
+    page.goto(url)
+    upload_photo(page, photo)
+    expect(page.get_by_text("Found")).to_be_visible(timeout=60_000)
+    page.wait_for_timeout(1500)
+    page.screenshot(path=str(out), full_page=True)
+    page.close()
+
+
+def live_shot(browser, url: str, size: dict, out: Path) -> None:
+    page = browser.new_page(**size)
+    page.goto(url)
+    page.get_by_role("tab", name="Webcam").click()
+    page.get_by_text("Live", exact=True).click()
+    start_camera(page, "#live-input")
+    page.locator('#live-input button[aria-label="capture photo"]').click()
+    expect(page.get_by_text("2 faces in view.").first).to_be_visible(timeout=60_000)
+    page.locator("#live-follow input").click()
+    page.get_by_role("option", name="Face #2").click()
+    page.wait_for_timeout(4000)  # the chosen face followed, its timeline drawn
+    page.screenshot(path=str(out), full_page=True)
+    page.close()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--url", default="http://127.0.0.1:7860")
-    parser.add_argument("--photo", type=Path, default=Path("assets/examples/group.jpg"))
-    parser.add_argument("--phone", action="store_true", help="a phone-sized screen (390x844, touch)")
     parser.add_argument("--clip", type=Path, default=None, help="analyse this clip in the Video tab instead")
-    parser.add_argument("--out", type=Path, default=None, help="default: docs/{screenshot,phone,video,video_phone}.png")
+    parser.add_argument("--phone", action="store_true", help="with --clip: a phone-sized screen")
     arguments = parser.parse_args()
-    name = (
-        ("video" if arguments.clip else "screenshot")
-        if not arguments.phone
-        else ("video_phone" if arguments.clip else "phone")
-    )
-    out = arguments.out or Path(f"docs/{name}.png")
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        page = browser.new_page(**(PHONE if arguments.phone else {"viewport": {"width": 1280, "height": 900}}))
-        page.goto(arguments.url)
+    with sync_playwright() as playwright, tempfile.TemporaryDirectory() as folder:
         if arguments.clip:
+            browser = launch_chromium(playwright)
+            page = browser.new_page(**(PHONE if arguments.phone else DESKTOP))
+            page.goto(arguments.url)
             upload_clip(page, arguments.clip)
             expect(page.get_by_text("Followed")).to_be_visible(timeout=120_000)
-        else:
-            upload_photo(page, arguments.photo)
-            expect(page.get_by_text("Found")).to_be_visible(timeout=60_000)
-        page.wait_for_timeout(1500)
-        page.screenshot(path=str(out), full_page=True)
+            page.wait_for_timeout(1500)
+            out = Path("docs/video_phone.png" if arguments.phone else "docs/video.png")
+            page.screenshot(path=str(out), full_page=True)
+            print(f"saved {out}")
+            return
+        camera = write_y4m([two_people()] * 4, Path(folder) / "two.y4m")
+        browser = launch_chromium(playwright, camera)
+        crowd_photo = Path(folder) / "crowd.png"
+        crowd(24).save(crowd_photo)
+        SCREENS.mkdir(exist_ok=True)
+        for width, size in (("desktop", DESKTOP), ("phone", PHONE_SHOT)):
+            group = Path("docs/screenshot.png" if width == "desktop" else "docs/phone.png")
+            photo_shot(browser, arguments.url, EXAMPLES / "group.jpg", size, group)
+            photo_shot(browser, arguments.url, crowd_photo, size, SCREENS / f"crowd-{width}.png")
+            photo_shot(browser, arguments.url, EXAMPLES / "angry.jpg", size, SCREENS / f"portrait-{width}.png")
+            live_shot(browser, arguments.url, size, SCREENS / f"live-{width}.png")
+            print(f"saved the {width} screenshots")
         browser.close()
-    print(f"saved {out}")
 
 
 if __name__ == "__main__":

@@ -21,8 +21,9 @@ from emotion.labels import COLOURS
 from emotion.results import FaceResult
 
 DISPLAY = (1200, 800)  # the box pictures are drawn for; page.css shows photos in a box of this shape
-LABEL_FONT = 40  # a label's font size in DISPLAY's pixels: 20 CSS px in a 600 px column, 12 in a phone's 358
+LABEL_FONT = 44  # a label's font size in DISPLAY's pixels: 22 CSS px in a 600 px column, 12 in a phone's 330
 NUMBERS_ONLY_OVER = 12  # more faces than this: every label is the face's number alone
+CROWD_SHRINK = (1.0, 0.75, 0.5)  # the numbers' font, tried in turn, where the crowd leaves no room between faces
 CORNER = (0.14, 0.12)  # the share of the picture's width and height kept free at each top corner
 
 Rect = tuple[int, int, int, int]  # left, top, right, bottom
@@ -97,7 +98,12 @@ def place_labels(size: tuple[int, int], faces: Sequence[FaceResult], numbers: Se
             if labels is not None and not covers_another(labels, boxes):
                 return labels
     short = [f"#{number if number is not None else index}" for index, number in enumerate(numbers, start=1)]
-    return arrange(size, boxes, short, font, inside=True)
+    for shrink in CROWD_SHRINK:  # a dense crowd: smaller numbers, where they find room outside every box
+        smaller = ImageFont.load_default(size=max(8, round(font.size * shrink)))
+        labels = arrange(size, boxes, short, smaller, inside=shrink == CROWD_SHRINK[-1])
+        if labels is not None:
+            return labels
+    raise AssertionError("unreachable: the last try places every label")
 
 
 def covers_another(labels: list[Label], boxes: np.ndarray) -> bool:
@@ -114,14 +120,15 @@ def arrange(
     top and bottom included."""
     width, height = size
     pad = max(2, round(font.size / 6))
-    obstacles = np.concatenate([boxes, np.array(corners(size)), np.zeros((len(texts), 4), np.int64)])
+    taken = np.concatenate([np.array(corners(size)), np.zeros((len(texts), 4), np.int64)])  # corners, then labels
     labels = []
     for index, text in enumerate(texts):
         left, top, right, bottom = font.getbbox(text)
         label_w, label_h = right - left + 2 * pad, bottom - top + 2 * pad
         x0, y0, x1, y1 = boxes[index]
         starts = (x0, (x0 + x1 - label_w) // 2, x1 - label_w)
-        places = [(x, y0 - label_h) for x in starts] + [(x, y1) for x in starts]
+        under_corner = max(y1, corners(size)[0][3])  # a face in a top corner: its label just below the corner
+        places = [(x, y0 - label_h) for x in starts] + [(x, y) for y in (y1, under_corner) for x in starts]
         places += [(x1, y) for y in (y0, (y0 + y1 - label_h) // 2)] + [(x0 - label_w, y) for y in (y0, y1 - label_h)]
         if inside:
             places += [(x0, y0), (x0, y1 - label_h)]
@@ -129,14 +136,16 @@ def arrange(
         xy[:, 0] = np.clip(xy[:, 0], 0, max(0, width - label_w))
         xy[:, 1] = np.clip(xy[:, 1], 0, max(0, height - label_h))
         rects = np.concatenate([xy, xy + (label_w, label_h)], axis=1)
-        others = np.delete(obstacles[: len(boxes) + 2 + index], index, axis=0)
-        cost = overlaps(rects, others) * 10 + overlaps(rects, boxes[[index]])
+        # Another face is never covered where it can be helped; then the corners and the labels before; its own face
+        # last.
+        cost = 100 * overlaps(rects, np.delete(boxes, index, axis=0)) + 10 * overlaps(rects, taken[: 2 + index])
+        cost = cost + overlaps(rects, boxes[[index]])
         clear = np.flatnonzero(cost == 0)
         if len(clear) == 0 and not inside:
             return None
         chosen = clear[0] if len(clear) else int(np.argmin(cost))
         rect = tuple(int(value) for value in rects[chosen])
-        obstacles[len(boxes) + 2 + index] = rect
+        taken[2 + index] = rect
         labels.append(Label(text, rect, font.size))
     return labels
 

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+from PIL import Image
 
 from emotion.drawing import draw_faces
 from emotion.errors import EMPTY_FILE, NOT_A_VIDEO, STILL_PICTURE, VideoError, VideoTooLarge, too_large
@@ -95,6 +96,17 @@ def check_video_file(path: Path, limits: ClipLimits = APP_LIMITS) -> None:
         raise VideoError(EMPTY_FILE)
     if size > limits.max_bytes:
         raise VideoTooLarge(too_large("clip", limits.max_bytes))
+    if is_still_picture(path):
+        raise VideoError(STILL_PICTURE)
+
+
+def is_still_picture(path: Path) -> bool:
+    """Whether the file is a photo (by its content, whatever its name): Pillow reads its header, nothing more."""
+    try:
+        with Image.open(path) as image:
+            return not getattr(image, "is_animated", False)
+    except Exception:  # noqa: BLE001 (any decoder's complaint means: not a picture Pillow knows)
+        return False
 
 
 def too_many_pixels(width: float, height: float, limits: ClipLimits) -> VideoTooLarge | None:

@@ -89,16 +89,16 @@ def upload_clip(page, clip: Path) -> None:
     page.get_by_role("button", name="Analyse clip").click()
 
 
-def shown_scores(page) -> dict[str, str]:
+def shown_scores(page, prefix: str = "upload") -> dict[str, str]:
     """The bar chart as the page shows it: {label: percentage text}."""
-    rows = page.locator("#scores button").all_inner_texts()
+    rows = page.locator(f"#{prefix}-scores button").all_inner_texts()
     return dict(row.split("\n")[:2] for row in rows if "\n" in row)
 
 
-def start_camera(page) -> None:
-    """Open the visible webcam input and wait until the (fake) camera delivers frames; capturing
-    before that yields nothing."""
-    page.get_by_text("Click to Access Webcam").first.click()
+def start_camera(page, camera: str = "#snapshot-input") -> None:
+    """Open the webcam input `camera` (the Snapshot's, or "#live-input") and wait until the (fake) camera delivers
+    frames; capturing before that yields nothing."""
+    page.locator(camera).get_by_text("Click to Access Webcam").click(timeout=60_000)
     page.wait_for_function(
         "() => [...document.querySelectorAll('video')].some(video => video.readyState >= 2 && video.videoWidth > 0)",
         timeout=60_000,

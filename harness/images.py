@@ -1,8 +1,12 @@
-"""Images with no face in them, for the detector's tests and benchmark."""
+"""Made-up pictures: with no face in them (the detector's tests and benchmark), a crowd, two people to choose from
+(the page's tests and screenshots)."""
 
 import cv2
 import numpy as np
+from PIL import Image
 from skimage import data as skimage_data
+
+from harness.clips import EXAMPLES
 
 # scikit-image's sample images that hold no face (the astronaut and the cameraman do; "cat" repeats "chelsea").
 FACE_FREE_SAMPLES = (
@@ -82,3 +86,24 @@ def face_free_images() -> list[np.ndarray]:
             for left in (0, width // 2)
         ]
     return images + drawings(40)
+
+
+def crowd(count: int, side: int = 96) -> Image.Image:
+    """`count` copies of an example's face in rows, with room between them: a crowd photo."""
+    face = Image.open(EXAMPLES / "neutral.jpg").convert("RGB")
+    face = face.crop((0, 0, min(face.size), min(face.size))).resize((side, side))
+    columns = int(np.ceil(np.sqrt(count * 1.5)))
+    rows = int(np.ceil(count / columns))
+    picture = Image.new("RGB", (columns * side * 3 // 2, rows * side * 2), (200, 200, 200))
+    for index in range(count):
+        picture.paste(face, ((index % columns) * side * 3 // 2 + side // 4, (index // columns) * side * 2 + side // 2))
+    return picture
+
+
+def two_people() -> Image.Image:
+    """The astronaut beside a smaller mirrored copy of herself, as a 640x320 camera frame: two faces to choose from."""
+    astronaut = skimage_data.astronaut()
+    small = np.asarray(Image.fromarray(astronaut[:, ::-1]).resize((384, 384)))
+    right = np.zeros_like(astronaut)
+    right[64:448, 64:448] = small
+    return Image.fromarray(np.concatenate([astronaut, right], axis=1)).resize((640, 320))

@@ -82,7 +82,7 @@ def test_live_webcam_keeps_updating_keeps_the_face_number_and_draws_the_timeline
     files_before = sum(1 for path in cache.rglob("*") if path.is_file())
     page.get_by_role("tab", name="Webcam").click()
     page.get_by_text("Live", exact=True).click()
-    start_camera(page)
+    start_camera(page, "#live-input")
     page.get_by_label("capture photo").click()
     expect(page.get_by_text("1 face in view.")).to_be_visible(timeout=TIMEOUT_MS)
     first = page.locator("#live-view img").get_attribute("src")

@@ -25,7 +25,7 @@ def test_the_space_gets_the_app_its_model_and_detector_and_nothing_for_developme
         "assets/face_detection_yunet_2026may.onnx",
         "emotion/app/page/page.js",
         "emotion/app/page/page.css",
-        "emotion/app/page/views.py",
+        "emotion/app/page/upload_tab.py",
         "emotion/app/rest.py",
     } <= files
     assert "assets/model.keras" not in files  # the Space serves the .tflite file, without TensorFlow

@@ -6,7 +6,7 @@ import pytest
 from PIL import Image
 
 from emotion import Predictor
-from emotion.drawing import corners, draw_faces, face_numbers, overlap, place_labels
+from emotion.drawing import DISPLAY, NUMBERS_ONLY_OVER, corners, draw_faces, face_numbers, overlap, place_labels
 from emotion.labels import CLASSES, COLOURS
 from emotion.results import FaceResult
 
@@ -58,3 +58,33 @@ def test_drawing_returns_a_marked_copy(predictor: Predictor, astronaut, size):
     assert drawn.size == size and drawn.mode == "RGB"
     assert not np.array_equal(np.asarray(drawn), photo)
     assert np.array_equal(np.asarray(Image.fromarray(photo)), photo)  # the input is untouched
+
+
+@pytest.mark.parametrize("count", [5, 24, 60, 150])
+def test_labels_never_cover_another_face_and_a_crowd_gets_numbers(count):
+    """Faces in a grid with room between them, as in a crowd photo drawn for the page."""
+    columns = int(np.ceil(np.sqrt(count * 1.5)))
+    side = DISPLAY[0] // columns // 2
+    faces = [
+        face(((index % columns) * 2 * side + side // 2, (index // columns) * 2 * side + side, side, side))
+        for index in range(count)
+    ]
+    size = (DISPLAY[0], (count // columns + 1) * 2 * side + side)
+    labels = place_labels(size, faces, face_numbers(faces, None))
+    boxes = [(x, y, x + w, y + h) for x, y, w, h in (face.box for face in faces)]
+    for index, label in enumerate(labels):
+        assert all(overlap(label.rect, box) == 0 for number, box in enumerate(boxes) if number != index)
+    numbers_only = all(label.text == f"#{index}" for index, label in enumerate(labels, start=1))
+    assert numbers_only == (count > NUMBERS_ONLY_OVER)
+
+
+def test_photos_are_drawn_for_the_display_box_and_a_chosen_face_is_highlighted():
+    tiny = draw_faces(np.zeros((16, 16, 3), np.uint8), [face((0, 0, 16, 16))], to_display=True)
+    assert tiny.size == (DISPLAY[1], DISPLAY[1])  # a 16 px square shown 800 px high
+    wide = np.zeros((300, 600, 3), np.uint8)
+    plain = np.asarray(draw_faces(wide, [face((100, 100, 80, 80)), face((400, 100, 80, 80))], to_display=True))
+    chosen = np.asarray(
+        draw_faces(wide, [face((100, 100, 80, 80)), face((400, 100, 80, 80))], highlight=1, to_display=True)
+    )
+    changed = np.argwhere((plain != chosen).any(axis=2))
+    assert len(changed) and changed[:, 1].min() > 300 * DISPLAY[0] / 600  # only around the second face

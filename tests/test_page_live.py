@@ -3,11 +3,10 @@ and Record end and start runs, and leaving the mode or the tab ends the run and 
 
 import re
 
-import numpy as np
 import pytest
-from PIL import Image
 
 from harness.browser import start_camera, write_y4m
+from harness.images import two_people
 from tests.test_browser import TIMEOUT_MS, expect  # and its skip without Chromium
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -18,14 +17,13 @@ RUNNING_CAMERAS = """() => [...document.querySelectorAll('video')]
 
 
 @pytest.fixture(scope="module")
-def browser(two_faces: np.ndarray, tmp_path_factory: pytest.TempPathFactory):
+def browser(tmp_path_factory: pytest.TempPathFactory):
     """This module's Chromium: its fake camera shows the astronaut and her smaller mirrored copy, still."""
     from playwright import sync_api
 
     from harness.browser import launch_chromium
 
-    frame = Image.fromarray(two_faces).resize((640, 320))
-    video = write_y4m([frame] * 4, tmp_path_factory.mktemp("camera") / "two.y4m")
+    video = write_y4m([two_people()] * 4, tmp_path_factory.mktemp("camera") / "two.y4m")
     with sync_api.sync_playwright() as playwright:
         chromium = launch_chromium(playwright, video)
         yield chromium
@@ -35,7 +33,7 @@ def browser(two_faces: np.ndarray, tmp_path_factory: pytest.TempPathFactory):
 def record(page) -> None:
     page.get_by_role("tab", name="Webcam").click()
     page.get_by_text("Live", exact=True).click()
-    start_camera(page)
+    start_camera(page, "#live-input")
     page.locator('#live-input button[aria-label="capture photo"]').click()
     expect(page.get_by_text("2 faces in view.").first).to_be_visible(timeout=TIMEOUT_MS)
 

@@ -19,10 +19,11 @@ from gradio_client import Client, handle_file
 from PIL import Image
 
 from emotion.__main__ import main as cli_main
-from emotion.app.page.handlers import rounded
-from emotion.app.page.stream_handlers import person_timeline
+from emotion.app.page.components import rounded
+from emotion.app.page.video_tab import ClipEvents, person_timeline
 from emotion.app.scratch import scratch_folder
 from emotion.errors import VideoError, VideoTooLarge
+from emotion.labels import CLASSES
 from emotion.results import SAMPLE_COLUMNS
 from emotion.tracking import LABEL_MARGIN
 from emotion.video import ClipWriter, analyse_clip, check_video_file
@@ -144,7 +145,7 @@ def bad_clips(tmp_path: Path, clip: Path, astronaut: np.ndarray) -> dict[str, tu
         "text": (b"just some text, not a clip\n" * 20, 400, "not a video"),
         "truncated to its first kilobyte": (clip.read_bytes()[:1024], 400, "no video"),
         "audio only": (wav_bytes(), 400, "no picture stream"),
-        "a still image renamed .mp4": (encode(Image.fromarray(astronaut), "PNG"), 400, "still image"),
+        "a still image renamed .mp4": (encode(Image.fromarray(astronaut), "PNG"), 400, "still picture, not a clip"),
         "zero frames": (empty_writer.read_bytes() if empty_writer.is_file() else b"", 400, ""),
         "absurd resolution": (
             clip_bytes(tmp_path, "huge.avi", [np.zeros((2200, 4000, 3), np.uint8)] * 2),
@@ -194,15 +195,14 @@ def test_rest_answers_people_and_422_when_nobody_is_in_the_clip(server, clip, no
 
 def test_gradio_client_and_ui_function(server, clip, bad, tmp_path):
     url, app = server
-    annotated, picker, timeline, message, record, csv_file, json_file = Client(url, verbose=False).predict(
-        handle_file(str(clip)), api_name="/predict_video"
-    )
+    annotated, record, message = Client(url, verbose=False).predict(handle_file(str(clip)), api_name="/predict_video")
     check_people(record)
     assert "Followed 2 people" in message and Path(annotated).suffix == ".webm"
-    rows = Path(csv_file["value"]).read_text().splitlines()  # a button's update: its file and its visibility
+    analysed = list(ClipEvents(app.predictor).analyse(str(clip)))[0][3]  # the page's own record of it
+    rows = analysed.csv.splitlines()
     assert rows[0] == ",".join(SAMPLE_COLUMNS)
     assert len(rows) - 1 == sum(len(person["samples"]) for person in record["faces"])
-    assert rounded(json.loads(Path(json_file["value"]).read_text())) == record and picker["value"] == 1
+    assert rounded(analysed.record) == record
     frame = person_timeline(2, record)
     assert set(frame["expression"]) == set(record["faces"][1]["samples"][0]["scores"])
     assert frame["seconds"].min() == pytest.approx(record["faces"][1]["first_seen"])
@@ -213,16 +213,24 @@ def test_gradio_client_and_ui_function(server, clip, bad, tmp_path):
     path = tmp_path / "upload.mp4"
     path.write_bytes(bad["text"][0])
     with pytest.raises(gr.Error) as raised:
-        list(app.demo.stream_handlers.analyse_video(str(path)))
+        list(ClipEvents(app.predictor).analyse(str(path)))
     assert "not a video" in raised.value.message
+
+
+def test_a_timeline_breaks_where_the_person_was_out_of_view():
+    samples = [{"time": seconds, "scores": dict.fromkeys(CLASSES, 1 / 7)} for seconds in (0, 0.2, 0.4, 6.0, 6.2)]
+    frame = person_timeline(1, {"faces": [{"id": 1, "samples": samples}]})
+    gap = frame[frame["percent"].isna()]
+    assert len(gap) == len(CLASSES) and (gap["seconds"] > 0.4).all() and (gap["seconds"] < 6.0).all()
+    assert frame["percent"].notna().sum() == 5 * len(CLASSES)  # one break, between 0.4 s and 6 s only
 
 
 def test_the_ui_keeps_no_temporary_file(server, clip, tmp_path, monkeypatch):
     _, app = server
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
-    outputs = list(app.demo.stream_handlers.analyse_video(str(clip)))
-    assert len(outputs) == 1 and Path(outputs[0][app.demo.views.clip_output]).name == "clip-annotated.webm"
-    assert Path(outputs[0][app.demo.views.clip_output]).parent.parent == scratch_folder()  # the app's own folder
+    outputs = list(ClipEvents(app.predictor).analyse(str(clip)))
+    assert len(outputs) == 1 and Path(outputs[0][0]).name == "clip-annotated.webm"
+    assert Path(outputs[0][0]).parent.parent == scratch_folder()  # the app's own folder
     assert list(tmp_path.iterdir()) == [] and list(scratch_folder().iterdir()) == []  # removed once handed over
 
 

@@ -1,2 +1,2 @@
-"""The Gradio page: its layout (views), what each event does (handlers, stream_handlers), the wiring (events),
-its own components, settings, CSS and JavaScript."""
+"""The Gradio page: a module per tab (upload_tab, webcam_tab, video_tab, about_tab), each making and wiring its own
+components, and what they share (photo_results, components, notices, settings, page.css, page.js)."""

@@ -83,7 +83,8 @@ def probability_frame(moments: list[tuple[float, Sequence[float]]]) -> pd.DataFr
             middle = (seconds + moments[index - 1][0]) / 2
             rows += [(middle, name, None) for name in CLASSES]
         rows += [(seconds, name, round(100 * float(p), 1)) for name, p in zip(CLASSES, probabilities, strict=True)]
-    return pd.DataFrame(rows, columns=["seconds", "expression", "percent"])
+    frame = pd.DataFrame(rows, columns=["seconds", "expression", "percent"])
+    return frame.astype({"seconds": float, "percent": float})  # numbers even when empty: the chart's axes stay numeric
 
 
 def timeline_plot(**settings) -> gr.LinePlot:

@@ -107,8 +107,8 @@ class ClipEvents:
 
     def analyse(self, clip: str | None, progress: gr.Progress = gr.Progress()):  # noqa: B008 (Gradio's API)
         """Every person in the clip followed: the annotated clip, each person's samples (time, box, smoothed
-        probabilities) and a message. A generator: its temporary folder is removed only after its one answer, once
-        Gradio has copied the annotated clip into its cache."""
+        probabilities) and a message."""
+        # A generator: its temporary folder goes only after its one answer, once Gradio has copied the clip.
         started, size = time.perf_counter(), 0
         with tempfile.TemporaryDirectory(prefix="emotion-clip-", dir=scratch_folder()) as folder:
             try:
