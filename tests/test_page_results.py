@@ -76,12 +76,13 @@ def test_an_expired_result_says_so_and_a_new_analysis_works(page, astronaut_file
     expect(page.get_by_text("This result has expired")).to_have_count(0)
 
 
-def test_an_expired_clip_says_so_when_its_clip_is_downloaded(page, tmp_path, astronaut, monkeypatch):
+def test_an_expired_clip_says_so_when_its_clip_is_downloaded(page, server, tmp_path, astronaut):
     clip = tmp_path / "short.webm"
     write_clip(clip, [astronaut] * 20, fps=10, codec="VP80")
     upload_clip(page, clip)
     expect(page.get_by_text("Followed 1 person")).to_be_visible(timeout=TIMEOUT_MS)
-    scratch.sweep(0)  # what the sweep does two minutes later
+    _, app = server
+    scratch.sweep(0, app.demo.kept_files())  # what the sweep does two minutes later (the examples stay)
     page.get_by_role("button", name="Download annotated clip").click()
     expect(page.locator("#clip-message")).to_contain_text("This result has expired", timeout=TIMEOUT_MS)
 

@@ -47,7 +47,10 @@ def video_tab(predictor: Predictor) -> None:
             # without H.264 greets a phone's MP4 with "Video not playable"). No file_types: Gradio would refuse
             # another file with its own words; emotion.video says what is wrong.
             clip = clip_input(label="Clip", elem_id="clip-input")
-            gr.Markdown(f"{CLIP_LIMITS_TEXT} A 60 s 720p clip takes about {settings.CLIP_SECONDS_PER_MINUTE} s.")
+            gr.Markdown(
+                f"{CLIP_LIMITS_TEXT} A 60 s 720p clip takes about {settings.CLIP_SECONDS_PER_MINUTE} s on two CPU "
+                "cores."
+            )
             button = gr.Button("Analyse clip", variant="primary")
         with gr.Column(scale=1, min_width=300):
             # No label chip: on a phone it covered the clip's top and the labels of the faces there.
