@@ -41,7 +41,7 @@ def lower_priority() -> None:
 
 
 CLIP_WORKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="emotion-clip", initializer=lower_priority)
-ANNOTATED_SIDE = 854  # the annotated clip's longest side at most (480p), so it stays small to send
+ANNOTATED_SIDE = 640  # the annotated clip's longest side at most (360p): the page shows it in a column about 600 px wide
 
 
 def annotated_frame(rgb: np.ndarray) -> np.ndarray:
@@ -53,9 +53,10 @@ def annotated_frame(rgb: np.ndarray) -> np.ndarray:
 
 
 class ClipWriter:
-    """The annotated clip (VP8 WebM), encoded by a thread of its own: encoding a frame takes about as long as
-    analysing one, so it runs on the other core meanwhile. At most WAITING_FRAMES frames wait for it. Started by
-    the clip's thread, it inherits that thread's lower CPU priority (Linux)."""
+    """The annotated clip (VP8 WebM), drawn and encoded by a thread of its own: drawing and encoding a frame take
+    about as long as analysing one, so they run on the other core meanwhile (drawn by the clip's thread, the
+    annotated clip made the page's analysis 1.7x REST's; docs/pipeline.md). At most WAITING_FRAMES frames wait for
+    it. Started by the clip's thread, it inherits that thread's lower CPU priority (Linux)."""
 
     WAITING_FRAMES = 8
 
@@ -64,19 +65,22 @@ class ClipWriter:
         self.writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"VP80"), sample_rate, (width, height))
         if not self.writer.isOpened():
             raise RuntimeError("OpenCV cannot write VP8 WebM here")  # a broken install, not the user's clip
-        self.frames: queue.Queue[np.ndarray | None] = queue.Queue(maxsize=self.WAITING_FRAMES)
+        self.frames: queue.Queue[tuple | None] = queue.Queue(maxsize=self.WAITING_FRAMES)
         self.problem: cv2.error | None = None
         self.thread = threading.Thread(target=self.encode, name="emotion-clip-writer", daemon=True)
         self.thread.start()
 
-    def write(self, bgr: np.ndarray) -> None:
-        self.frames.put(bgr)
+    def write(self, rgb: np.ndarray, tracked: list) -> None:
+        """A frame (RGB, not changed afterwards) and its tracked faces, to be drawn and encoded."""
+        self.frames.put((rgb, tracked))
 
     def encode(self) -> None:
-        while (frame := self.frames.get()) is not None:
+        while (item := self.frames.get()) is not None:
             if self.problem is None:  # after a failure, frames are still taken, so that write never blocks
+                rgb, tracked = item
+                drawn = draw_faces(rgb, [face.face for face in tracked], numbers=[face.number for face in tracked])
                 try:
-                    self.writer.write(frame)
+                    self.writer.write(cv2.cvtColor(annotated_frame(np.asarray(drawn)), cv2.COLOR_RGB2BGR))
                 except cv2.error as problem:
                     self.problem = problem
 
@@ -195,11 +199,8 @@ def follow_faces(
                 person.last_seen = round(frame_time, 3)
                 person.samples.append(Sample(round(frame_time, 3), face.face.box, face.face.label, face.face.scores))
             if annotated is not None:
-                drawn = np.asarray(
-                    draw_faces(rgb, [face.face for face in tracked], numbers=[face.number for face in tracked])
-                )
-                writer = writer or ClipWriter(annotated, drawn.shape, sample_rate)
-                writer.write(cv2.cvtColor(annotated_frame(drawn), cv2.COLOR_RGB2BGR))
+                writer = writer or ClipWriter(annotated, rgb.shape, sample_rate)
+                writer.write(rgb, tracked)
             if progress is not None and total_frames > 0:
                 progress(min(frame_index / total_frames, 1.0))
     finally:

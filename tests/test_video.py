@@ -26,7 +26,7 @@ from emotion.errors import VideoError, VideoTooLarge
 from emotion.labels import CLASSES
 from emotion.results import SAMPLE_COLUMNS
 from emotion.tracking import LABEL_MARGIN
-from emotion.video import ClipWriter, analyse_clip, check_video_file
+from emotion.video import ANNOTATED_SIDE, ClipWriter, analyse_clip, check_video_file
 from harness.clips import write_clip
 from tests.helpers import encode
 
@@ -114,7 +114,7 @@ def test_the_annotated_clip_has_a_frame_per_sample_and_plays_as_webm(clip, predi
         frames += 1
     width = capture.get(cv2.CAP_PROP_FRAME_WIDTH)
     capture.release()
-    assert frames == round(result.duration * result.sample_rate) and 0 < width <= 854
+    assert frames == round(result.duration * result.sample_rate) and 0 < width <= ANNOTATED_SIDE
     assert (tmp_path / "annotated.webm").read_bytes()[:4] == b"\x1a\x45\xdf\xa3"  # Matroska/WebM
     assert progress == sorted(progress) and progress[-1] == pytest.approx(1.0)
 
@@ -248,7 +248,7 @@ def test_the_clip_writer_keeps_every_frame_in_order_and_says_when_encoding_faile
     shades = [np.full((64, 96, 3), 20 * index, np.uint8) for index in range(12)]  # more than WAITING_FRAMES
     writer = ClipWriter(tmp_path / "shades.webm", shades[0].shape, 5.0)
     for frame in shades:
-        writer.write(frame)
+        writer.write(frame, [])
     writer.close()
     capture, read = cv2.VideoCapture(str(tmp_path / "shades.webm")), []
     while (frame := capture.read()[1]) is not None:
@@ -258,7 +258,7 @@ def test_the_clip_writer_keeps_every_frame_in_order_and_says_when_encoding_faile
     failing = ClipWriter(tmp_path / "failing.webm", shades[0].shape, 5.0)
     monkeypatch.setattr(failing, "writer", type("Broken", (), {"write": cv2_failure, "release": lambda self: None})())
     for frame in shades:  # never blocks, although nothing is encoded
-        failing.write(frame)
+        failing.write(frame, [])
     with pytest.raises(RuntimeError, match="annotated clip"):
         failing.close()
 

@@ -26,7 +26,7 @@ LIVE_STREAMS = 4
 CACHE_CLEANUP = (60, 120)
 RESULT_SECONDS = CACHE_CLEANUP[1]  # how long a page's result answers its clicks (its files are swept after that)
 TIMELINE_GAP = 1.0  # seconds without a face that a timeline shows as a gap, not a line across
-CLIP_SECONDS_PER_MINUTE = 20  # python -m bench.video (docs/pipeline.md)
+CLIP_SECONDS_PER_MINUTE = 15  # the page's own time for 60 s of 720p: python -m bench.page_clip (docs/pipeline.md)
 LIMITS = (
     "Frontal faces work best. FER2013 mixes posed and spontaneous expressions, 48x48 grayscale, mostly "
     "adults; the model reads a face's appearance, not what the person feels. Disgust is rare (1.8% of the "
