@@ -41,7 +41,9 @@ def lower_priority() -> None:
 
 
 CLIP_WORKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="emotion-clip", initializer=lower_priority)
-ANNOTATED_SIDE = 640  # the annotated clip's longest side at most (360p): the page shows it in a column about 600 px wide
+ANNOTATED_SIDE = (
+    640  # the annotated clip's longest side at most (360p): the page shows it in a column about 600 px wide
+)
 
 
 def annotated_frame(rgb: np.ndarray) -> np.ndarray:

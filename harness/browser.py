@@ -103,3 +103,11 @@ def start_camera(page, camera: str = "#snapshot-input") -> None:
         "() => [...document.querySelectorAll('video')].some(video => video.readyState >= 2 && video.videoWidth > 0)",
         timeout=60_000,
     )
+
+
+def coloured_pixels(page, selector: str) -> int:
+    """How many strongly coloured pixels an element shows: a chart's drawn lines (its axes and grid are grey)."""
+    import io
+
+    picture = Image.open(io.BytesIO(page.locator(selector).screenshot())).convert("HSV")
+    return int((np.asarray(picture)[:, :, 1] > 120).sum())

@@ -21,6 +21,7 @@ from emotion.drawing import display_scale
 from emotion.labels import CLASSES
 from harness.browser import (
     PHONE,
+    coloured_pixels,
     find_chromium,
     shown_scores,
     start_camera,
@@ -351,6 +352,8 @@ def test_a_clip_gives_a_playable_annotated_clip_a_person_picker_and_a_timeline(
     assert played["ready"] >= 2 and played["duration"] > 3 and played["error"] is None and played["width"] > 0
     expect(page.locator("#clip-timeline")).to_be_visible()
     expect(page.locator("#clip-timeline canvas, #clip-timeline svg").first).to_be_visible(timeout=TIMEOUT_MS)
+    page.wait_for_timeout(1000)
+    assert coloured_pixels(page, "#clip-timeline") > 100  # the person's lines are drawn
     assert legend_entries(page, "#clip-legend") == list(CLASSES)  # every one in view, at a phone's width too
     person = page.locator("#clip-person")
     expect(person).to_be_visible()

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from harness.browser import start_camera, write_y4m
+from harness.browser import coloured_pixels, start_camera, write_y4m
 from harness.images import two_people
 from tests.test_browser import TIMEOUT_MS, expect  # and its skip without Chromium
 
@@ -56,6 +56,7 @@ def test_a_chosen_face_is_followed_until_another_is_chosen(page):
     expect(page.locator("#live-follow input")).to_have_value("Face #1")
     choose(page, "Face #2")
     assert followed_over(page, 4) == {"Face #2"}  # it reverted to Face #1 about 2.5 s later
+    assert coloured_pixels(page, "#live-timeline") > 100  # its timeline's lines are drawn
     choose(page, "Face #1")  # a second change was ignored
     assert followed_over(page, 3) == {"Face #1"}
 

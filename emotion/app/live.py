@@ -18,7 +18,7 @@ TIMELINE_EVERY = 1.0  # seconds between timeline redraws: a chart per frame cost
 
 @dataclass
 class LiveUpdate:
-    picture: Image.Image  # the frame with every face boxed, numbered and labelled
+    picture: Image.Image  # the frame with every face boxed, numbered and labelled, the followed one highlighted
     choices: list[tuple[str, int]]  # ("Face #n", n) for every face in view
     followed: int | None  # the number of the face whose bars and timeline are shown
     scores: dict[str, float] | None  # the followed face's smoothed probabilities
@@ -53,7 +53,12 @@ class LiveSession:
             timeline = [(round(moment - now, 2), scores) for moment, scores in self.tracker.history(chosen.number)]
         plural = "face" if len(tracked) == 1 else "faces"
         return LiveUpdate(
-            picture=draw_faces(frame, [face.face for face in tracked], numbers=[face.number for face in tracked]),
+            picture=draw_faces(
+                frame,
+                [face.face for face in tracked],
+                numbers=[face.number for face in tracked],
+                highlight=next((index for index, face in enumerate(tracked) if face is chosen), None),
+            ),
             choices=choices,
             followed=self.followed,
             scores=chosen.face.scores if chosen else None,

@@ -147,7 +147,7 @@ class ClipEvents:
         first = ids[0] if ids else None
         return [
             gr.Dropdown(choices=[(f"Person #{number}", number) for number in ids], value=first, visible=bool(ids)),
-            person_timeline(first, result.record),
+            person_timeline(first, result.record) if ids else None,  # an empty chart would stay empty
             gr.Column(visible=bool(ids)),
             gr.Row(visible=bool(ids)),
             result.csv,

@@ -106,8 +106,9 @@ def webcam_tab(predictor: Predictor, tabs: gr.Tabs) -> None:
 
 
 def cleared() -> list:
-    """The live outputs emptied: no frame, message, face, bars, rows or timeline of a run that has ended."""
-    return ["", "", gr.Dropdown(choices=[], value=None), None, [], probability_frame([])]
+    """The live outputs emptied: no frame, message, face, bars, rows or timeline of a run that has ended (the chart
+    emptied with None: one given an empty frame drew no line of the frames that followed)."""
+    return ["", "", gr.Dropdown(choices=[], value=None), None, [], None]
 
 
 class LiveEvents:
