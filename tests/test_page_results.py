@@ -76,6 +76,7 @@ def test_an_expired_result_says_so_and_a_new_analysis_works(page, astronaut_file
     expect(page.get_by_text("This result has expired")).to_have_count(0)
 
 
+@pytest.mark.slow
 def test_an_expired_clip_says_so_when_its_clip_is_downloaded(page, server, tmp_path, astronaut):
     clip = tmp_path / "short.webm"
     write_clip(clip, [astronaut] * 20, fps=10, codec="VP80")
@@ -126,6 +127,7 @@ def test_a_tiny_image_is_shown_scaled_up_with_its_label_whole(page, astronaut, t
     assert page.locator("#upload-annotated img").bounding_box()["width"] > 300
 
 
+@pytest.mark.slow
 def test_choosing_a_face_highlights_its_box(page):
     upload_photo(page, EXAMPLES / "group.jpg")
     expect(page.get_by_text("Found 5 faces.")).to_be_visible(timeout=TIMEOUT_MS)
@@ -140,6 +142,7 @@ def test_choosing_a_face_highlights_its_box(page):
     expect(page.locator("#upload-picker input")).to_have_value(f"#4 {label}")
 
 
+@pytest.mark.slow
 def test_clip_refusals_leave_no_error_badge_and_a_picture_gets_one_message_whatever_its_name(page, tmp_path, astronaut):
     renamed = tmp_path / "holiday.mp4"
     renamed.write_bytes((EXAMPLES / "angry.jpg").read_bytes())
@@ -158,6 +161,7 @@ def test_clip_refusals_leave_no_error_badge_and_a_picture_gets_one_message_whate
     assert all("error" not in classes.split() for classes in trackers), trackers
 
 
+@pytest.mark.slow
 def test_a_clip_with_nobody_shows_no_empty_chart(page, tmp_path):
     clip = tmp_path / "nobody.webm"
     write_clip(clip, [np.full((240, 320, 3), 90, np.uint8)] * 10, fps=10, codec="VP80")
