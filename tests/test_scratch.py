@@ -1,8 +1,12 @@
-"""The app's one temporary folder (emotion.app.scratch): swept while the app runs, emptied when it starts."""
+"""The app's one temporary folder (emotion.app.scratch): swept while the app runs, emptied when it starts and when it
+stops cleanly."""
 
 import os
+import signal
 import time
+from pathlib import Path
 
+import httpx
 import pytest
 
 from emotion.app import scratch
@@ -45,3 +49,18 @@ def test_what_a_crashed_app_left_is_gone_once_the_app_answers_again(tiny_model_p
         assert not [path for path in leftovers if path.exists()]
         examples = {path.name for path in [*(ROOT / "assets" / "examples").iterdir(), *(ROOT / "assets").glob("*.png")]}
         assert {path.name for path in folder.rglob("*") if path.is_file()} <= examples  # what the new page put there
+
+
+def test_a_clean_stop_leaves_the_folder_empty(tiny_model_path, tmp_path, monkeypatch):
+    """SIGTERM (how a container or a Space is stopped) ends the app with its folder emptied, not two minutes of
+    uploads waiting for the next start."""
+    folder = tmp_path / "emotion-app"
+    monkeypatch.setenv("EMOTION_TEMP_DIR", str(folder))
+    with running_app(tiny_model_path) as app:
+        with (ROOT / "assets" / "examples" / "angry.jpg").open("rb") as photo:
+            answer = httpx.post(f"{app.url}/gradio_api/upload", files={"files": photo}, timeout=30)
+        [uploaded] = answer.json()
+        assert Path(uploaded).is_file() and folder in Path(uploaded).parents
+        app.process.send_signal(signal.SIGTERM)
+        assert app.process.wait(timeout=30) == 0
+    assert folder.is_dir() and list(folder.iterdir()) == []

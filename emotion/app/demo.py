@@ -15,7 +15,7 @@ from emotion.app.page.upload_tab import upload_tab
 from emotion.app.page.video_tab import video_tab
 from emotion.app.page.webcam_tab import webcam_tab
 from emotion.app.rest import build_rest_router
-from emotion.app.scratch import cache_folder, empty_at_start, start_sweeping
+from emotion.app.scratch import cache_folder, empty_at_exit, empty_at_start, start_sweeping
 from emotion.labels import CLASSES
 from emotion.limits import APP_LIMITS
 from emotion.predictor import Predictor
@@ -33,9 +33,11 @@ class Page(gr.Blocks):
         self.predictor = predictor
 
     def launch(self, **options):
-        """Sweeps the app's temporary folder from then on, sparing the example photos Gradio keeps there."""
+        """Sweeps the app's temporary folder from then on, sparing the example photos Gradio keeps there, and
+        empties it when the process stops cleanly."""
         if not _sweeping:
             _sweeping.append(start_sweeping(*CACHE_CLEANUP, keep=self.kept_files))
+            empty_at_exit()
         settings = {
             "max_file_size": APP_LIMITS.max_bytes,  # photos are held to their own limit by the handler
             "run_history": False,

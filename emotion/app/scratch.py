@@ -1,14 +1,17 @@
 """The app's one temporary folder, which nothing uploaded outlives: Gradio's cache (uploads, results) and the
-scratch space of REST and clips are inside it; it is emptied when the app starts, so a crash leaves nothing once
-the app answers again, and swept while it runs: files older than the cache's age go, partial uploads included,
-and so do the folders left empty.
+scratch space of REST and clips are inside it. It is emptied when the app starts (so a crash leaves nothing once
+the app answers again) and when it stops cleanly (SIGTERM included), and swept while it runs: files older than
+the cache's age go, partial uploads included, and so do the folders left empty.
 
 EMOTION_TEMP_DIR names the folder; by default it is `emotion-app` in the system's temporary folder.
 """
 
+import atexit
 import contextlib
 import os
 import shutil
+import signal
+import sys
 import tempfile
 import threading
 import time
@@ -40,6 +43,19 @@ def empty_at_start() -> None:
     if folder in _emptied:
         return
     _emptied.add(folder)
+    empty(folder)
+
+
+def empty_at_exit() -> None:
+    """Empty the app's folder when the process stops cleanly: at exit, and on SIGTERM (how a container or a
+    Space is stopped), which would otherwise end Python without its exit handlers."""
+    atexit.register(empty, app_folder())
+    if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # SystemExit runs the exit handlers
+
+
+def empty(folder: Path) -> None:
+    """Everything in `folder` removed, the folder kept."""
     if folder.is_dir():
         for entry in folder.iterdir():
             if entry.is_dir() and not entry.is_symlink():
