@@ -13,6 +13,7 @@ from emotion.explain import occlusion_map
 from emotion.identity import FaceRecognizer
 from emotion.images import photo_scale, to_rgb_array
 from emotion.labels import CLASSES
+from emotion.limits import MAX_FACES
 from emotion.preprocess import FACE_MARGIN, INPUT_SIZE, prepare_face, square_crop_box, to_gray
 from emotion.reliability import signals_of, warnings_for
 from emotion.results import Box, FaceResult, Landmarks, scores_of
@@ -58,7 +59,7 @@ class Predictor:
         return self.classifier.classify(faces, head)
 
     def predict(self, image: Image.Image | np.ndarray, whole_image: bool = False) -> list[FaceResult]:
-        """Every face in the photo, largest first; [] when none is found.
+        """Every face in the photo, largest first, at most MAX_FACES (the largest); [] when none is found.
 
         whole_image=True skips detection and classifies the whole photo as one face (for photos
         that are already a cropped face, like FER2013's). Boxes and landmarks are in the original photo's
@@ -87,7 +88,7 @@ class Predictor:
         the detector still looks, so that the answer can say when it found no face."""
         height, width = rgb.shape[:2]
         gray = to_gray(rgb)  # once per photo: every face's crop and sharpness start from it
-        detections = self.detector.detect(rgb)
+        detections = self.detector.detect(rgb)[:MAX_FACES]  # the largest first
         if whole_image:
             found = Found([(0, 0, width, height)], [None], [None], [], gray, [0.0], bool(detections))
         else:

@@ -131,8 +131,10 @@ def open_clip(path: Path, limits: ClipLimits = APP_LIMITS) -> tuple[cv2.VideoCap
     width, height = capture.get(cv2.CAP_PROP_FRAME_WIDTH), capture.get(cv2.CAP_PROP_FRAME_HEIGHT)
     frames = capture.get(cv2.CAP_PROP_FRAME_COUNT)
     problem = None
-    if not math.isfinite(fps) or fps <= 0 or fps > 1000 or width <= 0 or height <= 0:
+    if not math.isfinite(fps) or fps <= 0 or width <= 0 or height <= 0:
         problem = VideoError("This file has no video we can read (no picture stream, or a damaged header).")
+    elif fps > limits.max_fps:
+        problem = VideoTooLarge(f"The clip has {fps:.0f} frames a second; the limit is {limits.max_fps:.0f}.")
     elif 0 < frames < 2:
         problem = VideoError(STILL_PICTURE)
     elif frames > 0 and frames / fps > limits.max_seconds + 1 / fps:

@@ -7,7 +7,9 @@ import pytest
 from PIL import Image
 
 from emotion import CLASSES, FaceResult, Predictor
+from emotion.detector import Detection
 from emotion.images import open_image
+from emotion.limits import MAX_FACES
 from tests.helpers import ROOT, SHIPPED_MODEL, in_threads, with_exif_orientation
 
 
@@ -133,3 +135,14 @@ def test_predicting_many_photos_at_once_gives_each_photos_own_answer(predictor, 
         for face, expected in zip(faces, alone, strict=True):
             assert np.allclose(list(face.scores.values()), list(expected.scores.values()), atol=1e-5)
     assert together[1] == [] and len(together[2]) == 2
+
+
+def test_a_crowd_is_analysed_up_to_its_largest_hundred_faces(predictor, astronaut, monkeypatch):
+    """A photo of 150 faces answers the 100 largest (the page says so; emotion.limits.MAX_FACES)."""
+    crowd = [
+        Detection((10 + 3 * index, 10 + 2 * index, 200 - index, 200 - index), 0.9, ((60, 80),) * 5)
+        for index in range(150)
+    ]  # largest first, as the detector answers
+    monkeypatch.setattr(predictor.detector, "detect", lambda rgb: crowd)
+    faces = predictor.predict(astronaut)
+    assert len(faces) == MAX_FACES == 100 and [face.box for face in faces] == [d.box for d in crowd[:100]]

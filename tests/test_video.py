@@ -153,6 +153,7 @@ def bad_clips(tmp_path: Path, clip: Path, astronaut: np.ndarray) -> dict[str, tu
             "1920x1080",
         ),
         "over the length limit": (clip_bytes(tmp_path, "long.avi", [small] * 62, fps=1), 413, "limit is 60"),
+        "an absurd frame rate": (clip_bytes(tmp_path, "fast.avi", [small] * 30, fps=1000), 413, "limit is 240"),
     }
 
 

@@ -20,7 +20,7 @@ from emotion.app.table import TABLE_HEADERS, table_row
 from emotion.drawing import draw_faces
 from emotion.errors import ImageTooLarge, too_large
 from emotion.images import open_image
-from emotion.limits import MAX_PHOTO_BYTES
+from emotion.limits import MAX_FACES, MAX_PHOTO_BYTES
 from emotion.predictor import Predictor
 from emotion.reliability import NO_FACE_DETECTED
 from emotion.results import FACE_COLUMNS, FaceResult, csv_text, face_rows
@@ -114,6 +114,8 @@ def photo_results(prefix: str) -> PhotoResults:
 def found_message(faces: list[FaceResult], whole_image: bool) -> str:
     if faces and whole_image and NO_FACE_DETECTED in faces[0].warnings:
         return "**No face was detected in this picture**: the whole image was classified as if it were one."
+    if faces and len(faces) >= MAX_FACES:
+        return f"Found {len(faces)} faces: the largest {MAX_FACES} are analysed, and a crowd may hold more."
     if faces:
         plural = "face" if len(faces) == 1 else "faces"
         return "Classified the whole image as one face." if whole_image else f"Found {len(faces)} {plural}."
