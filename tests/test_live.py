@@ -1,10 +1,18 @@
-"""The page's live stream and About panel, as emotion/ computes them: no Gradio involved."""
+"""The page's live stream as emotion.app.live computes it (no Gradio involved), and its camera's frames decoded."""
 
+import base64
+import io
+
+import gradio as gr
 import numpy as np
+import pytest
+from gradio.data_classes import ImageData
+from PIL import Image
 
 from emotion.app.live import TIMELINE_EVERY, LiveSession
-from emotion.app.page.components import probability_frame
+from emotion.app.page.components import LiveInput, PhotoInput, probability_frame
 from emotion.labels import CLASSES
+from emotion.limits import MAX_PHOTO_BYTES
 
 
 def test_a_live_session_keeps_numbers_the_followed_face_and_draws_the_timeline_once_a_second(
@@ -37,3 +45,23 @@ def test_the_live_timeline_breaks_where_the_face_was_out_of_view(predictor, two_
     assert update.followed == 1
     frame = probability_frame(update.timeline)
     assert frame["percent"].isna().sum() == len(CLASSES)  # one break, not a line across the 3 s
+
+
+def data_url(picture: Image.Image, format: str) -> str:
+    buffer = io.BytesIO()
+    picture.save(buffer, format=format)
+    return f"data:image/{format.lower()};base64,{base64.b64encode(buffer.getvalue()).decode()}"
+
+
+def test_live_frames_are_decoded_as_photos_are(astronaut):
+    """By emotion.open_image (its formats, its size limit), never by Gradio's decoder, which took any format."""
+    camera = LiveInput(sources=["webcam"], streaming=True, type="numpy")
+    picture = Image.fromarray(astronaut)
+    for format in ("JPEG", "PNG", "WEBP"):
+        assert camera.preprocess(ImageData(url=data_url(picture, format))).shape == astronaut.shape
+    for format in ("TGA", "PCX", "ICO"):  # Pillow reads them; the app's photos may not be them
+        assert camera.preprocess(ImageData(url=data_url(picture.resize((64, 64)), format))) is None
+    huge = "data:image/png;base64," + "A" * (MAX_PHOTO_BYTES * 2)
+    assert camera.preprocess(ImageData(url=huge)) is None  # refused before decoding
+    with pytest.raises(gr.Error, match="too large"):  # a photo sent so gets the notice an upload gets
+        PhotoInput(type="filepath").preprocess(ImageData(url=huge))

@@ -7,11 +7,16 @@ from pathlib import Path
 from urllib.parse import unquote_to_bytes
 
 import gradio as gr
+import numpy as np
 import pandas as pd
 
+from emotion.app.page.notices import page_error
 from emotion.app.page.settings import TIMELINE_GAP
 from emotion.app.scratch import cache_folder
+from emotion.errors import ImageError, ImageTooLarge, too_large
+from emotion.images import open_image
 from emotion.labels import CLASSES, COLOURS
+from emotion.limits import MAX_PHOTO_BYTES
 
 # Each expression's colour in the timelines is its box's.
 TIMELINE_COLOURS = {name: "#{:02x}{:02x}{:02x}".format(*COLOURS[name]) for name in CLASSES}
@@ -35,15 +40,44 @@ class PhotoInput(gr.Image):
         return str(payload.path) if payload is not None and payload.path else None
 
 
-def saved_data_url(url: str) -> str:
-    """A data: URL's bytes (a client may send a photo so) as a file in the app's cache, decoded by no one."""
-    _, _, data = url.partition(",")
-    folder = Path(tempfile.mkdtemp(prefix="emotion-data-", dir=cache_folder()))
-    path = folder / "photo"
+class LiveInput(gr.Image):
+    """The live camera (streaming, type="numpy"), whose frames `emotion.open_image` decodes, as REST's photos: its
+    formats, its size limit and its reduction, never Gradio's decoder (which took TGA, PCX, JPEG 2000... at 50 MB).
+    A frame that is not such a photo is dropped (None): the stream goes on."""
+
+    is_template = True  # drawn by Gradio's own Image in the browser
+
+    def preprocess(self, payload) -> np.ndarray | None:
+        try:
+            if payload is not None and (payload.url or "").startswith("data:"):
+                return np.asarray(open_image(data_url_bytes(payload.url)))
+            if payload is not None and payload.path:
+                if Path(payload.path).stat().st_size > MAX_PHOTO_BYTES:
+                    return None
+                return np.asarray(open_image(payload.path))
+        except (ImageError, OSError):
+            return None
+        return None
+
+
+def data_url_bytes(url: str) -> bytes:
+    """A data: URL's bytes, decoded by no image library; ImageTooLarge over a photo's limit, before decoding."""
+    header, _, data = url.partition(",")
+    if len(data) > MAX_PHOTO_BYTES * 4 // 3 + 4:  # base64's four characters for three bytes
+        raise ImageTooLarge(too_large("photo", MAX_PHOTO_BYTES))
     try:
-        content = base64.b64decode(data) if ";base64" in url.split(",")[0] else unquote_to_bytes(data)
+        return base64.b64decode(data) if ";base64" in header else unquote_to_bytes(data)
     except ValueError:  # not base64: open_image says the file is not an image
-        content = data.encode()
+        return data.encode()
+
+
+def saved_data_url(url: str) -> str:
+    """A data: URL's bytes (a client may send a photo so) as a file in the app's cache, for the analysis to read."""
+    try:
+        content = data_url_bytes(url)
+    except ImageTooLarge as problem:
+        raise page_error(problem, "ui") from None  # the notice an upload over the limit gets
+    path = Path(tempfile.mkdtemp(prefix="emotion-data-", dir=cache_folder())) / "photo"
     path.write_bytes(content)
     return str(path)
 

@@ -12,7 +12,7 @@ from PIL import Image
 
 from emotion.app.live import LiveSession
 from emotion.app.page import settings
-from emotion.app.page.components import PhotoInput, expression_legend, probability_frame, timeline_plot
+from emotion.app.page.components import LiveInput, PhotoInput, expression_legend, probability_frame, timeline_plot
 from emotion.app.page.photo_results import photo_results, wire_photo
 from emotion.app.page.settings import LIVE_INTERVAL, LIVE_STREAMS
 from emotion.app.requestlog import log_request
@@ -45,8 +45,8 @@ def webcam_tab(predictor: Predictor, tabs: gr.Tabs) -> None:
                 results = photo_results("snapshot")
         with gr.Row(equal_height=False, visible=False) as live_mode:
             with gr.Column(scale=1, min_width=300):
-                # type="numpy": streamed frames are decoded in memory, not saved to the cache.
-                camera = gr.Image(
+                # type="numpy": streamed frames are decoded in memory (by emotion.open_image), not saved to the cache.
+                camera = LiveInput(
                     sources=["webcam"],
                     streaming=True,
                     type="numpy",
