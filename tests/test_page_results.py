@@ -1,6 +1,7 @@
 """Results on the page in Chromium: uploads reach the app untouched on every path, results that expire say so,
 labels that never hide a face, and clip results without Gradio's words or badges."""
 
+import io
 import re
 
 import httpx
@@ -176,3 +177,26 @@ def test_a_clip_dropped_on_the_photo_input_is_pointed_to_the_video_tab(page, tmp
     write_clip(clip, [astronaut] * 5, fps=10)
     page.locator("#upload-input input[type=file]").set_input_files(str(clip))
     expect(notice(page)).to_contain_text("Video tab", timeout=TIMEOUT_MS)
+
+
+@pytest.mark.slow
+def test_a_timeline_shows_a_gap_where_the_person_was_out_of_view(page, tmp_path, astronaut):
+    """The astronaut at 0-3 s and 6-9 s of a clip: her timeline is two pieces, not a line across 3-6 s."""
+    clip = tmp_path / "away.webm"
+    frame = np.full((512, 768, 3), 90, np.uint8)
+    frame[:, :512] = astronaut
+    empty = np.full_like(frame, 90)
+    write_clip(clip, [frame] * 30 + [empty] * 30 + [frame] * 30, fps=10, codec="VP80")
+    upload_clip(page, clip)
+    expect(page.get_by_text("Followed 1 person")).to_be_visible(timeout=TIMEOUT_MS)
+    expect(page.locator("#clip-timeline canvas, #clip-timeline svg").first).to_be_visible(timeout=TIMEOUT_MS)
+    page.wait_for_timeout(1000)
+    picture = Image.open(io.BytesIO(page.locator("#clip-timeline").screenshot())).convert("HSV")
+    columns = (np.asarray(picture)[:, :, 1] > 120).any(axis=0)  # where a line is drawn
+    drawn = np.flatnonzero(columns)
+    span = columns[drawn[0] : drawn[-1] + 1]
+    longest, run = 0, 0
+    for has_line in span:
+        run = 0 if has_line else run + 1
+        longest = max(longest, run)
+    assert longest > 0.2 * len(span)  # about a third of the clip has no line
