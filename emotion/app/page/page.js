@@ -27,8 +27,11 @@
     const title = toast.querySelector(".toast-title");
     const text = toast.querySelector(".toast-message-text, .toast-text");
     if (!title || !text || toast.dataset.headed) return;
-    if (/invalid file type/i.test(text.textContent) && chosenType.startsWith("video/")) {
-      text.textContent = "Not a photo: This is a video clip. Analyse clips in the Video tab.";
+    if (/invalid file type/i.test(toast.textContent) && chosenType.startsWith("video/")) {  // title or message
+      toast.dataset.headed = "yes";
+      title.textContent = "Not a photo";
+      text.textContent = "This is a video clip: analyse clips in the Video tab.";
+      return;
     }
     const parts = text.textContent.match(/^([^:\n]{3,40}): ([\s\S]+)$/);
     if (!parts) return;
@@ -37,14 +40,17 @@
     text.textContent = parts[2];
   };
   new MutationObserver(() => document.querySelectorAll(".toast-body").forEach(headNotice)).observe(
-    document.body, {childList: true, subtree: true});
+    document.body, {childList: true, subtree: true, characterData: true});
   const closeNotices = () => document.querySelectorAll(".toast-close").forEach((button) => button.click());
   // A new file or a new analysis: an earlier notice does not linger over the new result.
-  document.addEventListener("change", (event) => {
+  // A file chosen: "input" comes before "change", and Gradio may answer either (its "Invalid file type").
+  const fileChosen = (event) => {
     if (!event.target.matches?.("input[type=file]")) return;
     chosenType = event.target.files?.[0]?.type || "";
-    closeNotices();
-  }, true);
+    if (event.type === "change") closeNotices();
+  };
+  document.addEventListener("input", fileChosen, true);
+  document.addEventListener("change", fileChosen, true);
   document.addEventListener("drop", (event) => {
     chosenType = event.dataTransfer?.files?.[0]?.type || "";
     closeNotices();
