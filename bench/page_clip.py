@@ -17,10 +17,8 @@ import httpx
 from gradio_client import Client
 
 from emotion.app.demo import build_demo
-from emotion.images import open_image, to_rgb_array
-from emotion.limits import ASSETS
 from emotion.predictor import Predictor
-from harness.clips import panning_frames, write_clip
+from harness.clips import benchmark_clip
 from harness.machine import describe_machine
 
 
@@ -29,14 +27,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--rounds", type=int, default=2)
     arguments = parser.parse_args()
-    photos = [to_rgb_array(open_image(ASSETS / "examples" / name)) for name in ("group.jpg", "astronaut.jpg")]
     demo = build_demo(Predictor.load())
     _, url, _ = demo.launch(server_name="127.0.0.1", server_port=None, prevent_thread_lock=True, quiet=True)
     url = url.rstrip("/")
     with tempfile.TemporaryDirectory() as folder:
         clip = Path(folder) / "clip.mp4"
-        half = arguments.seconds / 2
-        write_clip(clip, (frame for photo in photos for frame in panning_frames(photo, half)))
+        benchmark_clip(clip, arguments.seconds)
         client = Client(url, verbose=False, download_files=folder)
         for round_number in range(1, arguments.rounds + 1):
             started = time.perf_counter()

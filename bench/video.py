@@ -11,11 +11,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from emotion.images import open_image, to_rgb_array
-from emotion.limits import ASSETS, SAMPLE_RATE
+from emotion.limits import SAMPLE_RATE
 from emotion.predictor import Predictor
 from emotion.video import analyse_clip
-from harness.clips import FPS, SIZE, panning_frames, write_clip
+from harness.clips import FPS, SIZE, benchmark_clip
 from harness.machine import describe_machine
 
 
@@ -26,12 +25,10 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, default=None, help="keep the generated clip here")
     arguments = parser.parse_args()
     suffix = ".webm" if arguments.codec.startswith("VP") else ".mp4"
-    photos = [to_rgb_array(open_image(ASSETS / "examples" / name)) for name in ("group.jpg", "astronaut.jpg")]
     predictor = Predictor.load()
     with tempfile.TemporaryDirectory() as folder:
         clip = arguments.keep or Path(folder) / f"clip{suffix}"
-        half = arguments.seconds / 2
-        write_clip(clip, (frame for photo in photos for frame in panning_frames(photo, half)), codec=arguments.codec)
+        benchmark_clip(clip, arguments.seconds, arguments.codec)
         started = time.perf_counter()
         result = analyse_clip(predictor, clip, annotated=Path(folder) / "annotated.webm")
         seconds = time.perf_counter() - started

@@ -76,7 +76,7 @@ def main() -> None:
             save(page, out)
             print(f"saved {out}")
             return
-        camera = write_y4m([two_people()] * 4, Path(folder) / "two.y4m")
+        camera = write_y4m([Image.fromarray(two_people(640))] * 4, Path(folder) / "two.y4m")
         browser = launch_chromium(playwright, camera)
         crowd_photo = Path(folder) / "crowd.png"
         crowd(24).save(crowd_photo)

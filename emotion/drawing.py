@@ -98,12 +98,12 @@ def place_labels(size: tuple[int, int], faces: Sequence[FaceResult], numbers: Se
             if labels is not None and not covers_another(labels, boxes):
                 return labels
     short = [f"#{number if number is not None else index}" for index, number in enumerate(numbers, start=1)]
-    for shrink in CROWD_SHRINK:  # a dense crowd: smaller numbers, where they find room outside every box
-        smaller = ImageFont.load_default(size=max(8, round(font.size * shrink)))
-        labels = arrange(size, boxes, short, smaller, inside=shrink == CROWD_SHRINK[-1])
+    fonts = [ImageFont.load_default(size=max(8, round(font.size * shrink))) for shrink in CROWD_SHRINK]
+    for smaller in fonts[:-1]:  # a dense crowd: smaller numbers, where they find room outside every box
+        labels = arrange(size, boxes, short, smaller, inside=False)
         if labels is not None:
             return labels
-    raise AssertionError("unreachable: the last try places every label")
+    return arrange(size, boxes, short, fonts[-1], inside=True)
 
 
 def covers_another(labels: list[Label], boxes: np.ndarray) -> bool:
@@ -127,7 +127,7 @@ def arrange(
         label_w, label_h = right - left + 2 * pad, bottom - top + 2 * pad
         x0, y0, x1, y1 = boxes[index]
         starts = (x0, (x0 + x1 - label_w) // 2, x1 - label_w)
-        under_corner = max(y1, corners(size)[0][3])  # a face in a top corner: its label just below the corner
+        under_corner = max(y1, taken[0][3])  # a face in a top corner: its label just below the corner
         places = [(x, y0 - label_h) for x in starts] + [(x, y) for y in (y1, under_corner) for x in starts]
         places += [(x1, y) for y in (y0, (y0 + y1 - label_h) // 2)] + [(x0 - label_w, y) for y in (y0, y1 - label_h)]
         if inside:

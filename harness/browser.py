@@ -105,9 +105,10 @@ def start_camera(page, camera: str = "#snapshot-input") -> None:
     )
 
 
-def coloured_pixels(page, selector: str) -> int:
-    """How many strongly coloured pixels an element shows: a chart's drawn lines (its axes and grid are grey)."""
+def coloured_pixels(page, selector: str) -> np.ndarray:
+    """Where an element shows strongly coloured pixels (a boolean mask): a chart's drawn lines (its axes and grid
+    are grey)."""
     import io
 
     picture = Image.open(io.BytesIO(page.locator(selector).screenshot())).convert("HSV")
-    return int((np.asarray(picture)[:, :, 1] > 120).sum())
+    return np.asarray(picture)[:, :, 1] > 120

@@ -8,6 +8,8 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from emotion.images import open_image, to_rgb_array
+
 EXAMPLES = Path(__file__).resolve().parent.parent / "assets" / "examples"
 
 SIZE = (1280, 720)
@@ -153,3 +155,10 @@ def write_story(path: Path, shots: tuple[Shot, ...], fps: int = FPS) -> list[Pla
     pairs = list(story_frames(shots, fps=fps))
     write_clip(path, (frame for frame, _ in pairs), fps=fps)
     return [placement for _, placement in pairs]
+
+
+def benchmark_clip(path: Path, seconds: float, codec: str = "mp4v") -> None:
+    """The benchmarks' clip: the group example, then the astronaut, each panning for half of `seconds` (every
+    frame differs), 1280x720 at FPS frames a second."""
+    photos = [to_rgb_array(open_image(EXAMPLES / name)) for name in ("group.jpg", "astronaut.jpg")]
+    write_clip(path, (frame for photo in photos for frame in panning_frames(photo, seconds / 2)), codec=codec)

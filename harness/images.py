@@ -100,10 +100,14 @@ def crowd(count: int, side: int = 96) -> Image.Image:
     return picture
 
 
-def two_people() -> Image.Image:
-    """The astronaut beside a smaller mirrored copy of herself, as a 640x320 camera frame: two faces to choose from."""
+def two_people(width: int | None = None) -> np.ndarray:
+    """The astronaut beside a smaller mirrored copy of herself (1024x512, or `width` wide): two faces of different
+    sizes, to choose from."""
     astronaut = skimage_data.astronaut()
     small = np.asarray(Image.fromarray(astronaut[:, ::-1]).resize((384, 384)))
     right = np.zeros_like(astronaut)
     right[64:448, 64:448] = small
-    return Image.fromarray(np.concatenate([astronaut, right], axis=1)).resize((640, 320))
+    picture = np.concatenate([astronaut, right], axis=1)
+    if width is None:
+        return picture
+    return np.asarray(Image.fromarray(picture).resize((width, width // 2)))

@@ -14,6 +14,7 @@ from skimage import data as skimage_data
 from emotion import CLASSES, Predictor
 from emotion.app.model_card import MEASURED_ON
 from emotion.layers import FerVgg
+from harness.images import two_people
 from tests.helpers import SHIPPED_MODEL
 from tests.synthetic import FERPLUS_HEADER, ferplus_row, synthetic_faces
 from train.data import write_pack
@@ -26,12 +27,9 @@ def astronaut() -> np.ndarray:
 
 
 @pytest.fixture(scope="session")
-def two_faces(astronaut: np.ndarray) -> np.ndarray:
+def two_faces() -> np.ndarray:
     """The astronaut beside a smaller mirrored copy of herself: two faces of different sizes."""
-    small = np.asarray(Image.fromarray(astronaut[:, ::-1]).resize((384, 384)))
-    right = np.zeros_like(astronaut)
-    right[64:448, 64:448] = small
-    return np.concatenate([astronaut, right], axis=1)
+    return two_people()
 
 
 @pytest.fixture(scope="session")

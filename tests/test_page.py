@@ -120,17 +120,12 @@ def open_example(name: str):
 
 def label_rects_on_page(page, app, photo) -> tuple[list[dict], float]:
     """The annotated photo's labels (emotion.drawing.place_labels) in the page's CSS pixels, and the scale."""
-    from emotion.drawing import display_scale, face_numbers, place_labels
+    from tests.test_page_results import label_rects
 
-    faces = app.predictor.predict(photo)
     image = page.locator("#upload-annotated img")
     image.scroll_into_view_if_needed()
     bounds = image.bounding_box()
-    drawn = display_scale(photo.size)  # the picture is drawn for the page's box
-    size = (round(photo.size[0] * drawn), round(photo.size[1] * drawn))
-    faces = [face.scaled(drawn) for face in faces]
-    scale = bounds["width"] / size[0]
-    labels = place_labels(size, faces, face_numbers(faces, None))
+    labels, _, scale = label_rects(page, photo, app)
     rects = [
         {
             "left": bounds["x"] + label.rect[0] * scale,

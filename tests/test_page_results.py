@@ -1,7 +1,6 @@
 """Results on the page in Chromium: uploads reach the app untouched on every path, results that expire say so,
 labels that never hide a face, and clip results without Gradio's words or badges."""
 
-import io
 import re
 
 import httpx
@@ -12,7 +11,7 @@ from PIL import Image
 from emotion.app import scratch
 from emotion.app.page import settings
 from emotion.drawing import DISPLAY, display_scale, face_numbers, overlap, place_labels
-from harness.browser import upload_clip, upload_photo
+from harness.browser import coloured_pixels, upload_clip, upload_photo
 from harness.clips import EXAMPLES, write_clip
 from harness.images import crowd
 from tests.test_browser import TIMEOUT_MS, expect  # and its skip without Chromium
@@ -191,8 +190,7 @@ def test_a_timeline_shows_a_gap_where_the_person_was_out_of_view(page, tmp_path,
     expect(page.get_by_text("Followed 1 person")).to_be_visible(timeout=TIMEOUT_MS)
     expect(page.locator("#clip-timeline canvas, #clip-timeline svg").first).to_be_visible(timeout=TIMEOUT_MS)
     page.wait_for_timeout(1000)
-    picture = Image.open(io.BytesIO(page.locator("#clip-timeline").screenshot())).convert("HSV")
-    columns = (np.asarray(picture)[:, :, 1] > 120).any(axis=0)  # where a line is drawn
+    columns = coloured_pixels(page, "#clip-timeline").any(axis=0)  # where a line is drawn
     drawn = np.flatnonzero(columns)
     span = columns[drawn[0] : drawn[-1] + 1]
     longest, run = 0, 0

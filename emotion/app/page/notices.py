@@ -1,11 +1,23 @@
 """How the page refuses: an upload found (or not) in Gradio's cache, and a refusal turned into a notice."""
 
+import time
 from pathlib import Path
+from typing import TypeVar
 
 import gradio as gr
 
-from emotion.app.answers import UPLOAD_EXPIRED, NothingUploaded, UploadExpired, user_error
+from emotion.app.answers import (
+    RESULT_EXPIRED,
+    UPLOAD_EXPIRED,
+    NothingUploaded,
+    ResultExpired,
+    UploadExpired,
+    user_error,
+)
+from emotion.app.page import settings
 from emotion.app.requestlog import log_request
+
+Result = TypeVar("Result")
 
 
 def uploaded(upload: str | None, nothing: str) -> tuple[Path, int]:
@@ -26,3 +38,11 @@ def page_error(problem: Exception, channel: str, size: int = 0, started: float |
     if started is not None:
         log_request(channel, size, str(error.status), started)
     return gr.Error(error.text, title=error.title, duration=10, print_exception=False)
+
+
+def unexpired(result: Result | None, what: str) -> Result:
+    """A page's result (anything with `made`, its time.monotonic()) for a click that needs it, or the expired
+    notice once RESULT_SECONDS have passed (its files are swept by then) or the visitor's state has let it go."""
+    if result is None or time.monotonic() - result.made > settings.RESULT_SECONDS:
+        raise page_error(ResultExpired(RESULT_EXPIRED.format(what=what)), "ui")
+    return result

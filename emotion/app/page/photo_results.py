@@ -10,10 +10,10 @@ from pathlib import Path
 import gradio as gr
 from PIL import Image
 
-from emotion.app.answers import REFUSALS, RESULT_EXPIRED, ResultExpired
+from emotion.app.answers import REFUSALS
 from emotion.app.page import settings
 from emotion.app.page.components import rounded
-from emotion.app.page.notices import page_error, uploaded
+from emotion.app.page.notices import page_error, unexpired, uploaded
 from emotion.app.requestlog import log_request
 from emotion.app.scratch import cache_folder
 from emotion.app.table import TABLE_HEADERS, table_row
@@ -34,12 +34,6 @@ class PhotoResult:
     faces: list[FaceResult]
     name: str  # the upload's name without its extension: the downloads are named after it
     made: float  # time.monotonic() when it was analysed
-
-    def check(self) -> "PhotoResult":
-        """Itself, or ResultExpired once RESULT_SECONDS have passed (its picture is swept by then)."""
-        if time.monotonic() - self.made > settings.RESULT_SECONDS:
-            raise ResultExpired(RESULT_EXPIRED.format(what="photo"))
-        return self
 
     def drawn(self, explain: bool = False, chosen: int | None = None, predictor: Predictor | None = None) -> str:
         """The annotated photo's file in Gradio's cache, named after the upload ("party-faces.png"), with what
@@ -164,10 +158,7 @@ class PhotoAnalysis:
 
     def choose(self, index: int | None, result: PhotoResult | None, explain: bool) -> dict:
         """The chosen face's bars, its box highlighted."""
-        try:
-            result = expired_if_none(result).check()
-        except ResultExpired as problem:
-            raise page_error(problem, "ui") from None
+        result = unexpired(result, "photo")
         if index is None or not 0 <= index < len(result.faces):
             return {self.results.scores: gr.skip()}
         return {
@@ -181,19 +172,9 @@ class PhotoAnalysis:
 
     def explain(self, explain: bool, index: int | None, result: PhotoResult | None) -> dict:
         """The photo redrawn with (switch on) or without what the model looked at laid over each face."""
-        try:
-            result = expired_if_none(result).check()
-        except ResultExpired as problem:
-            raise page_error(problem, "ui") from None
+        result = unexpired(result, "photo")
         chosen = index if len(result.faces) > 1 else None
         return {self.results.annotated: result.drawn(explain, chosen, self.predictor)}
-
-
-def expired_if_none(result: PhotoResult | None) -> PhotoResult:
-    """The result, or ResultExpired when the visitor's state has let it go (gr.State's time_to_live)."""
-    if result is None:
-        raise ResultExpired(RESULT_EXPIRED.format(what="photo"))
-    return result
 
 
 def wire_photo(

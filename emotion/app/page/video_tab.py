@@ -8,10 +8,10 @@ from pathlib import Path
 
 import gradio as gr
 
-from emotion.app.answers import REFUSALS, RESULT_EXPIRED, ResultExpired
+from emotion.app.answers import REFUSALS, RESULT_EXPIRED
 from emotion.app.page import settings
 from emotion.app.page.components import clip_input, expression_legend, probability_frame, rounded, timeline_plot
-from emotion.app.page.notices import page_error, uploaded
+from emotion.app.page.notices import page_error, unexpired, uploaded
 from emotion.app.requestlog import log_request
 from emotion.app.scratch import scratch_folder
 from emotion.labels import CLASSES
@@ -154,6 +154,4 @@ class ClipEvents:
         ]
 
     def show_person(self, person_id: int | None, result: ClipRecord | None):
-        if result is None or time.monotonic() - result.made > settings.RESULT_SECONDS:
-            raise page_error(ResultExpired(RESULT_EXPIRED.format(what="clip")), "ui-video")
-        return person_timeline(person_id, result.record)
+        return person_timeline(person_id, unexpired(result, "clip").record)
