@@ -14,7 +14,7 @@ class ImageError(InputError):
 
 
 class ImageTooLarge(ImageError):
-    """A photo over a limit: its file's size or its pixels."""
+    """A photo over a limit: its file's size, its pixels or its decoding's cost."""
 
 
 class VideoError(InputError):

@@ -23,6 +23,15 @@ MAX_PIXELS = 40_000_000
 MAX_PHOTO_BYTES = 10 * 2**20  # an uploaded photo's file, on the page and REST alike
 MAX_FACES = 100  # faces analysed in one photo or frame, the largest: a crowd's cost stays bounded
 MULTIPART_ROOM = 64 * 2**10  # an upload's form around its file: boundaries and part headers
+# A photo's decoding cost, checked before its pixels are decoded: a crafted file of a few megabytes can otherwise
+# hold a core for minutes (a JPEG with 50,000 progressive scans took 83 s; docs/reliability.md).
+MAX_SCANS = 100  # a progressive JPEG's scans (encoders write about 10): each is a pass over the whole picture
+MAX_STRIPS = 20_000  # a TIFF's strips or tiles, which Pillow decodes one by one in Python (50 us each)
+MAX_RLE_BYTES = 2**20  # a run-length BMP's data, which Pillow's Python decoder reads at about 3 us a run
+# The memory of the photos being decoded at once, held before their pixels are allocated (by size, mode and bit
+# depth: a 40 MP float TIFF takes 320 MB); smaller decodes than SMALL_DECODE do not wait for it.
+DECODE_MEMORY = 1024 * 2**20
+SMALL_DECODE = 32 * 2**20
 # Larger photos are analysed reduced to this longest side (a JPEG decoded at a fraction of its size from the
 # start): YuNet looks at 320 px and the model at 48, and 8 photos of 40 megapixels at once stay within memory.
 ANALYSED_SIDE = 1920

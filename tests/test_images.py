@@ -1,14 +1,21 @@
-"""The one decode function: formats, modes, EXIF orientation, limits, damaged files."""
+"""The one decode function: formats, modes, EXIF orientation, limits (pixels, decoding cost, memory), damaged
+files."""
 
 import random
+import subprocess
+import sys
+import threading
+import time
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from emotion.errors import ImageError
-from emotion.images import open_image, to_rgb_array
-from tests.helpers import encode, with_exif_orientation
+from emotion.errors import ImageError, ImageTooLarge
+from emotion.images import MemoryBudget, decoded_bytes, open_image, photo_scale, to_rgb_array
+from emotion.limits import MAX_SCANS, MAX_STRIPS
+from harness.hostile_files import float_tiff, many_scans_jpeg, many_strips_tiff, run_length_bmp, sixteen_bit_png
+from tests.helpers import ROOT, encode, with_exif_orientation
 
 
 def test_png_roundtrip_is_rgb(astronaut):
@@ -107,3 +114,80 @@ def test_a_webp_whose_exif_is_mangled_is_a_damaged_image_not_a_crash():
             assert "(" not in str(error)  # the person's words, no library internals
             outcomes.add("refused")
     assert outcomes == {"decoded", "refused"}
+
+
+@pytest.mark.parametrize(
+    ("costly", "cheap", "what"),
+    [
+        (many_scans_jpeg((2400, 1600), MAX_SCANS + 1), many_scans_jpeg((2400, 1600), MAX_SCANS), "scans"),
+        (many_strips_tiff(1, MAX_STRIPS + 1), many_strips_tiff(1, MAX_STRIPS), "strips"),
+        (run_length_bmp(1100, 500), run_length_bmp(1000, 500), "compressed runs"),
+    ],
+    ids=["jpeg-scans", "tiff-strips", "bmp-runs"],
+)
+def test_a_file_built_to_be_slow_to_decode_is_refused_before_decoding(costly, cheap, what):
+    started = time.perf_counter()
+    with pytest.raises(ImageTooLarge, match=f"slow to decode \\(over .*{what}\\)"):
+        open_image(costly)
+    assert time.perf_counter() - started < 0.5
+    assert open_image(cheap).mode == "RGB"  # at the limit it is decoded
+
+
+@pytest.mark.parametrize(
+    ("mode", "per_pixel"), [("1", 1), ("L", 1), ("P", 1), ("I;16", 2), ("RGB", 4), ("RGBA", 4), ("I", 4), ("F", 4)]
+)
+def test_a_photos_memory_is_known_from_its_header_by_mode(mode, per_pixel):
+    assert decoded_bytes(Image.new(mode, (30, 20))) == 30 * 20 * per_pixel
+
+
+def test_a_decode_waits_while_others_hold_the_memory_budget():
+    budget, order = MemoryBudget(100), []
+
+    def second() -> None:
+        with budget.hold(60):
+            order.append("second")
+
+    with budget.hold(60):
+        waiting = threading.Thread(target=second)
+        waiting.start()
+        waiting.join(0.3)
+        order.append("first done")
+    waiting.join(5)
+    assert order == ["first done", "second"]
+    with budget.hold(500):  # larger than the whole budget: it runs alone rather than never
+        assert budget.used == 500
+
+
+@pytest.mark.parametrize("build", [float_tiff, sixteen_bit_png], ids=["float-tiff", "16-bit-png"])
+def test_a_large_high_bit_depth_photo_is_reduced_and_scaled(build):
+    image = open_image(build(4000, 3000))
+    assert image.mode == "RGB" and image.size == (1920, 1440)
+    assert photo_scale(image) == pytest.approx(4000 / 1920)
+
+
+PEAK_SCRIPT = """
+import resource, sys, threading
+from pathlib import Path
+from emotion.images import open_image
+photos = [path.read_bytes() for path in sorted(Path(sys.argv[1]).iterdir())]
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+threads = [threading.Thread(target=open_image, args=(photo,)) for photo in photos]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) // 1024)
+"""
+
+
+@pytest.mark.slow
+def test_eight_worst_case_photos_at_once_raise_peak_memory_by_at_most_1_5_gb(tmp_path):
+    """40-megapixel float TIFFs and 16-bit PNGs (4 and 2 bytes a pixel, a few hundred kilobytes each), decoded
+    together in one process: the decoding budget holds the peak (it was 4.5 GB for eight TIFFs)."""
+    for index in range(8):
+        build = float_tiff if index % 2 else sixteen_bit_png
+        (tmp_path / f"{index}").write_bytes(build(6400, 6250))
+    result = subprocess.run(
+        [sys.executable, "-c", PEAK_SCRIPT, str(tmp_path)], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert int(result.stdout) <= 1536
