@@ -100,7 +100,7 @@ async def endless_upload(url: str, megabytes: int) -> str:
 
 
 async def attacks_under_load(url: str, photos: list[bytes], requests: int, concurrency: int) -> None:
-    connections = stalled_uploads(url, 8)
+    connections = stalled_uploads(url, [f"10.0.0.{index}" for index in range(1, 9)])
     load = asyncio.create_task(fire(url, photos, requests, concurrency))
     endless = asyncio.create_task(endless_upload(url, 300))
     report(f"{requests} photos at concurrency {concurrency}, beside the attacks", *await load)

@@ -92,16 +92,23 @@ RAY_LOOPBACK = {
 }
 
 
-def stalled_uploads(url: str, count: int) -> list[socket.socket]:
-    """Connections that send a multipart photo upload's headers and first part header, then nothing."""
+def client(address: str) -> dict[str, str]:
+    """Headers that make a request on loopback come from `address`: the app trusts a loopback peer's forwarded
+    address, as it trusts a proxy in front of it (uvicorn's FORWARDED_ALLOW_IPS)."""
+    return {"X-Forwarded-For": address}
+
+
+def stalled_uploads(url: str, addresses: list[str]) -> list[socket.socket]:
+    """Connections, one from each of `addresses`, that send a multipart photo upload's headers and first part
+    header, then nothing."""
     host, port = url.removeprefix("http://").split(":")
     connections = []
-    for _ in range(count):
+    for address in addresses:
         connection = socket.create_connection((host, int(port)))
         connection.sendall(
-            b"POST /process_image HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; "
-            b"boundary=XX\r\nContent-Length: 100000\r\n\r\n--XX\r\nContent-Disposition: form-data; "
-            b'name="file"; filename="a.jpg"\r\n\r\n'
+            b"POST /process_image HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: " + address.encode() + b"\r\n"
+            b"Content-Type: multipart/form-data; boundary=XX\r\nContent-Length: 100000\r\n\r\n"
+            b'--XX\r\nContent-Disposition: form-data; name="file"; filename="a.jpg"\r\n\r\n'
         )
         connections.append(connection)
     return connections

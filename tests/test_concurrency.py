@@ -7,6 +7,7 @@ import httpx
 import numpy as np
 from PIL import Image
 
+from harness.server import client
 from tests.helpers import encode
 
 
@@ -19,8 +20,9 @@ def test_thirty_two_concurrent_requests_equal_sequential_answers(server, astrona
         encode(Image.fromarray(astronaut).resize((300, 300)), "BMP"),
     ]
 
-    def ask(photo: bytes) -> tuple[int, dict]:
-        response = httpx.post(f"{url}/process_image", files={"file": ("photo", photo)}, timeout=120)
+    def ask(photo: bytes, index: int = 0) -> tuple[int, dict]:
+        headers = client(f"10.0.1.{index}")  # 32 clients: one has at most CLIENT_UPLOADS in flight
+        response = httpx.post(f"{url}/process_image", files={"file": ("photo", photo)}, headers=headers, timeout=120)
         return response.status_code, response.json()
 
     one_at_a_time = [ask(photo) for photo in photos]
@@ -28,7 +30,7 @@ def test_thirty_two_concurrent_requests_equal_sequential_answers(server, astrona
     assert len({str(body) for _, body in one_at_a_time}) == len(photos)  # four different answers to tell apart
     burst = [photos[index % len(photos)] for index in range(32)]
     with ThreadPoolExecutor(max_workers=32) as pool:
-        answers = list(pool.map(ask, burst))
+        answers = list(pool.map(ask, burst, range(len(burst))))
     for index, answer in enumerate(answers):
         assert answer == one_at_a_time[index % len(photos)], f"request {index} differs"
 

@@ -15,10 +15,11 @@ from PIL import Image
 
 from emotion import draw_faces
 from emotion.app import scratch
+from emotion.app.clients import CLIENT_UPLOADS
 from emotion.app.guard import Guard
 from emotion.images import open_image, photo_scale
 from emotion.limits import ANALYSED_SIDE
-from harness.server import stalled_uploads
+from harness.server import client, stalled_uploads
 from tests.helpers import encode
 
 
@@ -89,13 +90,30 @@ def test_an_upload_with_an_empty_file_name_is_refused():
 def test_stalled_uploads_do_not_block_the_others(server, astronaut):
     url, _ = server
     assert url.startswith("http://127.0.0.1:")
-    idle = stalled_uploads(url, 8)  # twice the analyses that run at once
+    idle = stalled_uploads(url, [f"10.0.0.{index}" for index in range(8)])  # twice the analyses that run at once
     try:
         photo = encode(Image.fromarray(astronaut), "JPEG")
         for _ in range(3):
             started = time.monotonic()
             response = httpx.post(f"{url}/process_image", files={"file": ("a.jpg", photo)}, timeout=15)
             assert response.status_code == 200 and time.monotonic() - started < 10
+    finally:
+        for connection in idle:
+            connection.close()
+
+
+def test_one_client_has_at_most_a_few_uploads_in_flight_and_the_next_is_429_at_once(server, astronaut):
+    url, _ = server
+    idle = stalled_uploads(url, ["10.0.0.99"] * CLIENT_UPLOADS)
+    try:
+        photo = encode(Image.fromarray(astronaut), "JPEG")
+        time.sleep(0.3)  # the stalled requests have reached the guard
+        started = time.monotonic()
+        refused = httpx.post(f"{url}/process_image", files={"file": ("a.jpg", photo)}, headers=client("10.0.0.99"))
+        assert refused.status_code == 429 and refused.headers["retry-after"] == "5"
+        assert "at once" in refused.json()["error"] and time.monotonic() - started < 1
+        other = httpx.post(f"{url}/process_image", files={"file": ("a.jpg", photo)}, headers=client("10.0.0.98"))
+        assert other.status_code == 200
     finally:
         for connection in idle:
             connection.close()

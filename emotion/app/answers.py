@@ -8,7 +8,7 @@ from fastapi.responses import JSONResponse
 
 from emotion.errors import ImageError, ImageTooLarge, VideoError, VideoTooLarge
 
-RETRY_AFTER_SECONDS = 5  # what a 503 tells a client to wait
+RETRY_AFTER_SECONDS = 5  # what a 503 or a 429 tells a client to wait
 
 
 class NothingUploaded(Exception):
@@ -39,11 +39,16 @@ class ServerBusy(Exception):
     """Every analysis slot and every place in line taken."""
 
 
+class TooManyRequests(Exception):
+    """One client's share used: its requests in flight, its jobs in the queue or its uploads on disk."""
+
+
 UPLOAD_EXPIRED = (
     "This file is no longer on the server (uploads are deleted after a couple of minutes); please upload it again."
 )
 RESULT_EXPIRED = "This result has expired (results are deleted after two minutes): analyse the {what} again."
 BUSY = "The server is busy right now; please try again in a few seconds."
+NOT_UPLOADED = "This file was not uploaded to the page: upload the photo, then analyse it."
 
 # Checked in order: a subclass before its parent.
 STATUSES: tuple[tuple[type[Exception], int, str], ...] = (
@@ -58,6 +63,7 @@ STATUSES: tuple[tuple[type[Exception], int, str], ...] = (
     (UploadTooSlow, 408, "Upload too slow"),
     (BadRequest, 400, "Bad request"),
     (ServerBusy, 503, "Server busy"),
+    (TooManyRequests, 429, "Too many requests"),
 )
 REFUSALS = tuple(kind for kind, _, _ in STATUSES)  # what a handler catches: `except REFUSALS`
 
@@ -83,6 +89,6 @@ def user_error(error: Exception) -> UserError | None:
 
 
 def error_response(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
-    """An error in the app's one shape, {"error": message}; a 503 says when to try again."""
-    retry = {"Retry-After": str(RETRY_AFTER_SECONDS)} if status == 503 else {}
+    """An error in the app's one shape, {"error": message}; a 503 or a 429 says when to try again."""
+    retry = {"Retry-After": str(RETRY_AFTER_SECONDS)} if status in (429, 503) else {}
     return JSONResponse({"error": message}, status_code=status, headers=retry | (headers or {}))

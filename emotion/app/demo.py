@@ -2,18 +2,23 @@
 in the app's own temporary folder. `build_demo(predictor).launch()` serves the whole app, however it is
 launched: `python app.py`, `gradio app.py`, a Space or a test."""
 
+import logging
 import os
 from pathlib import Path
 
 import gradio as gr
 from starlette.middleware import Middleware
 
+from emotion.app.clients import Clients, trust_the_spaces_proxy
 from emotion.app.guard import Guard
+from emotion.app.headroom import raise_descriptor_limit
+from emotion.app.jobs import PageJobs
 from emotion.app.page.about_tab import about_tab
 from emotion.app.page.settings import CACHE_CLEANUP
 from emotion.app.page.upload_tab import upload_tab
 from emotion.app.page.video_tab import video_tab
 from emotion.app.page.webcam_tab import webcam_tab
+from emotion.app.requestlog import RateLimit
 from emotion.app.rest import build_rest_router
 from emotion.app.scratch import cache_folder, empty_at_exit, empty_at_start, start_sweeping
 from emotion.labels import CLASSES
@@ -25,19 +30,24 @@ _sweeping: list = []  # the process's one sweeping thread, once a page is launch
 
 
 class Page(gr.Blocks):
-    """The page with what it serves beside it: launch() adds the REST routes, the page's CSS and JavaScript and
-    the upload and error settings to whatever the caller passes."""
+    """The page with what it serves beside it: launch() adds the REST routes, the guard, the page's CSS and
+    JavaScript and the upload and error settings to whatever the caller passes."""
 
     def __init__(self, predictor: Predictor, delete_cache: tuple[int, int]):
         super().__init__(title="Facial expression recognition", delete_cache=delete_cache)
         self.predictor = predictor
+        self.jobs = PageJobs(self)
+        self.clients = Clients()
 
     def launch(self, **options):
-        """Sweeps the app's temporary folder from then on, sparing the example photos Gradio keeps there, and
-        empties it when the process stops cleanly."""
+        """Sweeps the app's temporary folder from then on, sparing the example photos Gradio keeps there and the
+        files of jobs queued or running, and empties it when the process stops cleanly."""
         if not _sweeping:
-            _sweeping.append(start_sweeping(*CACHE_CLEANUP, keep=self.kept_files))
+            _sweeping.append(start_sweeping(*CACHE_CLEANUP, keep=lambda: self.kept_files() | self.jobs.files()))
             empty_at_exit()
+        raise_descriptor_limit()
+        logging.getLogger("asyncio").addFilter(RateLimit())  # "accept() out of system resource", once a loop turn
+        trust_the_spaces_proxy()
         settings = {
             "max_file_size": APP_LIMITS.max_bytes,  # photos are held to their own limit by the handler
             "run_history": False,
@@ -45,7 +55,10 @@ class Page(gr.Blocks):
             "show_error": False,
             "css_paths": [PAGE_FILES / "page.css"],
             "js": (PAGE_FILES / "page.js").read_text(),
-            "app_kwargs": {"routes": build_rest_router(self.predictor).routes, "middleware": [Middleware(Guard)]},
+            "app_kwargs": {
+                "routes": build_rest_router(self.predictor).routes,
+                "middleware": [Middleware(Guard, jobs=self.jobs, clients=self.clients)],
+            },
         }
         return super().launch(**(settings | options))
 
@@ -67,5 +80,6 @@ def build_demo(predictor: Predictor, delete_cache: tuple[int, int] = CACHE_CLEAN
             webcam_tab(predictor, tabs)
             video_tab(predictor)
             about_tab(predictor)
-    demo.queue(default_concurrency_limit=2, max_size=32)
+    # api_open=False: a queued function answers only through the queue (Gradio's /run/ route refuses it).
+    demo.queue(default_concurrency_limit=2, max_size=32, api_open=False)
     return demo

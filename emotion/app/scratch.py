@@ -18,6 +18,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from emotion.app.headroom import OPEN_DESCRIPTORS
+
 _emptied: set[Path] = set()
 
 
@@ -28,6 +30,12 @@ def app_folder() -> Path:
 def cache_folder() -> Path:
     """Gradio's cache (GRADIO_TEMP_DIR points here once the page is built)."""
     return app_folder() / "gradio"
+
+
+def is_upload(path: str | Path) -> bool:
+    """Whether `path` is in Gradio's cache (an upload, an example's copy): the only files a page's call may name;
+    any other path a client sends would have the app read a file of the server's."""
+    return Path(path).resolve().is_relative_to(cache_folder().resolve())
 
 
 def scratch_folder() -> Path:
@@ -62,6 +70,25 @@ def empty(folder: Path) -> None:
                 shutil.rmtree(entry, ignore_errors=True)
             else:
                 entry.unlink(missing_ok=True)
+
+
+def remove_partial_uploads() -> int:
+    """Remove the uploads cut off before they ended: Gradio writes each to a file at the top of its cache while it
+    arrives (and moves it into a folder of its own once whole); a file there that this process no longer has open
+    is one left by a refused or abandoned upload. Returns how many went (Linux; elsewhere the sweep removes them)."""
+    if not OPEN_DESCRIPTORS.is_dir():
+        return 0
+    open_files = set()
+    for link in OPEN_DESCRIPTORS.iterdir():
+        with contextlib.suppress(OSError):  # closed meanwhile
+            open_files.add(str(link.readlink()))
+    removed = 0
+    for path in cache_folder().glob("*"):
+        with contextlib.suppress(FileNotFoundError):
+            if path.is_file() and not path.is_symlink() and str(path) not in open_files:
+                path.unlink()
+                removed += 1
+    return removed
 
 
 def sweep(age_seconds: float, keep: set[str] = frozenset()) -> int:

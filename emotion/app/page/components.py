@@ -10,9 +10,10 @@ import gradio as gr
 import numpy as np
 import pandas as pd
 
+from emotion.app.answers import NOT_UPLOADED, BadRequest
 from emotion.app.page.notices import page_error
 from emotion.app.page.settings import TIMELINE_GAP
-from emotion.app.scratch import cache_folder
+from emotion.app.scratch import cache_folder, is_upload
 from emotion.errors import ImageError, ImageTooLarge, too_large
 from emotion.images import open_image
 from emotion.labels import CLASSES, COLOURS
@@ -37,6 +38,8 @@ class PhotoInput(gr.Image):
     def preprocess(self, payload) -> str | None:
         if payload is not None and (payload.url or "").startswith("data:"):
             return saved_data_url(payload.url)
+        if payload is not None and payload.path and not is_upload(payload.path):  # a server's file: never read
+            raise page_error(BadRequest(NOT_UPLOADED), "ui")
         return str(payload.path) if payload is not None and payload.path else None
 
 
@@ -52,7 +55,7 @@ class LiveInput(gr.Image):
             if payload is not None and (payload.url or "").startswith("data:"):
                 return np.asarray(open_image(data_url_bytes(payload.url)))
             if payload is not None and payload.path:
-                if Path(payload.path).stat().st_size > MAX_PHOTO_BYTES:
+                if not is_upload(payload.path) or Path(payload.path).stat().st_size > MAX_PHOTO_BYTES:
                     return None
                 return np.asarray(open_image(payload.path))
         except (ImageError, OSError):

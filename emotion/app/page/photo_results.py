@@ -46,6 +46,11 @@ class PhotoResult:
         return str(path)
 
 
+def is_face(index, faces: list) -> bool:
+    """Whether a picker's value names one of `faces` (a client may send any)."""
+    return type(index) is int and 0 <= index < len(faces)
+
+
 @dataclass
 class PhotoResults:
     prefix: str  # the elem_ids' first word: "upload", "snapshot"
@@ -75,7 +80,14 @@ def photo_results(prefix: str) -> PhotoResults:
     )
     message = gr.Markdown(label="Message", elem_id=f"{prefix}-message")
     whole_button = gr.Button("Classify the whole image as one face", visible=False)
-    picker = gr.Dropdown(label="Show the expressions of", visible=False, interactive=True, elem_id=f"{prefix}-picker")
+    # Any value is taken (the handlers ignore one that is not a face's): Gradio would log a traceback for the rest.
+    picker = gr.Dropdown(
+        label="Show the expressions of",
+        visible=False,
+        interactive=True,
+        allow_custom_value=True,
+        elem_id=f"{prefix}-picker",
+    )
     explain = gr.Checkbox(label="Show what the model looked at", value=False, elem_id=f"{prefix}-explain")
     scores = gr.Label(num_top_classes=7, label="Expression probabilities", elem_id=f"{prefix}-scores")
     # Wrapped, with widths that add up to the column, so a phone shows every column without scrolling.
@@ -159,7 +171,7 @@ class PhotoAnalysis:
     def choose(self, index: int | None, result: PhotoResult | None, explain: bool) -> dict:
         """The chosen face's bars, its box highlighted."""
         result = unexpired(result, "photo")
-        if index is None or not 0 <= index < len(result.faces):
+        if not is_face(index, result.faces):
             return {self.results.scores: gr.skip()}
         return {
             self.results.scores: result.faces[index].scores,
@@ -168,12 +180,13 @@ class PhotoAnalysis:
         }
 
     def choose_row(self, result: PhotoResult | None, explain: bool, selected: gr.SelectData) -> dict:
-        return self.choose(selected.index[0] if selected.index else None, result, explain)
+        row = selected.index[0] if isinstance(selected.index, list) and selected.index else None
+        return self.choose(row, result, explain)
 
     def explain(self, explain: bool, index: int | None, result: PhotoResult | None) -> dict:
         """The photo redrawn with (switch on) or without what the model looked at laid over each face."""
         result = unexpired(result, "photo")
-        chosen = index if len(result.faces) > 1 else None
+        chosen = index if len(result.faces) > 1 and is_face(index, result.faces) else None
         return {self.results.annotated: result.drawn(explain, chosen, self.predictor)}
 
 

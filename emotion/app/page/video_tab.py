@@ -58,7 +58,9 @@ def video_tab(predictor: Predictor) -> None:
                 label="Annotated clip", show_label=False, interactive=False, buttons=[], elem_id="clip-output"
             )
             message = gr.Markdown(label="Message", elem_id="clip-message")
-            person = gr.Dropdown(label="Timeline of", visible=False, interactive=True, elem_id="clip-person")
+            person = gr.Dropdown(  # any value taken: one that is no person's shows an empty chart
+                label="Timeline of", visible=False, interactive=True, allow_custom_value=True, elem_id="clip-person"
+            )
             with gr.Column(visible=False) as charts:
                 timeline = timeline_plot(
                     label="Expression probabilities over the clip (smoothed)", elem_id="clip-timeline"
