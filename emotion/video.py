@@ -153,6 +153,10 @@ def check_clip(path: Path, limits: ClipLimits = APP_LIMITS) -> None:
     capture.release()
 
 
+class Abandoned(Exception):
+    """The clip's analysis stopped because whoever asked for it has gone (`gone` said so)."""
+
+
 def analyse_clip(
     predictor: Predictor,
     path: Path,
@@ -160,14 +164,17 @@ def analyse_clip(
     annotated: Path | None = None,
     progress: Callable[[float], None] | None = None,
     limits: ClipLimits = APP_LIMITS,
+    gone: Callable[[], bool] | None = None,
 ) -> ClipResult:
     """Follow every face through the clip at `path`, `sample_rate` frames a second; write the annotated clip to
     `annotated` (.webm) if given. `progress` gets the fraction of the clip done. Raises VideoError when the clip
-    cannot be read or has fewer than two frames, VideoTooLarge over a limit. Runs in CLIP_WORKER: one clip at a
-    time, the others wait, and photos never wait behind them."""
+    cannot be read or has fewer than two frames, VideoTooLarge over a limit, and Abandoned as soon as `gone()` is
+    true (asked before each decoded frame). Runs in CLIP_WORKER: one clip at a time, the others wait, and photos
+    never wait behind them."""
     check_video_file(path, limits)  # an empty or oversized file is refused at once, not behind the clips ahead
     work = contextvars.copy_context().run  # the caller's context (Gradio's progress bar) goes with the work
-    return CLIP_WORKER.submit(work, follow_faces, predictor, path, sample_rate, annotated, progress, limits).result()
+    job = (predictor, path, sample_rate, annotated, progress, limits, gone or (lambda: False))
+    return CLIP_WORKER.submit(work, follow_faces, *job).result()
 
 
 def follow_faces(
@@ -177,13 +184,18 @@ def follow_faces(
     annotated: Path | None,
     progress: Callable[[float], None] | None,
     limits: ClipLimits,
+    gone: Callable[[], bool],
 ) -> ClipResult:
+    if gone():  # gone while the clips ahead ran
+        raise Abandoned
     capture, fps = open_clip(path, limits)
     total_frames = capture.get(cv2.CAP_PROP_FRAME_COUNT)
     tracker, people, writer = FaceTracker(predictor.recognizer), {}, None
     frame_index, next_sample, frame_time = 0, 0.0, 0.0
     try:
         while capture.grab():
+            if gone():
+                raise Abandoned
             frame_time = frame_index / fps
             frame_index += 1
             if frame_time > limits.max_seconds + 0.5 / fps:

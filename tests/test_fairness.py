@@ -14,7 +14,7 @@ from PIL import Image
 
 from emotion.app import scratch
 from emotion.app.clients import CLIENT_JOBS
-from emotion.app.jobs import LIVE_IDLE_SECONDS, WATCH_EVERY
+from emotion.app.jobs import GONE_SECONDS, LIVE_IDLE_SECONDS, WATCH_EVERY, Listeners
 from emotion.app.requestlog import LINES_PER_WINDOW
 from harness.clips import panning_frames, write_clip
 from harness.server import client
@@ -204,3 +204,34 @@ def test_a_flood_of_refusals_writes_a_few_short_lines(server, caplog, capfd):
     lines = [record.getMessage() for record in caplog.records if record.name == "emotion.refusals"]
     assert len(lines) <= LINES_PER_WINDOW + 1 and all(len(line) <= 300 for line in lines)
     assert "Traceback" not in capfd.readouterr().err
+
+
+def test_a_visitor_who_has_left_is_gone_after_a_few_seconds_not_between_two_events(monkeypatch):
+    listeners, now = Listeners(), [100.0]
+    monkeypatch.setattr(time, "monotonic", lambda: now[0])
+    assert not listeners.gone("s")  # never listened: not known to have left
+    with listeners.listening("s"):
+        assert not listeners.gone("s")
+    now[0] += 0.1
+    assert not listeners.gone("s")  # between two events of one visitor
+    with listeners.listening("s"):
+        now[0] += 60
+        assert not listeners.gone("s")  # a long job, the visitor still there
+    now[0] += GONE_SECONDS + 0.1
+    assert listeners.gone("s")
+
+
+@pytest.mark.slow
+def test_a_rest_clip_whose_client_went_away_stops_and_the_next_is_not_kept_waiting(server, tmp_path, astronaut):
+    """Three REST clips dropped by their clients after 5 s were analysed to the end; an honest clip waited 31 s."""
+    url, _ = server
+    long_clip, short_clip = tmp_path / "long.mp4", tmp_path / "short.mp4"
+    write_clip(long_clip, panning_frames(astronaut, 60.0, fps=25), fps=25)
+    write_clip(short_clip, panning_frames(astronaut, 2.0, fps=25), fps=25)
+    # The client gives up after 2 s and closes its connection.
+    with httpx.Client(timeout=2.0) as dropped, pytest.raises(httpx.TimeoutException):
+        dropped.post(f"{url}/process_video", files={"file": ("long.mp4", long_clip.read_bytes())})
+    started = time.monotonic()
+    response = httpx.post(f"{url}/process_video", files={"file": ("short.mp4", short_clip.read_bytes())}, timeout=120)
+    # 0.24 s here with the dropped clip stopped, 4.1 s behind it when it ran to its end
+    assert response.status_code == 200 and time.monotonic() - started < 2

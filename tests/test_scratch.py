@@ -64,3 +64,34 @@ def test_a_clean_stop_leaves_the_folder_empty(tiny_model_path, tmp_path, monkeyp
         app.process.send_signal(signal.SIGTERM)
         assert app.process.wait(timeout=30) == 0
     assert folder.is_dir() and list(folder.iterdir()) == []
+
+
+def test_the_sweep_spares_a_running_jobs_folder_and_the_files_it_is_told_to_keep(tmp_path, monkeypatch):
+    """A page clip analysed for 248 s lost its folder mid-analysis; a queued clip lost its upload."""
+    monkeypatch.setenv("EMOTION_TEMP_DIR", str(tmp_path))
+    old = time.time() - 600
+    queued_upload = tmp_path / "gradio" / "abc" / "queued.mp4"
+    queued_upload.parent.mkdir(parents=True)
+    queued_upload.write_bytes(b"x")
+    os.utime(queued_upload, (old, old))
+    with scratch.working_folder("emotion-clip-") as folder:
+        written = folder / "annotated.webm"
+        written.write_bytes(b"x")
+        os.utime(written, (old, old))
+        os.utime(folder, (old, old))
+        assert scratch.sweep(age_seconds=120, keep={str(queued_upload)}) == 0
+        assert written.exists() and queued_upload.exists()
+        assert scratch.sweep(age_seconds=120) == 1 and written.exists()  # the job's folder, still running
+    assert not folder.exists()  # gone with its job
+    assert not queued_upload.exists()
+
+
+def test_an_upload_cut_off_is_removed_but_one_still_arriving_is_kept(tmp_path, monkeypatch):
+    monkeypatch.setenv("EMOTION_TEMP_DIR", str(tmp_path))
+    scratch.cache_folder().mkdir(parents=True)
+    cut_off, arriving = scratch.cache_folder() / "tmpcut", scratch.cache_folder() / "tmparriving"
+    cut_off.write_bytes(b"x")
+    with arriving.open("wb") as still_open:
+        still_open.write(b"x")
+        assert scratch.remove_partial_uploads() == 1
+        assert not cut_off.exists() and arriving.exists()

@@ -26,7 +26,7 @@ from emotion.errors import VideoError, VideoTooLarge
 from emotion.labels import CLASSES
 from emotion.results import SAMPLE_COLUMNS
 from emotion.tracking import LABEL_MARGIN
-from emotion.video import ANNOTATED_SIDE, ClipWriter, analyse_clip, check_video_file
+from emotion.video import ANNOTATED_SIDE, Abandoned, ClipWriter, analyse_clip, check_video_file
 from harness.clips import write_clip
 from tests.helpers import encode
 
@@ -300,3 +300,17 @@ def lying_clip(path: Path, true_size: tuple[int, int], said: tuple[int, int]) ->
     struct.pack_into("<ii", data, stream_format + 4, *said)
     path.write_bytes(bytes(data))
     return path
+
+
+def test_a_clip_whose_requester_has_gone_stops_at_once(predictor, tmp_path, astronaut):
+    clip = tmp_path / "clip.mp4"
+    write_clip(clip, [astronaut] * 30, fps=10)
+    asked = []
+
+    def gone() -> bool:
+        asked.append(True)
+        return len(asked) > 3
+
+    with pytest.raises(Abandoned):
+        analyse_clip(predictor, clip, gone=gone)
+    assert len(asked) == 4  # asked before each frame, stopped at the first "gone"

@@ -32,7 +32,7 @@ from emotion.app.answers import (
 from emotion.app.calls import Route, call_problem
 from emotion.app.clients import CLIENT_JOBS, Clients, client_address
 from emotion.app.headroom import Descriptors
-from emotion.app.jobs import PageJobs
+from emotion.app.jobs import LISTENERS, PageJobs
 from emotion.app.requestlog import log_refusal
 from emotion.app.scratch import remove_partial_uploads
 from emotion.errors import too_large
@@ -160,8 +160,14 @@ class Guard:
             if problem := call_problem(self.jobs.blocks, call, route):
                 return await refuse(scope, send, BadRequest(f"This call is not one the page makes: {problem}."))
             receive = body.replay(call)
+        if (method, path) in FILE_CARRYING:
+            held = self.clients.upload(client)
+        elif (method, path) == ANSWERS:
+            held = LISTENERS.listening(session_of(scope))
+        else:
+            held = contextlib.nullcontext()
         try:
-            with self.clients.upload(client) if (method, path) in FILE_CARRYING else contextlib.nullcontext():
+            with held:
                 await self.app(scope, receive, guarded_send)
         except TooManyRequests as problem:
             await refuse(scope, send, problem)

@@ -1,17 +1,53 @@
 """The page's jobs, read from Gradio's queue (its `event_ids_to_events`: every job queued or running): how many a
 client has, the files they will read (which the sweep spares), and the live runs to end: those whose client sends
-no frame, or reads no answer, for LIVE_IDLE_SECONDS, those past a run's time, and a client's older ones."""
+no frame, or reads no answer, for LIVE_IDLE_SECONDS, those past a run's time, and a client's older ones. And which
+visitors have left the page (Listeners), so that a clip analysed for one stops."""
 
 import asyncio
+import collections
+import contextlib
 import math
 import time
+from collections.abc import Iterator
 
 from emotion.app.clients import CLIENT_LIVE_RUNS
 from emotion.app.page import settings
 
 LIVE_IDLE_SECONDS = 5.0
+GONE_SECONDS = 3.0  # a session without an open answer stream for this long has left (between two events: ms)
+REMEMBERED_SESSIONS = 10_000
 UNREAD_ANSWERS = 50  # a live run's answers waiting for its client: 5 s of frames
 WATCH_EVERY = 1.0  # seconds between two looks at the live runs
+
+
+class Listeners:
+    """The sessions whose stream of answers (/gradio_api/queue/data) is open, as the guard sees them come and go: a
+    session that had one and has had none for GONE_SECONDS has left the page, and its long job can stop."""
+
+    def __init__(self):
+        self.open: collections.Counter[str] = collections.Counter()
+        self.closed_at: collections.OrderedDict[str, float] = collections.OrderedDict()
+
+    @contextlib.contextmanager
+    def listening(self, session_hash: str) -> Iterator[None]:
+        self.open[session_hash] += 1
+        try:
+            yield
+        finally:
+            self.open[session_hash] -= 1
+            if not self.open[session_hash]:
+                del self.open[session_hash]
+                self.closed_at[session_hash] = time.monotonic()
+                self.closed_at.move_to_end(session_hash)
+                if len(self.closed_at) > REMEMBERED_SESSIONS:
+                    self.closed_at.popitem(last=False)
+
+    def gone(self, session_hash: str | None) -> bool:
+        closed = self.closed_at.get(session_hash or "")
+        return session_hash not in self.open and closed is not None and time.monotonic() - closed > GONE_SECONDS
+
+
+LISTENERS = Listeners()
 
 
 def request_client(event) -> str:

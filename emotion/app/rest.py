@@ -7,10 +7,9 @@ with every face. Errors are JSON `{"error": message}` with a status that says wh
 import asyncio
 import contextlib
 import shutil
-import tempfile
+import threading
 import time
-from collections.abc import AsyncIterator
-from pathlib import Path
+from collections.abc import AsyncIterator, Callable
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
@@ -19,17 +18,18 @@ from starlette.datastructures import UploadFile
 
 from emotion.app.answers import BUSY, REFUSALS, BadRequest, ServerBusy, UploadTooLarge, error_response, user_error
 from emotion.app.requestlog import log_request
-from emotion.app.scratch import scratch_folder
+from emotion.app.scratch import working_folder
 from emotion.errors import too_large
 from emotion.images import open_image
 from emotion.limits import APP_LIMITS, MAX_PHOTO_BYTES, MULTIPART_ROOM
 from emotion.predictor import Predictor
-from emotion.video import analyse_clip
+from emotion.video import Abandoned, analyse_clip
 
 # Analyses at once (2 cores: more only share them) and how many more may wait; beyond that a request is
 # answered 503 at once, with Retry-After, instead of waiting without end.
 MAX_RUNNING = 4
 MAX_WAITING = 32
+WATCH_SECONDS = 0.5  # how often a clip's request is asked whether its client is still there
 OTHER_METHODS = ["GET", "HEAD", "PUT", "PATCH", "DELETE"]  # answered 405 in the app's shape, not FastAPI's
 
 
@@ -97,15 +97,32 @@ def yes_or_no(text: str, name: str) -> bool:
     raise BadRequest(f"{name} must be true or false, not {text[:20]!r}.")
 
 
-def analyse_clip_upload(predictor: Predictor, upload: UploadFile) -> dict:
+def analyse_clip_upload(predictor: Predictor, upload: UploadFile, gone: Callable[[], bool]) -> dict:
     """A clip's analysis from its upload, through a file in the app's scratch folder (OpenCV reads files), removed
-    at once."""
-    with tempfile.TemporaryDirectory(prefix="emotion-clip-", dir=scratch_folder()) as folder:
-        path = Path(folder) / "clip"
+    at once; Abandoned once `gone()`."""
+    with working_folder("emotion-clip-") as folder:
+        path = folder / "clip"
         upload.file.seek(0)
         with path.open("wb") as file:
             shutil.copyfileobj(upload.file, file)
-        return analyse_clip(predictor, path).to_dict()
+        return analyse_clip(predictor, path, gone=gone).to_dict()
+
+
+@contextlib.asynccontextmanager
+async def client_watch(request: Request) -> AsyncIterator[threading.Event]:
+    """An event set once the client has closed its connection (looked at every WATCH_SECONDS), for the block."""
+    gone = threading.Event()
+
+    async def watch() -> None:
+        while not await request.is_disconnected():
+            await asyncio.sleep(WATCH_SECONDS)
+        gone.set()
+
+    watcher = asyncio.create_task(watch())
+    try:
+        yield gone
+    finally:
+        watcher.cancel()
 
 
 def build_rest_router(
@@ -145,10 +162,13 @@ def build_rest_router(
         try:
             async with uploaded_file(request, max_video_bytes, "clip") as upload:
                 size = upload.size or 0
-                async with clip_capacity.slot():
-                    result = await run_in_threadpool(analyse_clip_upload, predictor, upload)
+                async with clip_capacity.slot(), client_watch(request) as gone:
+                    result = await run_in_threadpool(analyse_clip_upload, predictor, upload, gone.is_set)
         except REFUSALS as problem:
             return refused(problem, "rest-video", size, started)
+        except Abandoned:  # nobody reads the answer: one line, and the clips behind go on
+            log_request("rest-video", size, "499", started)
+            return error_response(499, "The client closed the connection.")
         log_request("rest-video", size, "200" if result["faces"] else "422", started, None, len(result["faces"]))
         if not result["faces"]:
             return error_response(422, "No face found anywhere in the clip.")

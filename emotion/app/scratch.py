@@ -15,12 +15,13 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from emotion.app.headroom import OPEN_DESCRIPTORS
 
 _emptied: set[Path] = set()
+_in_use: set[Path] = set()  # the jobs' working folders (working_folder), which the sweep spares
 
 
 def app_folder() -> Path:
@@ -43,6 +44,19 @@ def scratch_folder() -> Path:
     folder = app_folder() / "scratch"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+@contextlib.contextmanager
+def working_folder(prefix: str) -> Iterator[Path]:
+    """A folder of its own in the scratch space for one job (a clip read, its results written), which the sweep
+    spares for as long as the job runs, however long, and which goes when the block ends."""
+    with tempfile.TemporaryDirectory(prefix=prefix, dir=scratch_folder()) as name:
+        folder = Path(name)
+        _in_use.add(folder)
+        try:
+            yield folder
+        finally:
+            _in_use.discard(folder)
 
 
 def empty_at_start() -> None:
@@ -93,13 +107,16 @@ def remove_partial_uploads() -> int:
 
 def sweep(age_seconds: float, keep: set[str] = frozenset()) -> int:
     """Remove the files under the app's folder not changed for `age_seconds` (but those in `keep`: the page's
-    example photos), then the empty folders; returns how many files went."""
+    example photos, the queued jobs' uploads; and the working folders of jobs that run), then the empty folders;
+    returns how many files went."""
     folder, cutoff, removed = app_folder(), time.time() - age_seconds, 0
     if not folder.is_dir():
         return 0
-    kept = {folder, cache_folder()}
+    kept, in_use = {folder, cache_folder()}, set(_in_use)  # a copy: jobs start and end meanwhile
     for directory, _, files in os.walk(folder, topdown=False):  # deepest first, so emptied folders go too
         here, emptied = Path(directory), False
+        if here in in_use or not in_use.isdisjoint(here.parents):
+            continue
         for name in files:
             path = here / name
             with contextlib.suppress(FileNotFoundError):

@@ -1,24 +1,23 @@
 """The Video tab: a clip beside its results (the annotated clip, each person's timeline, the downloads)."""
 
 import json
-import tempfile
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 import gradio as gr
 
 from emotion.app.answers import REFUSALS, RESULT_EXPIRED
+from emotion.app.jobs import LISTENERS
 from emotion.app.page import settings
 from emotion.app.page.components import clip_input, expression_legend, probability_frame, rounded, timeline_plot
 from emotion.app.page.notices import page_error, unexpired, uploaded
 from emotion.app.requestlog import log_request
-from emotion.app.scratch import scratch_folder
+from emotion.app.scratch import working_folder
 from emotion.labels import CLASSES
 from emotion.limits import CLIP_LIMITS_TEXT
 from emotion.predictor import Predictor
 from emotion.results import SAMPLE_COLUMNS, csv_text, sample_rows
-from emotion.video import analyse_clip, check_clip
+from emotion.video import Abandoned, analyse_clip, check_clip
 
 
 @dataclass
@@ -110,23 +109,32 @@ class ClipEvents:
         except REFUSALS as problem:
             raise page_error(problem, "ui-video", size, started) from None
 
-    def analyse(self, clip: str | None, progress: gr.Progress = gr.Progress()):  # noqa: B008 (Gradio's API)
+    def analyse(
+        self,
+        clip: str | None,
+        request: gr.Request,
+        progress: gr.Progress = gr.Progress(),  # noqa: B008 (Gradio's API)
+    ):
         """Every person in the clip followed: the annotated clip, each person's samples (time, box, smoothed
-        probabilities) and a message."""
-        # A generator: its temporary folder goes only after its one answer, once Gradio has copied the clip.
+        probabilities) and a message. The analysis stops if the visitor leaves the page meanwhile."""
+        # A generator: its working folder goes only after its one answer, once Gradio has copied the clip.
         started, size = time.perf_counter(), 0
-        with tempfile.TemporaryDirectory(prefix="emotion-clip-", dir=scratch_folder()) as folder:
+        with working_folder("emotion-clip-") as folder:
             try:
                 path, size = uploaded(clip, "Upload a clip first.")
-                annotated = Path(folder) / f"{path.stem[:80]}-annotated.webm"  # what its download is called
+                annotated = folder / f"{path.stem[:80]}-annotated.webm"  # what its download is called
                 result = analyse_clip(
                     self.predictor,
                     path,
                     annotated=annotated,
                     progress=lambda done: progress(done, desc="Analysing the clip"),
+                    gone=lambda: LISTENERS.gone(request.session_hash),
                 )
             except REFUSALS as problem:
                 raise page_error(problem, "ui-video", size, started) from None
+            except Abandoned:
+                log_request("ui-video", size, "499", started)
+                return
             log_request("ui-video", size, "ok", started, None, len(result.faces))
             people = "person" if len(result.faces) == 1 else "people"
             message = (
