@@ -1,4 +1,4 @@
-"""Made-up pictures: with no face in them (the detector's tests and benchmark), a crowd, two people to choose from
+"""Made-up pictures: with no face in them (the detector's tests and benchmark), crowds, two people to choose from
 (the page's tests and screenshots)."""
 
 import cv2
@@ -97,6 +97,18 @@ def crowd(count: int, side: int = 96) -> Image.Image:
     picture = Image.new("RGB", (columns * side * 3 // 2, rows * side * 2), (200, 200, 200))
     for index in range(count):
         picture.paste(face, ((index % columns) * side * 3 // 2 + side // 4, (index // columns) * side * 2 + side // 2))
+    return picture
+
+
+def packed_crowd(count: int, side: int = 120, columns: int | None = None) -> Image.Image:
+    """`count` copies of an example's face side by side, in a square unless `columns` are given: the largest crowd
+    the detector sees at once (160 give the 100 faces a photo is analysed for, emotion.limits.MAX_FACES)."""
+    face = Image.open(EXAMPLES / "neutral.jpg").convert("RGB")
+    face = face.crop((0, 0, min(face.size), min(face.size))).resize((side, side))
+    columns, step = columns or int(np.ceil(np.sqrt(count))), side * 21 // 20
+    picture = Image.new("RGB", (columns * step, int(np.ceil(count / columns)) * step), (200, 200, 200))
+    for index in range(count):
+        picture.paste(face, ((index % columns) * step, (index // columns) * step))
     return picture
 
 

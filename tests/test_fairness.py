@@ -10,13 +10,16 @@ import time
 import httpx
 import numpy as np
 import pytest
+from gradio_client import Client, handle_file
 from PIL import Image
 
 from emotion.app import scratch
 from emotion.app.clients import CLIENT_JOBS
 from emotion.app.jobs import GONE_SECONDS, LIVE_IDLE_SECONDS, WATCH_EVERY, Listeners
 from emotion.app.requestlog import LINES_PER_WINDOW
+from emotion.limits import MAX_FACES
 from harness.clips import panning_frames, write_clip
+from harness.images import packed_crowd
 from harness.server import client
 from tests.helpers import encode
 
@@ -235,3 +238,26 @@ def test_a_rest_clip_whose_client_went_away_stops_and_the_next_is_not_kept_waiti
     response = httpx.post(f"{url}/process_video", files={"file": ("short.mp4", short_clip.read_bytes())}, timeout=120)
     # 0.24 s here with the dropped clip stopped, 4.1 s behind it when it ran to its end
     assert response.status_code == 200 and time.monotonic() - started < 2
+
+
+def test_a_crowd_photo_answers_on_the_page_within_seconds_and_says_it_kept_the_largest(server, tmp_path):
+    """Two page photos of 161 faces took 108 s, and a photo sent beside them 106 s."""
+    url, _ = server
+    photo = tmp_path / "crowd.jpg"
+    packed_crowd(160).save(photo, quality=90)
+    started = time.monotonic()
+    _, faces, message = Client(url, verbose=False).predict(handle_file(str(photo)), api_name="/predict")
+    assert time.monotonic() - started < 20
+    assert len(faces) == MAX_FACES and f"the largest {MAX_FACES}" in message
+
+
+@pytest.mark.slow
+def test_a_crowd_clip_is_analysed_on_the_page(server, tmp_path):
+    """A 1 s clip of the 161-face photo failed on the page after 249 s."""
+    url, _ = server
+    clip = tmp_path / "crowd.mp4"
+    write_clip(clip, [np.asarray(packed_crowd(160, side=100, columns=16))] * 10, fps=10)
+    started = time.monotonic()
+    _, people, message = Client(url, verbose=False).predict(handle_file(str(clip)), api_name="/predict_video")
+    assert time.monotonic() - started < 20
+    assert len(people["faces"]) == MAX_FACES and message.startswith(f"Followed {MAX_FACES} people")

@@ -1,0 +1,69 @@
+"""Descriptors and logs a flood cannot exhaust: the soft limit raised, 503 near it, refusals rate-limited."""
+
+import asyncio
+import logging
+import resource
+import subprocess
+import sys
+
+import pytest
+
+from emotion.app.guard import Guard
+from emotion.app.headroom import Descriptors
+from emotion.app.requestlog import RateLimit
+from tests.helpers import ROOT
+
+
+def test_the_soft_descriptor_limit_is_raised_to_the_hard_one():
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or hard <= 256:
+        pytest.skip("no finite hard limit above 256 to raise to")
+    script = (
+        "import resource; from emotion.app.headroom import raise_descriptor_limit;"
+        f"resource.setrlimit(resource.RLIMIT_NOFILE, (256, {hard})); print(raise_descriptor_limit())"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert int(result.stdout) == hard
+
+
+def test_new_requests_get_a_503_with_retry_after_near_the_descriptor_limit():
+    async def app(scope, receive, send):
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    guard, answers = Guard(app), []
+
+    async def send(message):
+        if message["type"] == "http.response.start":
+            answers.append((message["status"], dict(message["headers"])))
+
+    async def receive():
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    scope = {"type": "http", "method": "GET", "path": "/healthz", "headers": []}
+    asyncio.run(guard(scope, receive, send))
+    guard.descriptors = Descriptors(headroom=0.0)  # any open descriptor is "near the limit"
+    asyncio.run(guard(scope, receive, send))
+    assert answers[0][0] == 200
+    assert answers[1][0] == 503 and answers[1][1][b"retry-after"] == b"5"
+
+
+def test_a_flood_of_lines_is_cut_to_a_few_and_the_next_window_says_how_many_were_held_back(monkeypatch):
+    now = [0.0]
+    monkeypatch.setattr("emotion.app.requestlog.time.monotonic", lambda: now[0])
+    limit, records = RateLimit(lines=5, seconds=10), []
+    logger = logging.getLogger("test.flood")
+    logger.addFilter(limit)
+    logger.addHandler(handler := logging.Handler())
+    handler.emit = records.append
+    logger.setLevel(logging.INFO)
+    try:
+        for _ in range(1000):
+            logger.info("accept() out of system resource")
+        now[0] = 11.0
+        logger.info("accept() out of system resource")
+    finally:
+        logger.removeHandler(handler)
+        logger.removeFilter(limit)
+    assert len(records) == 6
+    assert records[-1].getMessage() == "accept() out of system resource (995 more held back)"
