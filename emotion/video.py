@@ -19,6 +19,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import av
 import cv2
 import numpy as np
 from PIL import Image
@@ -146,6 +147,28 @@ def open_clip(path: Path, limits: ClipLimits = APP_LIMITS) -> tuple[cv2.VideoCap
     return capture, fps
 
 
+def check_frame_sizes(path: Path, limits: ClipLimits) -> None:
+    """Raises VideoTooLarge at the first frame whose decoded size is over the limit. OpenCV scales every frame to
+    the first one's size, so its frames cannot tell: a clip of 640x360 frames, then 16384x8192 ones, passed every
+    check and cost the app 1 GB. PyAV (FFmpeg, as in OpenCV) gives each frame as the decoder made it; a decoding
+    pass costs what OpenCV's own reading pass does (0.85 s for 60 s of 720p), and a frame over the limit is the last
+    it decodes."""
+    problem = None
+    try:
+        with av.open(str(path), metadata_errors="ignore") as container:
+            if not container.streams.video:
+                return
+            stream = container.streams.video[0]
+            stream.thread_type = "AUTO"
+            for frame in container.decode(stream):
+                if problem := too_many_pixels(frame.width, frame.height, limits):
+                    break
+    except (av.error.FFmpegError, ValueError, OSError):  # damaged: OpenCV's pass says what it can read
+        return
+    if problem:
+        raise problem
+
+
 def check_clip(path: Path, limits: ClipLimits = APP_LIMITS) -> None:
     """What can be refused before decoding: the file's size, and the length and resolution its header gives."""
     check_video_file(path, limits)
@@ -188,6 +211,9 @@ def follow_faces(
 ) -> ClipResult:
     if gone():  # gone while the clips ahead ran
         raise Abandoned
+    capture, fps = open_clip(path, limits)  # the header's refusals first: they cost nothing
+    capture.release()
+    check_frame_sizes(path, limits)
     capture, fps = open_clip(path, limits)
     total_frames = capture.get(cv2.CAP_PROP_FRAME_COUNT)
     tracker, people, writer = FaceTracker(predictor.recognizer), {}, None

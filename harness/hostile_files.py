@@ -54,3 +54,52 @@ def sixteen_bit_png(width: int, height: int) -> bytes:
     buffer = io.BytesIO()
     Image.fromarray(np.full((height, width), 30000, np.uint16)).save(buffer, "PNG")
     return buffer.getvalue()
+
+
+def size_switching_avi(first: tuple[int, int], then: tuple[int, int], frames: int = 5, fps: int = 5) -> bytes:
+    """An MJPEG AVI whose headers and first `frames` frames are `first` (width, height), and whose next `frames`
+    are `then`: every frame a JPEG of its own size, as MJPEG allows."""
+
+    def chunk(fourcc: bytes, data: bytes) -> bytes:
+        return fourcc + struct.pack("<I", len(data)) + data + b"\0" * (len(data) % 2)
+
+    def listed(kind: bytes, data: bytes) -> bytes:
+        return chunk(b"LIST", kind + data)
+
+    def jpeg(size: tuple[int, int]) -> bytes:
+        buffer = io.BytesIO()
+        Image.new("RGB", size, (90, 120, 150)).save(buffer, "JPEG", quality=50)
+        return buffer.getvalue()
+
+    pictures = [jpeg(first)] * frames + [jpeg(then)] * frames
+    width, height = first
+    main = struct.pack("<10I4I", 1_000_000 // fps, 0, 0, 0x10, len(pictures), 0, 1, 0, width, height, 0, 0, 0, 0)
+    stream = struct.pack(
+        "<4s4sIHHIIIIIIIIhhhh",
+        b"vids",
+        b"MJPG",
+        0,
+        0,
+        0,
+        0,
+        1,
+        fps,
+        0,
+        len(pictures),
+        0,
+        0xFFFFFFFF,
+        0,
+        0,
+        0,
+        width,
+        height,
+    )
+    form = struct.pack("<IiiHH4sIiiII", 40, width, height, 1, 24, b"MJPG", width * height * 3, 0, 0, 0, 0)
+    header = listed(b"hdrl", chunk(b"avih", main) + listed(b"strl", chunk(b"strh", stream) + chunk(b"strf", form)))
+    movie, index, offset = b"", b"", 4
+    for picture in pictures:
+        frame = chunk(b"00dc", picture)
+        index += struct.pack("<4sIII", b"00dc", 0x10, offset, len(picture))
+        movie, offset = movie + frame, offset + len(frame)
+    body = b"AVI " + header + listed(b"movi", movie) + chunk(b"idx1", index)
+    return b"RIFF" + struct.pack("<I", len(body)) + body

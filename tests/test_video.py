@@ -28,6 +28,7 @@ from emotion.results import SAMPLE_COLUMNS
 from emotion.tracking import LABEL_MARGIN
 from emotion.video import ANNOTATED_SIDE, Abandoned, ClipWriter, analyse_clip, check_video_file
 from harness.clips import write_clip
+from harness.hostile_files import size_switching_avi
 from tests.helpers import encode
 
 FPS = 10
@@ -314,3 +315,14 @@ def test_a_clip_whose_requester_has_gone_stops_at_once(predictor, tmp_path, astr
     with pytest.raises(Abandoned):
         analyse_clip(predictor, clip, gone=gone)
     assert len(asked) == 4  # asked before each frame, stopped at the first "gone"
+
+
+def test_a_clip_whose_frames_grow_after_the_first_is_refused_at_the_first_large_frame(predictor, tmp_path):
+    """OpenCV scales every frame to the first one's size: a 640x360 clip that switched to 16384x8192 frames was
+    analysed, and took the app up by 1 GB."""
+    clip = tmp_path / "growing.avi"
+    clip.write_bytes(size_switching_avi((640, 360), (2560, 1440)))
+    with pytest.raises(VideoTooLarge, match="2560x1440"):
+        analyse_clip(predictor, clip)
+    clip.write_bytes(size_switching_avi((640, 360), (1280, 720)))  # within the limit: analysed
+    assert analyse_clip(predictor, clip).duration == pytest.approx(2.0)

@@ -112,7 +112,7 @@ class ClipEvents:
     def analyse(
         self,
         clip: str | None,
-        request: gr.Request,
+        request: gr.Request | None = None,  # the visitor's session (Gradio gives it); None: called directly
         progress: gr.Progress = gr.Progress(),  # noqa: B008 (Gradio's API)
     ):
         """Every person in the clip followed: the annotated clip, each person's samples (time, box, smoothed
@@ -128,7 +128,7 @@ class ClipEvents:
                     path,
                     annotated=annotated,
                     progress=lambda done: progress(done, desc="Analysing the clip"),
-                    gone=lambda: LISTENERS.gone(request.session_hash),
+                    gone=lambda: request is not None and LISTENERS.gone(request.session_hash),
                 )
             except REFUSALS as problem:
                 raise page_error(problem, "ui-video", size, started) from None
