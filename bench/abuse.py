@@ -1,6 +1,6 @@
 """Hostile clients against the real app (`python app.py`) on loopback, beside ordinary load.
 
-    python -m bench.abuse [--photos ../shared/photos-dev] [--requests 10000] [--concurrency 16]
+    python -m bench.abuse [--photos ../shared/photos-dev] [--requests 10000] [--concurrency 16] [--round 1|2]
 
 1. Photos while clips run: a photo's latency (one at a time) idle, then while 4 clips are sent to REST at once.
 2. Attacks under load: 8 stalled uploads (headers and a part header, then nothing) and a 300 MB chunked upload,
@@ -8,6 +8,7 @@
 3. Memory: 8 concurrent 40-megapixel photos, the server's peak resident memory and after.
 4. A crash: `kill -9` while a clip, a photo upload through the page's route and photos are in flight; a restart
    on the same folder; what was uploaded before the kill and is still on disk once /healthz answers.
+Round two (bench.attacks): each attack of issue 46 with an honest REST and page client beside it.
 Prints each figure beside the machine's CPU flags.
 """
 
@@ -26,6 +27,7 @@ import httpx
 import numpy as np
 from PIL import Image
 
+from bench.attacks import run_all
 from bench.load import fire, load_photos, report
 from emotion.images import open_image, to_rgb_array
 from harness.clips import panning_frames, write_clip
@@ -178,6 +180,7 @@ def main() -> None:
     parser.add_argument("--photos", type=Path, default=ROOT.parent / "shared" / "photos-dev")
     parser.add_argument("--requests", type=int, default=10_000)
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--round", type=int, choices=[1, 2], help="only this round (default: both)")
     arguments = parser.parse_args()
     print(describe_machine())
     photos = load_photos(arguments.photos if arguments.photos.is_dir() else None, 200)
@@ -187,11 +190,16 @@ def main() -> None:
         face = to_rgb_array(open_image(ROOT / "assets" / "examples" / "group.jpg"))
         write_clip(clip_path, panning_frames(face, seconds=20))
         clip, photo = clip_path.read_bytes(), (ROOT / "assets" / "examples" / "happy_baby.jpg").read_bytes()
-        with running_app() as app:
-            photos_beside_clips(app.url, photo, clip)
-            asyncio.run(attacks_under_load(app.url, photos, arguments.requests, arguments.concurrency))
-            peak_memory(app.url, app.process.pid, forty_megapixels())
-        crash_and_restart(Path(scratch) / "app", photo, clip)
+        if arguments.round in (None, 1):
+            with running_app() as app:
+                photos_beside_clips(app.url, photo, clip)
+                asyncio.run(attacks_under_load(app.url, photos, arguments.requests, arguments.concurrency))
+                peak_memory(app.url, app.process.pid, forty_megapixels())
+            crash_and_restart(Path(scratch) / "app", photo, clip)
+        if arguments.round in (None, 2):
+            with running_app() as app:
+                for outcome in run_all(app, Path(scratch), Path(scratch) / "app"):
+                    print(outcome.line(), flush=True)
 
 
 if __name__ == "__main__":

@@ -29,9 +29,10 @@ MAX_SCANS = 100  # a progressive JPEG's scans (encoders write about 10): each is
 MAX_STRIPS = 20_000  # a TIFF's strips or tiles, which Pillow decodes one by one in Python (50 us each)
 MAX_RLE_BYTES = 2**20  # a run-length BMP's data, which Pillow's Python decoder reads at about 3 us a run
 # The memory of the photos being decoded at once, held before their pixels are allocated (by size, mode and bit
-# depth: a 40 MP float TIFF takes 320 MB); smaller decodes than SMALL_DECODE do not wait for it.
+# depth: a 40 MP float TIFF takes 320 MB); decodes smaller than SMALL_DECODE (a megapixel) do not wait for it: REST
+# and the page admit a few dozen photos at once, so these stay within a few hundred megabytes together.
 DECODE_MEMORY = 1024 * 2**20
-SMALL_DECODE = 32 * 2**20
+SMALL_DECODE = 8 * 2**20
 # Larger photos are analysed reduced to this longest side (a JPEG decoded at a fraction of its size from the
 # start): YuNet looks at 320 px and the model at 48, and 8 photos of 40 megapixels at once stay within memory.
 ANALYSED_SIDE = 1920

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import httpx
 
@@ -29,10 +30,23 @@ def resident_kb(pid: int | str = "self") -> int:
 class RunningApp:
     url: str
     process: subprocess.Popen
+    log: BinaryIO  # what the server has written (stdout and stderr)
 
     def resident_mb(self) -> float:
         """The server process's resident memory in MB."""
         return resident_kb(self.process.pid) / 1024
+
+    def descriptors(self) -> int:
+        """How many descriptors the server process holds open."""
+        return sum(1 for _ in Path(f"/proc/{self.process.pid}/fd").iterdir())
+
+    def log_bytes(self) -> int:
+        """How many bytes the server has logged so far."""
+        return os.fstat(self.log.fileno()).st_size
+
+    def log_text(self, start: int) -> str:
+        """What the server has logged since `start` bytes (read without moving the server's own write offset)."""
+        return os.pread(self.log.fileno(), self.log_bytes() - start, start).decode(errors="replace")
 
 
 def free_port() -> int:
@@ -72,7 +86,7 @@ def running_app(
             if time.monotonic() > deadline:
                 raise TimeoutError(f"app.py did not answer /healthz within {startup_seconds} s:\n{log_tail()}")
             time.sleep(0.1)
-        yield RunningApp(url, process)
+        yield RunningApp(url, process, log)
     finally:
         process.terminate()
         try:

@@ -42,16 +42,21 @@ class Capacity:
         self.running = asyncio.Semaphore(running)
 
     @contextlib.asynccontextmanager
-    async def slot(self) -> AsyncIterator[None]:
-        """Hold a place for one analysis; raises ServerBusy when the line is full."""
+    async def place(self) -> AsyncIterator[None]:
+        """A place in line for one request, for the block; raises ServerBusy when the line is full."""
         if self.admitted >= self.limit:
             raise ServerBusy(BUSY)
         self.admitted += 1
         try:
-            async with self.running:
-                yield
+            yield
         finally:
             self.admitted -= 1
+
+    @contextlib.asynccontextmanager
+    async def slot(self) -> AsyncIterator[None]:
+        """A place in line, then one of the `running` turns, for the block."""
+        async with self.place(), self.running:
+            yield
 
 
 def refused(problem: Exception, channel: str, size: int, started: float) -> JSONResponse:
@@ -144,9 +149,12 @@ def build_rest_router(
             async with uploaded_file(request, max_bytes, "photo") as upload:
                 data = await upload.read()
             size = len(data)
-            async with capacity.slot():
+            async with capacity.place():
+                # Decoded before its turn: a large photo waits for decoding memory (emotion.images.DECODING), and
+                # an ordinary one behind it does not wait for the turns large ones hold.
                 image = await run_in_threadpool(open_image, data)
-                faces = await run_in_threadpool(predictor.predict, image, whole_image)
+                async with capacity.running:
+                    faces = await run_in_threadpool(predictor.predict, image, whole_image)
         except REFUSALS as problem:
             return refused(problem, "rest", size, started)
         log_request("rest", size, "200" if faces else "422", started, image.size, len(faces))
