@@ -5,6 +5,7 @@ are told apart by the address a trusted proxy forwards (loopback is one: harness
 import base64
 import io
 import logging
+import threading
 import time
 
 import httpx
@@ -15,7 +16,8 @@ from PIL import Image
 
 from emotion.app import scratch
 from emotion.app.clients import CLIENT_JOBS
-from emotion.app.jobs import GONE_SECONDS, LIVE_IDLE_SECONDS, WATCH_EVERY, Listeners
+from emotion.app.jobs import GONE_SECONDS, LIVE_IDLE_SECONDS, UNREAD_ANSWERS, WATCH_EVERY, Listeners, PageJobs
+from emotion.app.page import settings
 from emotion.app.requestlog import LINES_PER_WINDOW
 from emotion.limits import MAX_FACES
 from harness.clips import panning_frames, write_clip
@@ -261,3 +263,63 @@ def test_a_crowd_clip_is_analysed_on_the_page(server, tmp_path):
     _, people, message = Client(url, verbose=False).predict(handle_file(str(clip)), api_name="/predict_video")
     assert time.monotonic() - started < 20
     assert len(people["faces"]) == MAX_FACES and message.startswith(f"Followed {MAX_FACES} people")
+
+
+class FakeRun:
+    """What the watch reads of a live run in Gradio's queue."""
+
+    def __init__(self, number: int, address: str):
+        self._id, self.session_hash, self.streaming, self.closed = f"run{number}", f"session{number}", True, False
+        self.request = type("Request", (), {"client": type("Client", (), {"host": address})()})()
+        self.signal, self.run_time = threading.Event(), 0.0
+
+
+class FakeAnswers:
+    def __init__(self, waiting: int):
+        self.waiting = waiting
+
+    def qsize(self) -> int:
+        return self.waiting
+
+
+def watched(runs: list[FakeRun], unread: dict[str, int]) -> PageJobs:
+    queue = type("Queue", (), {})()
+    queue.event_ids_to_events = {run._id: run for run in runs}
+    queue.pending_messages_per_session = {session: FakeAnswers(count) for session, count in unread.items()}
+    return PageJobs(type("Blocks", (), {"_queue": queue})())
+
+
+def test_the_watch_ends_live_runs_whose_client_reads_no_answer_or_sends_no_frame(monkeypatch):
+    now = [1000.0]
+    monkeypatch.setattr(time, "monotonic", lambda: now[0])
+    reading, not_reading, silent = FakeRun(1, "10.1.0.1"), FakeRun(2, "10.1.0.2"), FakeRun(3, "10.1.0.3")
+    jobs = watched([reading, not_reading, silent], {"session1": 1, "session2": UNREAD_ANSWERS + 1})
+    assert jobs.end_stale_live_runs() == 1 and not_reading.closed and not_reading.signal.is_set()
+    for second in range(1, 8):  # frames keep coming for run 1 only
+        now[0] = 1000.0 + second
+        jobs.frame_came(reading._id)
+        jobs.end_stale_live_runs()
+    assert silent.closed and not reading.closed
+    now[0] = 1000.0 + settings.LIVE_SECONDS + LIVE_IDLE_SECONDS + 1
+    jobs.frame_came(reading._id)
+    jobs.end_stale_live_runs()
+    assert reading.closed  # past a run's time, frames or not
+
+
+@pytest.mark.slow
+def test_a_page_clip_stops_when_its_visitor_leaves(server, tmp_path, astronaut):
+    """A page job went on after its visitor had gone; an honest clip waited behind it."""
+    url, _ = server
+    long_clip, short_clip = tmp_path / "long.mp4", tmp_path / "short.mp4"
+    write_clip(long_clip, [np.asarray(packed_crowd(160, side=100, columns=16))] * 300, fps=5)  # 60 s of a crowd
+    write_clip(short_clip, panning_frames(astronaut, 2.0, fps=25), fps=25)
+    clip = upload(url, "long.mp4", long_clip.read_bytes(), "10.0.4.1")
+    assert join(url, fn_index(url, "predict_video"), [clip], "10.0.4.1", "leaver").status_code == 200
+    with httpx.stream("GET", f"{url}/gradio_api/queue/data", params={"session_hash": "leaver"}, timeout=30) as answers:
+        for line in answers.iter_lines():
+            if "process_starts" in line:
+                break  # the analysis has started: the visitor closes the page
+    time.sleep(GONE_SECONDS + 1)
+    started = time.monotonic()
+    Client(url, verbose=False).predict(handle_file(str(short_clip)), api_name="/predict_video")
+    assert time.monotonic() - started < 2
