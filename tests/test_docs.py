@@ -33,6 +33,13 @@ INSTALL_COMMANDS = (
     "pip install -r requirements-dev.txt && python -m pytest",
 )
 BATCH_INSTALL = "pip install -r requirements-batch.txt"  # requirements-dev.txt includes it
+# A server's reverse-proxy setup (docs/deployment.md): root's commands, not run here; tests/test_nginx.py serves the
+# configuration they install.
+PROXY_SETUP = (
+    "sudo apt-get install nginx-light",
+    "sudo cp deploy/nginx.conf /etc/nginx/nginx.conf",
+    "sudo nginx -t && sudo systemctl reload nginx",
+)
 # Ray's single-machine settings, which keep a batch's local cluster on loopback (127.0.0.1).
 
 
@@ -170,7 +177,7 @@ def test_python_snippets_run(snippet: Snippet, sandbox, server):
         for snippet in snippets()
         if snippet.language == "console"
         for command in commands_of(snippet)
-        if not PARSED_ONLY.match(command) and command not in (*INSTALL_COMMANDS, BATCH_INSTALL)
+        if not PARSED_ONLY.match(command) and command not in (*INSTALL_COMMANDS, BATCH_INSTALL, *PROXY_SETUP)
     ],
 )
 @pytest.mark.slow
