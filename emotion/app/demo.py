@@ -27,6 +27,7 @@ from emotion.predictor import Predictor
 
 PAGE_FILES = Path(__file__).resolve().parent / "page"  # page.css and page.js
 _sweeping: list = []  # the process's one sweeping thread, once a page is launched
+ASYNCIO_LINES = RateLimit()  # asyncio logs "accept() out of system resource" once a loop turn when descriptors run out
 
 
 class Page(gr.Blocks):
@@ -46,7 +47,8 @@ class Page(gr.Blocks):
             _sweeping.append(start_sweeping(*CACHE_CLEANUP, keep=lambda: self.kept_files() | self.jobs.files()))
             empty_at_exit()
         raise_descriptor_limit()
-        logging.getLogger("asyncio").addFilter(RateLimit())  # "accept() out of system resource", once a loop turn
+        if ASYNCIO_LINES not in logging.getLogger("asyncio").filters:
+            logging.getLogger("asyncio").addFilter(ASYNCIO_LINES)
         trust_the_spaces_proxy()
         settings = {
             "max_file_size": APP_LIMITS.max_bytes,  # photos are held to their own limit by the handler
