@@ -2,11 +2,11 @@
 annotated clip to keep.
 
 OpenCV's VideoCapture reads the clip one frame at a time (memory holds a few frames, never the clip); frames
-between samples are only grabbed (decoded, not converted). A PyAV pass checks every frame's decoded size first. Every sampled frame goes through the photo pipeline
-(emotion.Predictor) and emotion.tracking.FaceTracker, which keeps each face's number and smooths its
-probabilities over the clip's own time. The annotated clip, one frame per sample, is VP8 WebM, which every
-browser plays (the OpenCV wheel's H.264 encoder is missing, and its MPEG-4 part 2 does not play in browsers),
-encoded by a thread of its own (ClipWriter).
+between samples are only grabbed (decoded, not converted); a PyAV pass checks every frame's decoded size first.
+Every sampled frame goes through the photo pipeline (emotion.Predictor) and emotion.tracking.FaceTracker, which
+keeps each face's number and smooths its probabilities over the clip's own time. The annotated clip, one frame per
+sample, is VP8 WebM, which every browser plays (the OpenCV wheel's H.264 encoder is missing, and its MPEG-4 part 2
+does not play in browsers), encoded by a thread of its own (ClipWriter).
 """
 
 import contextlib
