@@ -67,3 +67,24 @@ def test_a_flood_of_lines_is_cut_to_a_few_and_the_next_window_says_how_many_were
         logger.removeFilter(limit)
     assert len(records) == 6
     assert records[-1].getMessage() == "accept() out of system resource (995 more held back)"
+
+
+def test_a_request_the_app_fails_on_is_a_500_and_one_line_without_a_traceback(caplog):
+    async def failing(scope, receive, send):
+        raise RuntimeError("Gradio failed on this request")
+
+    answers = []
+
+    async def send(message):
+        if message["type"] == "http.response.start":
+            answers.append(message["status"])
+
+    async def receive():
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    scope = {"type": "http", "method": "GET", "path": "/gradio_api/anything", "headers": []}
+    with caplog.at_level(logging.INFO, logger="emotion.refusals"):
+        asyncio.run(Guard(failing)(scope, receive, send))
+    assert answers == [500]
+    [line] = [record for record in caplog.records if record.name == "emotion.refusals"]
+    assert "RuntimeError at test_headroom.py:" in line.getMessage() and line.exc_info is None

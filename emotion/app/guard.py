@@ -14,6 +14,8 @@
 import asyncio
 import contextlib
 import re
+import traceback
+from pathlib import Path
 from urllib.parse import parse_qs
 
 from starlette.datastructures import Headers
@@ -175,12 +177,19 @@ class Guard:
             if not body.answered:  # (a refused body's line is written already)
                 log_refusal(499, method, path, "the client went away before its body arrived")
         except Exception as problem:  # a client's malformed call that Gradio does not answer itself: no traceback
-            log_refusal(500, method, path, type(problem).__name__)
-            if not body.started:
-                await answer(scope, send, 500, "The server could not handle this request.")
+            if body.started:
+                log_refusal(500, method, path, where_it_failed(problem))
+            else:
+                await answer(scope, send, 500, "The server could not handle this request.", where_it_failed(problem))
         finally:
             if uploading and body.status != 200:
                 remove_partial_uploads()
+
+
+def where_it_failed(problem: Exception) -> str:
+    """An exception's kind and the line that raised it, for one line of log in place of a traceback."""
+    frames = traceback.extract_tb(problem.__traceback__)
+    return f"{type(problem).__name__} at {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
 
 
 def session_of(scope) -> str:
@@ -290,9 +299,10 @@ async def refuse(scope, send, problem: Exception) -> None:
     await answer(scope, send, known.status, known.message)
 
 
-async def answer(scope, send, status: int, message: str) -> None:
-    """An error in the app's own shape, with the security headers, closing the connection; one line in the log."""
-    log_refusal(status, scope["method"], scope["path"], message)
+async def answer(scope, send, status: int, message: str, logged: str | None = None) -> None:
+    """An error in the app's own shape, with the security headers, closing the connection; one line in the log
+    (`logged`, else the message)."""
+    log_refusal(status, scope["method"], scope["path"], logged or message)
     response = error_response(status, message, {"connection": "close"})
     response.raw_headers += SECURITY_HEADERS
 
