@@ -1,13 +1,16 @@
-"""Descriptors and logs a flood cannot exhaust: the soft limit raised, 503 near it, refusals rate-limited."""
+"""Descriptors and logs a flood cannot exhaust (the soft limit raised, 503 near it, refusals rate-limited, a
+failure in one line), and who a client is on a Space."""
 
 import asyncio
 import logging
+import os
 import resource
 import subprocess
 import sys
 
 import pytest
 
+from emotion.app.clients import trust_the_spaces_proxy
 from emotion.app.guard import Guard
 from emotion.app.headroom import Descriptors
 from emotion.app.requestlog import RateLimit
@@ -88,3 +91,16 @@ def test_a_request_the_app_fails_on_is_a_500_and_one_line_without_a_traceback(ca
     assert answers == [500]
     [line] = [record for record in caplog.records if record.name == "emotion.refusals"]
     assert "RuntimeError at test_headroom.py:" in line.getMessage() and line.exc_info is None
+
+
+def test_on_a_space_the_hubs_forwarded_address_is_the_clients_unless_the_operator_says_otherwise(monkeypatch):
+    monkeypatch.delenv("FORWARDED_ALLOW_IPS", raising=False)
+    monkeypatch.delenv("SPACE_ID", raising=False)
+    trust_the_spaces_proxy()
+    assert "FORWARDED_ALLOW_IPS" not in os.environ  # elsewhere: uvicorn's default, loopback
+    monkeypatch.setenv("SPACE_ID", "someone/emotion")
+    trust_the_spaces_proxy()
+    assert os.environ["FORWARDED_ALLOW_IPS"] == "*"
+    monkeypatch.setenv("FORWARDED_ALLOW_IPS", "10.0.0.1")
+    trust_the_spaces_proxy()
+    assert os.environ["FORWARDED_ALLOW_IPS"] == "10.0.0.1"
