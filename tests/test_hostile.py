@@ -107,7 +107,7 @@ def test_one_client_has_at_most_a_few_uploads_in_flight_and_the_next_is_429_at_o
     idle = stalled_uploads(url, ["10.0.0.99"] * CLIENT_UPLOADS)
     try:
         photo = encode(Image.fromarray(astronaut), "JPEG")
-        time.sleep(0.3)  # the stalled requests have reached the guard
+        time.sleep(1.0)  # the stalled requests have reached the guard
         started = time.monotonic()
         refused = httpx.post(f"{url}/process_image", files={"file": ("a.jpg", photo)}, headers=client("10.0.0.99"))
         assert refused.status_code == 429 and refused.headers["retry-after"] == "5"
