@@ -42,9 +42,8 @@ def lower_priority() -> None:
 
 
 CLIP_WORKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="emotion-clip", initializer=lower_priority)
-ANNOTATED_SIDE = (
-    640  # the annotated clip's longest side at most (360p): the page shows it in a column about 600 px wide
-)
+# The annotated clip's longest side at most (360p): the page shows it in a column about 600 px wide.
+ANNOTATED_SIDE = 640
 
 
 def annotated_frame(rgb: np.ndarray) -> np.ndarray:
@@ -212,13 +211,11 @@ def follow_faces(
     if gone():  # gone while the clips ahead ran
         raise Abandoned
     capture, fps = open_clip(path, limits)  # the header's refusals first: they cost nothing
-    capture.release()
-    check_frame_sizes(path, limits)
-    capture, fps = open_clip(path, limits)
     total_frames = capture.get(cv2.CAP_PROP_FRAME_COUNT)
     tracker, people, writer = FaceTracker(predictor.recognizer), {}, None
     frame_index, next_sample, frame_time = 0, 0.0, 0.0
     try:
+        check_frame_sizes(path, limits)
         while capture.grab():
             if gone():
                 raise Abandoned

@@ -34,13 +34,26 @@ def trust_the_spaces_proxy() -> None:
         os.environ.setdefault("FORWARDED_ALLOW_IPS", "*")
 
 
+@contextlib.contextmanager
+def counted(counter: collections.Counter, key: str) -> Iterator[None]:
+    """`key` counted once more in `counter` for the block (and dropped from it at zero)."""
+    counter[key] += 1
+    try:
+        yield
+    finally:
+        counter[key] -= 1
+        if not counter[key]:
+            del counter[key]
+
+
 class Clients:
     """The shares above, counted as requests come and go (one event loop: no locks)."""
 
     def __init__(self, uploads: int = CLIENT_UPLOADS, cache_bytes: int = CLIENT_CACHE_BYTES, total: int = CACHE_BYTES):
         self.max_uploads, self.max_cache_bytes, self.max_total = uploads, cache_bytes, total
         self.uploading: collections.Counter[str] = collections.Counter()
-        self.cached: dict[str, collections.deque[tuple[float, int]]] = collections.defaultdict(collections.deque)
+        self.cached: collections.deque[tuple[float, str, int]] = collections.deque()  # (when, client, bytes)
+        self.held: collections.Counter[str] = collections.Counter()  # each client's bytes in `cached`
 
     @contextlib.contextmanager
     def upload(self, client: str) -> Iterator[None]:
@@ -50,34 +63,24 @@ class Clients:
                 f"Too many uploads from your address at once (at most {self.max_uploads}): "
                 "wait for those under way to finish."
             )
-        self.uploading[client] += 1
-        try:
+        with counted(self.uploading, client):
             yield
-        finally:
-            self.uploading[client] -= 1
-            if not self.uploading[client]:
-                del self.uploading[client]
 
     def cache(self, client: str, size: int) -> None:
         """`size` more bytes of the client's on the page's cache; raises TooManyRequests past its share (kept for
         CACHE_SECONDS) and ServerBusy past everyone's."""
         now = time.monotonic()
-        self.forget(now)
-        held = sum(size for _, size in self.cached[client])
-        if held + size > self.max_cache_bytes:
+        while self.cached and self.cached[0][0] < now - CACHE_SECONDS:  # what the sweep has removed by now
+            _, gone, gone_size = self.cached.popleft()
+            self.held[gone] -= gone_size
+            if not self.held[gone]:
+                del self.held[gone]
+        if self.held[client] + size > self.max_cache_bytes:
             raise TooManyRequests(
                 f"Your uploads of the last {CACHE_SECONDS // 60} minutes fill your share of the server's space: "
                 "wait a minute or two before sending more."
             )
-        if sum(size for sizes in self.cached.values() for _, size in sizes) + size > self.max_total:
+        if self.held.total() + size > self.max_total:
             raise ServerBusy("The server's space for uploads is full right now; please try again in a minute.")
-        self.cached[client].append((now, size))
-
-    def forget(self, now: float) -> None:
-        """Drop what the sweep has removed by now."""
-        for client in list(self.cached):
-            sizes = self.cached[client]
-            while sizes and sizes[0][0] < now - CACHE_SECONDS:
-                sizes.popleft()
-            if not sizes:
-                del self.cached[client]
+        self.cached.append((now, client, size))
+        self.held[client] += size

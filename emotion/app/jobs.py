@@ -10,7 +10,7 @@ import math
 import time
 from collections.abc import Iterator
 
-from emotion.app.clients import CLIENT_LIVE_RUNS
+from emotion.app.clients import CLIENT_LIVE_RUNS, counted
 from emotion.app.page import settings
 
 LIVE_IDLE_SECONDS = 5.0
@@ -30,13 +30,11 @@ class Listeners:
 
     @contextlib.contextmanager
     def listening(self, session_hash: str) -> Iterator[None]:
-        self.open[session_hash] += 1
         try:
-            yield
+            with counted(self.open, session_hash):
+                yield
         finally:
-            self.open[session_hash] -= 1
-            if not self.open[session_hash]:
-                del self.open[session_hash]
+            if session_hash not in self.open:  # its last stream closed
                 self.closed_at[session_hash] = time.monotonic()
                 self.closed_at.move_to_end(session_hash)
                 if len(self.closed_at) > REMEMBERED_SESSIONS:
