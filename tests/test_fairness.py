@@ -176,6 +176,7 @@ def running_live_runs(app) -> list:
     return [event for event in app.demo.jobs.events() if event.streaming and not event.closed]
 
 
+@pytest.mark.slow  # it waits out LIVE_IDLE_SECONDS; the watch's rules have a fast test below
 def test_a_live_run_that_gets_no_frame_ends_within_seconds(server):
     """Four live calls that never went on held all four live slots for about 30 s."""
     url, app = server
